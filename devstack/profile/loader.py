@@ -1,0 +1,250 @@
+"""Find, read and validate profiles, with one clear `file:line: field: problem` per mistake."""
+
+from __future__ import annotations
+
+import difflib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
+
+from devstack.errors import DevstackError
+from devstack.exitcodes import USAGE
+from devstack.profile.models import Profile
+
+DEFAULT_PROFILE = "local-kind"
+Loc = tuple[str | int, ...]
+
+
+class ProfileError(DevstackError):
+    """A profile that cannot be used; `problems` holds one line per mistake."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems), exit_code=USAGE)
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class LoadedProfile:
+    """A validated profile with where it came from."""
+
+    profile: Profile
+    path: Path
+    root: Path
+
+    def resolve(self, relative: str) -> Path:
+        """A path from the profile, relative to the profile's folder."""
+        return (self.path.parent / relative).resolve()
+
+
+def find_stack_root(start: Path) -> Path | None:
+    """The nearest folder from `start` upwards that holds `profiles/` and `skaffold.yaml`."""
+    for folder in (start, *start.parents):
+        if (folder / "profiles").is_dir() and (folder / "skaffold.yaml").is_file():
+            return folder
+    return None
+
+
+def display_path(path: Path) -> str:
+    """The path as the user should see it: relative to the cwd when below it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def resolve_profile_path(spec: str | None, cwd: Path) -> tuple[Path, Path]:
+    """The profile file and the stack root for `-p` (a NAME or a PATH).
+
+    Raises:
+        DevstackError: no stack root or no such profile (exit code 2).
+    """
+    spec = spec or DEFAULT_PROFILE
+    looks_like_path = os.sep in spec or spec.endswith((".yaml", ".yml")) or Path(spec).is_file()
+    if looks_like_path:
+        path = (cwd / spec).resolve()
+        if not path.is_file():
+            raise DevstackError(f"profile file not found: {spec}", exit_code=USAGE)
+        return path, find_stack_root(path.parent) or path.parent
+    root = find_stack_root(cwd)
+    if root is None:
+        raise DevstackError(
+            f"no stack found: no folder from {cwd} upwards holds profiles/ and skaffold.yaml",
+            fix="run devstack inside your stack's repository, or pass -p PATH/TO/PROFILE.yaml",
+            exit_code=USAGE,
+        )
+    path = root / "profiles" / f"{spec}.yaml"
+    if not path.is_file():
+        known = sorted(p.stem for p in (root / "profiles").glob("*.yaml"))
+        raise DevstackError(
+            f"no profile named {spec!r} in {display_path(root / 'profiles')}",
+            fix=f"use one of: {', '.join(known)}" if known else "create profiles/NAME.yaml",
+            exit_code=USAGE,
+        )
+    return path, root
+
+
+def load(spec: str | None, cwd: Path | None = None) -> LoadedProfile:
+    """Resolve `-p` and load the profile it names."""
+    path, root = resolve_profile_path(spec, cwd or Path.cwd())
+    return LoadedProfile(load_profile(path), path, root)
+
+
+def load_profile(path: Path) -> Profile:
+    """Read and validate one profile file.
+
+    Raises:
+        ProfileError: with one `file:line: field: problem` line per mistake.
+    """
+    shown = display_path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise ProfileError([f"{shown}: cannot read: {err}"]) from None
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else 1
+        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+        raise ProfileError([f"{shown}:{line}: invalid YAML: {problem}"]) from None
+    lines: dict[Loc, int] = {}
+    problems: list[str] = []
+    if root is not None:
+        _index_lines(root, (), lines, problems, shown)
+    if not isinstance(data, dict):
+        raise ProfileError([f"{shown}:1: expected a mapping of profile settings, got {_kind_of(data)}"])
+    try:
+        profile = Profile.model_validate(data)
+    except ValidationError as err:
+        problems += [_format(shown, lines, detail) for detail in err.errors(include_url=False)]
+        raise ProfileError(problems) from None
+    if problems:
+        raise ProfileError(problems)
+    _check_files(profile, path, shown, lines)
+    return profile
+
+
+def _check_files(profile: Profile, path: Path, shown: str, lines: dict[Loc, int]) -> None:
+    config = profile.cluster.kind_config
+    if config and not (path.parent / config).is_file():
+        line = lines.get(("cluster", "kind_config"), 1)
+        raise ProfileError([f"{shown}:{line}: cluster.kind_config: file not found: {config}"])
+
+
+def _index_lines(node: yaml.Node, loc: Loc, lines: dict[Loc, int], problems: list[str], shown: str) -> None:
+    lines.setdefault(loc, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            if key in seen:
+                problems.append(
+                    f"{shown}:{key_node.start_mark.line + 1}: {_dotted((*loc, key))}: duplicate key"
+                )
+            seen.add(key)
+            lines[(*loc, key)] = key_node.start_mark.line + 1
+            _index_lines(value_node, (*loc, key), lines, problems, shown)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _index_lines(item, (*loc, index), lines, problems, shown)
+
+
+def _dotted(loc: Loc) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "(top level)"
+
+
+def _line_for(lines: dict[Loc, int], loc: Loc) -> int:
+    for end in range(len(loc), -1, -1):
+        if loc[:end] in lines:
+            return lines[loc[:end]]
+    return 1
+
+
+def _format(shown: str, lines: dict[Loc, int], detail: ErrorDetails) -> str:
+    loc: Loc = tuple(detail["loc"])
+    ctx = detail.get("ctx") or {}
+    kind = detail["type"]
+    if kind == "extra_forbidden":
+        message = _unknown_key(loc)
+    elif kind == "missing":
+        message = "required key missing"
+    else:
+        message = _describe(kind, ctx, detail)
+    if "field" in ctx:
+        loc = (*loc, str(ctx["field"]))
+    return f"{shown}:{_line_for(lines, loc)}: {_dotted(loc)}: {message}"
+
+
+def _unknown_key(loc: Loc) -> str:
+    key = str(loc[-1])
+    parent: type[BaseModel] | None = Profile
+    for part in loc[:-1]:
+        if parent is None or isinstance(part, int):
+            continue
+        parent = _field_model(parent, part)
+    if parent is None:
+        return f'unknown key "{key}"'
+    allowed = list(parent.model_fields)
+    close = difflib.get_close_matches(key, allowed, n=1)
+    hint = f' (did you mean "{close[0]}"?)' if close else f" (allowed: {', '.join(allowed)})"
+    return f'unknown key "{key}"{hint}'
+
+
+def _field_model(model: type[BaseModel], name: str) -> type[BaseModel] | None:
+    field = model.model_fields.get(name)
+    if field is None:
+        return None
+    for candidate in (field.annotation, *getattr(field.annotation, "__args__", ())):
+        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+            return candidate
+    return None
+
+
+_EXPECTED = {
+    "string_type": "expected a string",
+    "int_type": "expected an integer",
+    "int_parsing": "expected an integer",
+    "int_from_float": "expected an integer",
+    "float_type": "expected a number",
+    "float_parsing": "expected a number",
+    "bool_type": "expected true or false",
+    "bool_parsing": "expected true or false",
+    "model_type": "expected a mapping",
+    "model_attributes_type": "expected a mapping",
+    "dict_type": "expected a mapping",
+    "tuple_type": "expected a list",
+    "list_type": "expected a list",
+}
+
+
+def _describe(kind: str, ctx: dict[str, Any], detail: ErrorDetails) -> str:
+    got = _kind_of(detail.get("input"))
+    if kind in _EXPECTED:
+        return f"{_EXPECTED[kind]}, got {got}"
+    if kind == "literal_error":
+        expected = str(ctx.get("expected", "")).replace("'", '"')
+        return f"expected one of {expected}, got {got}"
+    return str(detail["msg"]).removeprefix("Value error, ")
+
+
+def _kind_of(value: Any) -> str:
+    if isinstance(value, str):
+        return f'"{value}"'
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return repr(value)

@@ -1,0 +1,240 @@
+"""What a profile (`profiles/NAME.yaml`) may say, as pydantic models.
+
+Unknown keys are errors everywhere: a typo must never be silently ignored.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
+
+KIND_NAME = re.compile(r"^[a-z0-9.-]+$")
+
+
+def _port(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise PydanticCustomError("port", "expected an integer 1-65535, got {got}", {"got": _show(value)})
+    text = str(value).strip()
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise PydanticCustomError("port", "expected an integer 1-65535, got {got}", {"got": _show(value)})
+    return int(text)
+
+
+def _seconds(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        raise PydanticCustomError(
+            "seconds", "expected a number of seconds > 0, got {got}", {"got": _show(value)}
+        )
+    return float(value)
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, str):
+        return f'"{value}"'
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return "a mapping" if isinstance(value, dict) else "a list"
+    return str(value)
+
+
+Port = Annotated[int, BeforeValidator(_port)]
+Seconds = Annotated[float, BeforeValidator(_seconds)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+
+class Registry(_Strict):
+    """A local image registry container next to the kind cluster (kind's local-registry recipe)."""
+
+    name: str = "kind-registry"
+    """Container name of the registry."""
+    host_port: Port = 5001
+    """Port on 127.0.0.1 where the registry is reachable from the host."""
+
+
+class Cluster(_Strict):
+    """Which cluster the stack runs on."""
+
+    provider: Literal["kind", "existing"]
+    """`kind`: devstack creates or reuses a local kind cluster. `existing`: use a named context."""
+    name: str = "jetscale"
+    """kind cluster name (the kube context is `kind-<name>`)."""
+    kind_config: str | None = None
+    """kind config file, relative to the profile file."""
+    context: str | None = None
+    """For `existing`: the kube context to use (it must also be in safety.allowed_contexts)."""
+    registry: Registry | None = None
+    """Optional local registry for image pushes."""
+
+    @model_validator(mode="after")
+    def _check(self) -> Cluster:
+        if self.provider == "kind" and not KIND_NAME.match(self.name):
+            raise PydanticCustomError(
+                "kind_name",
+                "kind cluster names must match ^[a-z0-9.-]+$, got {got}",
+                {"got": _show(self.name), "field": "name"},
+            )
+        if self.provider == "existing" and not self.context:
+            raise PydanticCustomError(
+                "context_required", "required when provider is existing", {"field": "context"}
+            )
+        return self
+
+
+class Timeouts(_Strict):
+    """How long each stage may take, in seconds."""
+
+    cluster: Seconds = 300
+    """Creating or starting the cluster."""
+    deploy: Seconds = 900
+    """Building and deploying (skaffold run)."""
+    ready: Seconds = 300
+    """Waiting for every workload to become Ready."""
+
+
+class Deploy(_Strict):
+    """How the stack gets deployed."""
+
+    tool: Literal["skaffold", "tilt"] = "skaffold"
+    """The deploy tool devstack drives."""
+    skaffold_profile: str | None = None
+    """Skaffold profile passed as `-p` (required for tool skaffold)."""
+    mode: Literal["dev", "run"] = "dev"
+    """`dev`: rebuild on change (inner loop). `run`: deploy once (CI)."""
+    namespace: str = "default"
+    """Namespace the workloads live in."""
+    skaffold_file: str = "skaffold.yaml"
+    """skaffold.yaml, relative to the stack root."""
+    timeouts: Timeouts = Field(default_factory=Timeouts)
+    """Time limits per stage."""
+
+    @model_validator(mode="after")
+    def _check(self) -> Deploy:
+        if self.tool == "skaffold" and not self.skaffold_profile:
+            raise PydanticCustomError(
+                "skaffold_profile_required", "required when tool is skaffold", {"field": "skaffold_profile"}
+            )
+        return self
+
+
+class Forward(_Strict):
+    """localhost:`local_port` → Service `service` port `remote_port`."""
+
+    name: str
+    """Short name shown in the views (frontend, backend)."""
+    service: str
+    """Service name in the deploy namespace."""
+    remote_port: Port
+    """The Service port."""
+    local_port: Port
+    """The port on 127.0.0.1 devstack owns for this forward."""
+    wait_ready: Seconds = 30
+    """How long a new connection waits for a ready endpoint before it is closed."""
+
+
+class HttpCheck(_Strict):
+    """An HTTP request that must succeed once the stack is up."""
+
+    name: str
+    """Name shown in the views."""
+    url: str
+    """The URL to GET."""
+    expect_status: int = 200
+    """Expected HTTP status code."""
+    timeout: Seconds = 5
+    """Request timeout."""
+    body_pattern: str | None = None
+    """Optional regular expression the body must match."""
+
+
+class ApiBaseUrlCheck(_Strict):
+    """Check that the frontend's API base URL reaches the backend from the browser's side."""
+
+    enabled: bool = True
+    """Run this check."""
+    frontend_url: str = "http://localhost:3000"
+    """Where the browser loads the frontend."""
+    config_paths: tuple[str, ...] = ("/config.js", "/env.json")
+    """Runtime config documents the frontend serves, tried in order."""
+    env_var: str = "VITE_API_BASE_URL"
+    """Name of the setting."""
+    deployment: str = "jetscale-frontend"
+    """Frontend Deployment (last-resort source of the value: its env)."""
+    health_path: str = "/healthz"
+    """Path on the API that must answer 2xx."""
+    origin: str = "http://localhost:3000"
+    """Origin the browser sends (CORS)."""
+
+
+class Checks(_Strict):
+    """Checks run after the stack is up."""
+
+    http: tuple[HttpCheck, ...] = ()
+    """Plain HTTP checks."""
+    api_base_url: ApiBaseUrlCheck = Field(default_factory=ApiBaseUrlCheck)
+    """The VITE_API_BASE_URL connectivity check."""
+
+
+class Safety(_Strict):
+    """Guards against touching the wrong cluster."""
+
+    allowed_contexts: tuple[str, ...] = ()
+    """Kube contexts devstack may act on. The kind profile's own context is always allowed."""
+
+
+class Profile(_Strict):
+    """A devstack profile: one way to run the stack."""
+
+    name: str
+    """Profile name (usually the file name)."""
+    description: str = ""
+    """One line shown in `devstack status` and the TUI header."""
+    cluster: Cluster
+    """Which cluster to use."""
+    deploy: Deploy
+    """How to deploy."""
+    forwards: tuple[Forward, ...] = ()
+    """Local ports devstack owns."""
+    checks: Checks = Field(default_factory=Checks)
+    """Checks after deploy."""
+    safety: Safety = Field(default_factory=Safety)
+    """Context allowlist."""
+
+    @model_validator(mode="after")
+    def _unique_forwards(self) -> Profile:
+        seen: dict[int, str] = {}
+        for forward in self.forwards:
+            if forward.local_port in seen:
+                raise PydanticCustomError(
+                    "duplicate_port",
+                    "local port {port} is used by both {a} and {b}",
+                    {
+                        "port": forward.local_port,
+                        "a": seen[forward.local_port],
+                        "b": forward.name,
+                        "field": "forwards",
+                    },
+                )
+            seen[forward.local_port] = forward.name
+        return self
+
+    @property
+    def context(self) -> str:
+        """The kube context this profile targets: never the kubeconfig's current-context."""
+        if self.cluster.provider == "kind":
+            return f"kind-{self.cluster.name}"
+        return self.cluster.context or ""
+
+    @property
+    def allowed_contexts(self) -> tuple[str, ...]:
+        """Contexts devstack may act on for this profile."""
+        own = (f"kind-{self.cluster.name}",) if self.cluster.provider == "kind" else ()
+        return tuple(dict.fromkeys((*own, *self.safety.allowed_contexts)))
