@@ -4,20 +4,34 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from functools import singledispatch
+from typing import Any, TypeVar
 
 from devstack.core import events as ev
 from devstack.core.model import StepState, StepStatus
 from devstack.core.state import State
 
+E = TypeVar("E", bound=ev.Event)
+Handler = Callable[[State, Any], State]
+_HANDLERS: dict[type[ev.Event], Handler] = {}
 
-@singledispatch
+
+def on(kind: type[E]) -> Callable[[Callable[[State, E], State]], Callable[[State, E], State]]:
+    """Register the reducer of one event type."""
+
+    def register(handler: Callable[[State, E], State]) -> Callable[[State, E], State]:
+        _HANDLERS[kind] = handler
+        return handler
+
+    return register
+
+
 def reduce(state: State, event: ev.Event) -> State:
     """Return the state after `event`. Unknown events leave the state unchanged."""
-    return state
+    handler = _HANDLERS.get(type(event))
+    return handler(state, event) if handler is not None else state
 
 
-@reduce.register
+@on(ev.SessionStarted)
 def _session(state: State, event: ev.SessionStarted) -> State:
     return State(
         command=event.command,
@@ -38,7 +52,7 @@ def _update_step(state: State, name: str, change: Callable[[StepState], StepStat
     return replace(state, steps=tuple(steps))
 
 
-@reduce.register
+@on(ev.StepStarted)
 def _step_started(state: State, event: ev.StepStarted) -> State:
     return _update_step(
         state,
@@ -47,12 +61,12 @@ def _step_started(state: State, event: ev.StepStarted) -> State:
     )
 
 
-@reduce.register
+@on(ev.StepProgress)
 def _step_progress(state: State, event: ev.StepProgress) -> State:
     return _update_step(state, event.step, lambda s: replace(s, message=event.message))
 
 
-@reduce.register
+@on(ev.StepFinished)
 def _step_finished(state: State, event: ev.StepFinished) -> State:
     return _update_step(
         state,
@@ -61,7 +75,7 @@ def _step_finished(state: State, event: ev.StepFinished) -> State:
     )
 
 
-@reduce.register
+@on(ev.StepSkipped)
 def _step_skipped(state: State, event: ev.StepSkipped) -> State:
     return _update_step(
         state,
@@ -70,7 +84,7 @@ def _step_skipped(state: State, event: ev.StepSkipped) -> State:
     )
 
 
-@reduce.register
+@on(ev.StepFailed)
 def _step_failed(state: State, event: ev.StepFailed) -> State:
     return _update_step(
         state,
@@ -81,7 +95,7 @@ def _step_failed(state: State, event: ev.StepFailed) -> State:
     )
 
 
-@reduce.register
+@on(ev.DoctorChecked)
 def _doctor_checked(state: State, event: ev.DoctorChecked) -> State:
     others = tuple(c for c in state.doctor if c.name != event.check.name)
     return replace(state, doctor=(*others, event.check))

@@ -1,0 +1,16 @@
+"""`devstack` with no command: the terminal app (until it lands: the machine status, said so)."""
+
+from __future__ import annotations
+
+import click
+
+from devstack.cli import Options
+from devstack.commands.doctor import run as run_doctor
+
+
+def open_app(options: Options) -> int:
+    """Open the TUI; for now print the doctor status and say that the TUI is not there yet."""
+    click.echo("devstack: the terminal app is not available yet; here is the machine status.")
+    code = run_doctor(options, as_json=False)
+    click.echo("next: `devstack up --headless` once it lands; `devstack --help` lists every command.")
+    return code

@@ -1,0 +1,62 @@
+"""Local ports: is one free on 127.0.0.1, and if not, which process holds it."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import socket
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PortHolder:
+    """The process listening on a port (as far as this user can see)."""
+
+    pid: int | None
+    name: str
+    cmdline: str
+
+    def describe(self) -> str:
+        """`pid 1234 (python3: python3 -m http.server 8000)`."""
+        if self.pid is None:
+            return "a process devstack cannot see (another user's, or in another network namespace)"
+        command = f": {self.cmdline}" if self.cmdline and self.cmdline != self.name else ""
+        return f"pid {self.pid} ({self.name}{command})"
+
+
+def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
+    """Whether a listener could bind `host:port` right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as err:
+            if err.errno in (errno.EADDRINUSE, errno.EACCES):
+                return False
+            raise
+    return True
+
+
+def port_holder(port: int) -> PortHolder:
+    """The process listening on TCP `port`, found through psutil."""
+    import psutil
+
+    try:
+        connections = psutil.net_connections(kind="tcp")
+    except psutil.AccessDenied:
+        connections = []
+    for conn in connections:
+        if conn.status == psutil.CONN_LISTEN and conn.laddr and conn.laddr.port == port and conn.pid:
+            return _describe_pid(conn.pid)
+    return PortHolder(None, "unknown", "")
+
+
+def _describe_pid(pid: int) -> PortHolder:
+    import psutil
+
+    name, cmdline = "unknown", ""
+    with contextlib.suppress(psutil.Error):
+        process = psutil.Process(pid)
+        name = process.name()
+        cmdline = " ".join(process.cmdline())
+    return PortHolder(pid, name, cmdline)

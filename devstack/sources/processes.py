@@ -1,0 +1,147 @@
+"""Child processes: each in its own process group, always reaped, never outliving devstack.
+
+Every child devstack starts is registered here; `reap_all()` (called on exit, Ctrl-C, SIGTERM,
+SIGHUP and crashes — see `install_exit_handlers`) stops each group with TERM, waits, then KILL.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import functools
+import os
+import signal
+import subprocess
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+_children: set[subprocess.Popen[bytes]] = set()
+_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Completed:
+    """Result of a finished command."""
+
+    args: tuple[str, ...]
+    returncode: int
+    stdout: str
+    stderr: str
+    timed_out: bool = False
+
+
+def spawn(
+    args: Sequence[str],
+    *,
+    env: Mapping[str, str] | None = None,
+    cwd: str | None = None,
+    stdin: int | None = subprocess.DEVNULL,
+    stdout: int | None = subprocess.PIPE,
+    stderr: int | None = subprocess.PIPE,
+) -> subprocess.Popen[bytes]:
+    """Start a registered child in a new process group (session)."""
+    process = subprocess.Popen(
+        list(args),
+        env=dict(env) if env is not None else None,
+        cwd=cwd,
+        stdin=stdin,
+        stdout=stdout,
+        stderr=stderr,
+        start_new_session=True,
+    )
+    with _lock:
+        _children.add(process)
+    return process
+
+
+def stop(process: subprocess.Popen[bytes], grace: float = 5.0) -> int | None:
+    """TERM the child's process group, wait up to `grace` seconds, then KILL it; always reaps."""
+    try:
+        if process.poll() is None:
+            _signal_group(process, signal.SIGTERM)
+            try:
+                process.wait(timeout=grace)
+            except subprocess.TimeoutExpired:
+                _signal_group(process, signal.SIGKILL)
+                process.wait()
+        else:
+            # The leader is gone; its group may still hold children.
+            _signal_group(process, signal.SIGKILL)
+        return process.returncode
+    finally:
+        forget(process)
+
+
+def forget(process: subprocess.Popen[bytes]) -> None:
+    """Stop tracking a child that has been reaped."""
+    with _lock:
+        _children.discard(process)
+
+
+def run(
+    args: Sequence[str],
+    *,
+    timeout: float = 30.0,
+    env: Mapping[str, str] | None = None,
+    cwd: str | None = None,
+    input_text: str | None = None,
+) -> Completed:
+    """Run a command to completion and capture its output (text).
+
+    Raises:
+        FileNotFoundError: the program is not installed.
+    """
+    process = spawn(
+        args, env=env, cwd=cwd, stdin=subprocess.PIPE if input_text is not None else subprocess.DEVNULL
+    )
+    timed_out = False
+    try:
+        out, err = process.communicate(
+            input_text.encode() if input_text is not None else None, timeout=timeout
+        )
+    except subprocess.TimeoutExpired:
+        timed_out = True
+        stop(process, grace=1.0)
+        out, err = process.communicate()
+    finally:
+        stop(process, grace=1.0)
+    return Completed(
+        tuple(args),
+        process.returncode,
+        out.decode(errors="replace"),
+        err.decode(errors="replace"),
+        timed_out,
+    )
+
+
+def live_children() -> list[subprocess.Popen[bytes]]:
+    """Children started here that have not been reaped."""
+    with _lock:
+        return [p for p in _children if p.poll() is None]
+
+
+def reap_all(grace: float = 3.0) -> None:
+    """Stop every registered child (used on exit and on signals)."""
+    with _lock:
+        children = list(_children)
+    for process in children:
+        stop(process, grace=grace)
+
+
+def _signal_group(process: subprocess.Popen[bytes], sig: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, sig)
+
+
+@functools.cache
+def install_exit_handlers() -> None:
+    """Reap children at interpreter exit, and turn SIGTERM/SIGHUP into a clean exit (code 128+n)."""
+    atexit.register(reap_all)
+
+    def _exit_on_signal(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, _exit_on_signal)

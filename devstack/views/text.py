@@ -1,0 +1,37 @@
+"""Headless text rendering of the state (what `devstack doctor`, `up --headless`… print)."""
+
+from __future__ import annotations
+
+from devstack.core.model import DoctorCheck, StepState
+from devstack.core.state import State
+from devstack.views.style import mark
+
+
+def doctor_lines(checks: tuple[DoctorCheck, ...], colour: bool = False) -> list[str]:
+    """One line per check, plus an indented `fix:` line under each problem."""
+    width = max((len(c.name) for c in checks), default=0)
+    lines: list[str] = []
+    for check in checks:
+        lines.append(f"{mark(check.status.value, colour)} {check.name.ljust(width)}  {check.detail}")
+        if check.fix and check.status.value != "ok":
+            lines.append(f"  {' ' * width}  fix: {check.fix}")
+    return lines
+
+
+def doctor_summary(state: State) -> str:
+    """The closing line of `devstack doctor`."""
+    missing = state.missing_prerequisites
+    failures = state.doctor_failures
+    if missing:
+        names = ", ".join(c.name for c in missing)
+        return f"missing prerequisites: {names} (see the fix lines above)"
+    if failures:
+        return f"{len(failures)} problem(s) found; devstack can run but will hit them"
+    return "all checks passed"
+
+
+def step_line(step: StepState, colour: bool = False) -> str:
+    """`✓ cluster  reused kind-jetscale (0.4s)`."""
+    seconds = f" ({step.seconds:.1f}s)" if step.seconds is not None else ""
+    text = step.error or step.message
+    return f"{mark(step.status.value, colour)} {step.name:<9} {text}{seconds}".rstrip()
