@@ -27,6 +27,10 @@ class ProfileError(DevstackError):
         super().__init__("\n".join(problems), exit_code=USAGE)
         self.problems = problems
 
+    def lines(self) -> list[str]:
+        """One `file:line: field: problem` line per mistake."""
+        return list(self.problems)
+
 
 @dataclass(frozen=True)
 class LoadedProfile:

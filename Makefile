@@ -1,0 +1,41 @@
+# devstack developer tasks. `make test` sets everything up and runs the whole suite.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+BIN    := $(VENV)/bin
+
+.PHONY: setup run demo test pytest lint format bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+setup: $(VENV)/.installed  ## create .venv with devstack and its dev tools
+
+run: setup  ## start devstack (checks the machine first; points to `devstack demo` without Docker)
+	$(BIN)/devstack
+
+demo: setup  ## devstack against a simulated cluster (no Docker or kind needed)
+	$(BIN)/devstack demo
+
+lint: setup  ## ruff (lint + format check) and mypy (strict for devstack/core)
+	$(BIN)/ruff check devstack tests benchmarks
+	$(BIN)/ruff format --check devstack
+	$(BIN)/mypy
+
+pytest: setup
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test: lint pytest  ## the whole test suite: lint, types, tests
+
+format: setup
+	$(BIN)/ruff format devstack tests benchmarks
+	$(BIN)/ruff check --fix devstack tests benchmarks
+
+bench: setup  ## benchmarks: ratios against a baseline run side by side
+	$(PY) -m benchmarks.run_all
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache benchmarks/results

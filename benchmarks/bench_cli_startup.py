@@ -1,0 +1,44 @@
+"""`devstack --help` start-up time as a ratio to `python -c pass`, run side by side.
+
+Run: `make bench` or `.venv/bin/python -m benchmarks.bench_cli_startup [--rounds N]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+
+from benchmarks.common import interleaved, median_ms, report
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=20)
+    rounds = parser.parse_args().rounds
+
+    def run(*args: str) -> None:
+        subprocess.run([sys.executable, *args], check=True, capture_output=True)
+
+    timings = interleaved(
+        {
+            "python -c pass": lambda: run("-c", "pass"),
+            "devstack --help": lambda: run("-m", "devstack", "--help"),
+            "devstack --version": lambda: run("-m", "devstack", "--version"),
+        },
+        rounds,
+    )
+    base = median_ms(timings["python -c pass"])
+    report(
+        "cli_startup",
+        {
+            "rounds": rounds,
+            "median_ms": {name: median_ms(samples) for name, samples in timings.items()},
+            "ratio_help_to_python": round(median_ms(timings["devstack --help"]) / base, 2),
+            "ratio_version_to_python": round(median_ms(timings["devstack --version"]) / base, 2),
+        },
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,34 @@
+"""Helpers for benchmarks: interleaved runs, medians, ratios, a results file."""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def interleaved(candidates: dict[str, Callable[[], object]], rounds: int) -> dict[str, list[float]]:
+    """Time each candidate once per round, alternating, so machine noise hits all alike."""
+    timings: dict[str, list[float]] = {name: [] for name in candidates}
+    for _ in range(rounds):
+        for name, run in candidates.items():
+            start = time.perf_counter()
+            run()
+            timings[name].append(time.perf_counter() - start)
+    return timings
+
+
+def median_ms(samples: list[float]) -> float:
+    """Median of seconds, in milliseconds."""
+    return round(statistics.median(samples) * 1000, 2)
+
+
+def report(name: str, document: dict[str, object]) -> None:
+    """Print the result and keep it in benchmarks/results/NAME.json."""
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"{name}.json").write_text(json.dumps(document, indent=2))
+    print(json.dumps({name: document}, indent=2))
