@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from devstack.core.kube import KubeInfo
 from devstack.core.model import DoctorCheck
 
 
@@ -79,3 +80,49 @@ class DoctorChecked(Event):
     """One machine check finished."""
 
     check: DoctorCheck
+
+
+# ----------------------------------------------------------------------------- kubernetes
+@dataclass(frozen=True)
+class KubeSynced(Event):
+    """A full (re)list of one kind: replaces everything known of that kind."""
+
+    kind: str  # pods | deployments | services | endpointslices | events
+    items: tuple[KubeInfo, ...]
+    resource_version: str = ""
+
+
+@dataclass(frozen=True)
+class KubeChanged(Event):
+    """One watch event: an object of `kind` was ADDED, MODIFIED or DELETED."""
+
+    kind: str
+    change: str
+    item: KubeInfo
+
+
+@dataclass(frozen=True)
+class KubeBatch(Event):
+    """Several watch events applied at once (sources coalesce bursts)."""
+
+    changes: tuple[KubeChanged, ...]
+
+
+@dataclass(frozen=True)
+class ApiStatus(Event):
+    """The API server became reachable or unreachable."""
+
+    reachable: bool
+    at: float
+    error: str = ""
+    server_version: str = ""
+
+
+@dataclass(frozen=True)
+class PodLogsFetched(Event):
+    """The last lines of a container's log (fetched on demand, e.g. for a crashed container)."""
+
+    pod: str  # namespace/name
+    container: str
+    previous: bool
+    lines: tuple[str, ...]

@@ -2,9 +2,30 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
+from devstack.core.kube import DeploymentInfo, EndpointSliceInfo, EventInfo, PodInfo, ServiceInfo
 from devstack.core.model import CheckStatus, DoctorCheck, StepState, StepStatus
+
+
+@dataclass(frozen=True)
+class ClusterView:
+    """What devstack knows of the API server it talks to."""
+
+    api: str = "unknown"  # unknown | reachable | unreachable
+    error: str = ""
+    unreachable_since: float | None = None
+    server_version: str = ""
+
+
+@dataclass(frozen=True)
+class LogTail:
+    """Last lines of one container's log."""
+
+    container: str
+    previous: bool
+    lines: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -16,6 +37,13 @@ class State:
     context: str = ""
     steps: tuple[StepState, ...] = ()
     doctor: tuple[DoctorCheck, ...] = ()
+    cluster: ClusterView = ClusterView()
+    pods: Mapping[str, PodInfo] = field(default_factory=dict)
+    deployments: Mapping[str, DeploymentInfo] = field(default_factory=dict)
+    services: Mapping[str, ServiceInfo] = field(default_factory=dict)
+    endpointslices: Mapping[str, EndpointSliceInfo] = field(default_factory=dict)
+    events: Mapping[str, EventInfo] = field(default_factory=dict)
+    logs: Mapping[str, LogTail] = field(default_factory=dict)
 
     def step(self, name: str) -> StepState | None:
         """The step with this name, or None."""

@@ -1,0 +1,396 @@
+"""Compact, immutable summaries of Kubernetes objects: only what the views and health rules need.
+
+Watch sources decode raw JSON into plain dicts and call these functions in their worker thread,
+so the store never holds (or copies) whole API objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+Raw = Mapping[str, Any]
+Pairs = tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A status condition (`type`, `status`, `reason`, `message`)."""
+
+    type: str
+    status: str
+    reason: str = ""
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class ContainerInfo:
+    """One container's status (the bits a human needs to know why it is not Ready)."""
+
+    name: str
+    image: str
+    ready: bool = False
+    started: bool = False
+    restart_count: int = 0
+    state: str = "waiting"  # waiting | running | terminated
+    reason: str = ""
+    message: str = ""
+    exit_code: int | None = None
+    last_exit_code: int | None = None
+    last_reason: str = ""
+    last_message: str = ""
+    memory_limit: str = ""
+    init: bool = False
+
+
+@dataclass(frozen=True)
+class PodInfo:
+    """A pod summary."""
+
+    namespace: str
+    name: str
+    uid: str = ""
+    phase: str = "Pending"
+    ready: bool = False
+    containers: tuple[ContainerInfo, ...] = ()
+    conditions: tuple[Condition, ...] = ()
+    owner_kind: str = ""
+    owner_name: str = ""
+    labels: Pairs = ()
+    created: str = ""
+    deleting: bool = False
+    node: str = ""
+    pod_ip: str = ""
+    resource_version: str = ""
+
+    @property
+    def key(self) -> str:
+        """`namespace/name`."""
+        return f"{self.namespace}/{self.name}"
+
+    @property
+    def restarts(self) -> int:
+        """Restarts summed over containers."""
+        return sum(c.restart_count for c in self.containers if not c.init)
+
+    @property
+    def ready_count(self) -> tuple[int, int]:
+        """(ready containers, containers) — what `kubectl get pods` shows as READY."""
+        app = [c for c in self.containers if not c.init]
+        return sum(1 for c in app if c.ready), len(app)
+
+    def condition(self, kind: str) -> Condition | None:
+        """The condition of that type, if reported."""
+        return next((c for c in self.conditions if c.type == kind), None)
+
+    def label(self, key: str) -> str | None:
+        """A label value."""
+        return dict(self.labels).get(key)
+
+
+@dataclass(frozen=True)
+class DeploymentInfo:
+    """A Deployment summary."""
+
+    namespace: str
+    name: str
+    uid: str = ""
+    replicas: int = 1
+    ready_replicas: int = 0
+    available_replicas: int = 0
+    updated_replicas: int = 0
+    unavailable_replicas: int = 0
+    generation: int = 0
+    observed_generation: int = 0
+    selector: Pairs = ()
+    conditions: tuple[Condition, ...] = ()
+    images: tuple[str, ...] = ()
+    created: str = ""
+
+    @property
+    def key(self) -> str:
+        """`namespace/name`."""
+        return f"{self.namespace}/{self.name}"
+
+    @property
+    def ready(self) -> bool:
+        """Every wanted replica is updated and available, and the controller has seen the spec."""
+        return (
+            self.observed_generation >= self.generation
+            and self.updated_replicas >= self.replicas
+            and self.available_replicas >= self.replicas
+            and self.ready_replicas >= self.replicas
+        )
+
+    def condition(self, kind: str) -> Condition | None:
+        """The condition of that type, if reported."""
+        return next((c for c in self.conditions if c.type == kind), None)
+
+
+@dataclass(frozen=True)
+class ServicePort:
+    """One Service port."""
+
+    name: str
+    port: int
+    target_port: str
+    protocol: str = "TCP"
+
+
+@dataclass(frozen=True)
+class ServiceInfo:
+    """A Service summary."""
+
+    namespace: str
+    name: str
+    type: str = "ClusterIP"
+    cluster_ip: str = ""
+    ports: tuple[ServicePort, ...] = ()
+    selector: Pairs = ()
+
+    @property
+    def key(self) -> str:
+        """`namespace/name`."""
+        return f"{self.namespace}/{self.name}"
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One endpoint of a slice."""
+
+    pod: str
+    address: str
+    ready: bool
+    serving: bool
+    terminating: bool
+
+
+@dataclass(frozen=True)
+class EndpointSliceInfo:
+    """An EndpointSlice summary."""
+
+    namespace: str
+    name: str
+    service: str
+    endpoints: tuple[Endpoint, ...] = ()
+    ports: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def key(self) -> str:
+        """`namespace/name`."""
+        return f"{self.namespace}/{self.name}"
+
+
+@dataclass(frozen=True)
+class EventInfo:
+    """A Kubernetes Event summary."""
+
+    namespace: str
+    name: str
+    type: str
+    reason: str
+    message: str
+    object_kind: str
+    object_name: str
+    count: int = 1
+    last_seen: str = ""
+
+    @property
+    def key(self) -> str:
+        """`namespace/name`."""
+        return f"{self.namespace}/{self.name}"
+
+    @property
+    def warning(self) -> bool:
+        """A Warning event."""
+        return self.type == "Warning"
+
+
+KubeInfo = PodInfo | DeploymentInfo | ServiceInfo | EndpointSliceInfo | EventInfo
+
+
+def _meta(obj: Raw) -> Raw:
+    meta = obj.get("metadata")
+    return meta if isinstance(meta, Mapping) else {}
+
+
+def _pairs(value: object) -> Pairs:
+    if not isinstance(value, Mapping):
+        return ()
+    return tuple(sorted((str(k), str(v)) for k, v in value.items()))
+
+
+def _conditions(value: object) -> tuple[Condition, ...]:
+    if not isinstance(value, Sequence):
+        return ()
+    return tuple(
+        Condition(
+            str(c.get("type", "")),
+            str(c.get("status", "")),
+            str(c.get("reason") or ""),
+            str(c.get("message") or ""),
+        )
+        for c in value
+        if isinstance(c, Mapping)
+    )
+
+
+def _int(value: object, default: int = 0) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else default
+
+
+def _container(spec: Raw, status: Raw | None, init: bool) -> ContainerInfo:
+    status = status or {}
+    state: Raw = status.get("state") or {}
+    last: Raw = (status.get("lastState") or {}).get("terminated") or {}
+    kind, value = next(iter(state.items()), ("waiting", {}))
+    detail: Raw = value if isinstance(value, Mapping) else {}
+    limits = (spec.get("resources") or {}).get("limits") or {}
+    return ContainerInfo(
+        name=str(spec.get("name", "")),
+        image=str(status.get("image") or spec.get("image") or ""),
+        ready=bool(status.get("ready")),
+        started=bool(status.get("started")),
+        restart_count=_int(status.get("restartCount")),
+        state=str(kind),
+        reason=str(detail.get("reason") or ""),
+        message=str(detail.get("message") or ""),
+        exit_code=_int(detail.get("exitCode")) if kind == "terminated" else None,
+        last_exit_code=_int(last.get("exitCode")) if "exitCode" in last else None,
+        last_reason=str(last.get("reason") or ""),
+        last_message=str(last.get("message") or ""),
+        memory_limit=str(limits.get("memory") or ""),
+        init=init,
+    )
+
+
+def pod_info(obj: Raw) -> PodInfo:
+    """Summarise a Pod dict."""
+    meta, spec, status = _meta(obj), obj.get("spec") or {}, obj.get("status") or {}
+    statuses = {s.get("name"): s for s in status.get("containerStatuses") or [] if isinstance(s, Mapping)}
+    init_statuses = {
+        s.get("name"): s for s in status.get("initContainerStatuses") or [] if isinstance(s, Mapping)
+    }
+    containers = tuple(
+        _container(c, init_statuses.get(c.get("name")), True) for c in spec.get("initContainers") or []
+    ) + tuple(_container(c, statuses.get(c.get("name")), False) for c in spec.get("containers") or [])
+    conditions = _conditions(status.get("conditions"))
+    owner: Raw = next((o for o in meta.get("ownerReferences") or [] if o.get("controller")), {})
+    return PodInfo(
+        namespace=str(meta.get("namespace", "")),
+        name=str(meta.get("name", "")),
+        uid=str(meta.get("uid", "")),
+        phase=str(status.get("phase") or "Pending"),
+        ready=any(c.type == "Ready" and c.status == "True" for c in conditions),
+        containers=containers,
+        conditions=conditions,
+        owner_kind=str(owner.get("kind", "")),
+        owner_name=str(owner.get("name", "")),
+        labels=_pairs(meta.get("labels")),
+        created=str(meta.get("creationTimestamp") or ""),
+        deleting=bool(meta.get("deletionTimestamp")),
+        node=str(spec.get("nodeName") or ""),
+        pod_ip=str(status.get("podIP") or ""),
+        resource_version=str(meta.get("resourceVersion") or ""),
+    )
+
+
+def deployment_info(obj: Raw) -> DeploymentInfo:
+    """Summarise a Deployment dict."""
+    meta, spec, status = _meta(obj), obj.get("spec") or {}, obj.get("status") or {}
+    template = (spec.get("template") or {}).get("spec") or {}
+    return DeploymentInfo(
+        namespace=str(meta.get("namespace", "")),
+        name=str(meta.get("name", "")),
+        uid=str(meta.get("uid", "")),
+        replicas=_int(spec.get("replicas"), 1),
+        ready_replicas=_int(status.get("readyReplicas")),
+        available_replicas=_int(status.get("availableReplicas")),
+        updated_replicas=_int(status.get("updatedReplicas")),
+        unavailable_replicas=_int(status.get("unavailableReplicas")),
+        generation=_int(meta.get("generation")),
+        observed_generation=_int(status.get("observedGeneration")),
+        selector=_pairs((spec.get("selector") or {}).get("matchLabels")),
+        conditions=_conditions(status.get("conditions")),
+        images=tuple(str(c.get("image", "")) for c in template.get("containers") or []),
+        created=str(meta.get("creationTimestamp") or ""),
+    )
+
+
+def service_info(obj: Raw) -> ServiceInfo:
+    """Summarise a Service dict."""
+    meta, spec = _meta(obj), obj.get("spec") or {}
+    ports = tuple(
+        ServicePort(
+            str(p.get("name") or ""),
+            _int(p.get("port")),
+            str(p.get("targetPort", p.get("port", ""))),
+            str(p.get("protocol") or "TCP"),
+        )
+        for p in spec.get("ports") or []
+        if isinstance(p, Mapping)
+    )
+    return ServiceInfo(
+        namespace=str(meta.get("namespace", "")),
+        name=str(meta.get("name", "")),
+        type=str(spec.get("type") or "ClusterIP"),
+        cluster_ip=str(spec.get("clusterIP") or ""),
+        ports=ports,
+        selector=_pairs(spec.get("selector")),
+    )
+
+
+def endpointslice_info(obj: Raw) -> EndpointSliceInfo:
+    """Summarise an EndpointSlice dict (nil conditions mean ready/serving true, terminating false)."""
+    meta = _meta(obj)
+    endpoints = []
+    for item in obj.get("endpoints") or []:
+        conditions = item.get("conditions") or {}
+        ready = conditions.get("ready")
+        serving = conditions.get("serving")
+        endpoints.append(
+            Endpoint(
+                pod=str((item.get("targetRef") or {}).get("name") or ""),
+                address=str((item.get("addresses") or [""])[0]),
+                ready=True if ready is None else bool(ready),
+                serving=True if serving is None else bool(serving),
+                terminating=bool(conditions.get("terminating")),
+            )
+        )
+    ports = tuple((str(p.get("name") or ""), _int(p.get("port"))) for p in obj.get("ports") or [])
+    return EndpointSliceInfo(
+        namespace=str(meta.get("namespace", "")),
+        name=str(meta.get("name", "")),
+        service=str((meta.get("labels") or {}).get("kubernetes.io/service-name", "")),
+        endpoints=tuple(endpoints),
+        ports=ports,
+    )
+
+
+def event_info(obj: Raw) -> EventInfo:
+    """Summarise a core/v1 Event dict."""
+    meta = _meta(obj)
+    involved = obj.get("involvedObject") or obj.get("regarding") or {}
+    return EventInfo(
+        namespace=str(meta.get("namespace", "")),
+        name=str(meta.get("name", "")),
+        type=str(obj.get("type") or "Normal"),
+        reason=str(obj.get("reason") or ""),
+        message=str(obj.get("message") or obj.get("note") or ""),
+        object_kind=str(involved.get("kind") or ""),
+        object_name=str(involved.get("name") or ""),
+        count=_int(obj.get("count"), 1) or 1,
+        last_seen=str(
+            obj.get("lastTimestamp") or obj.get("eventTime") or meta.get("creationTimestamp") or ""
+        ),
+    )
+
+
+SUMMARISERS = {
+    "pods": pod_info,
+    "deployments": deployment_info,
+    "services": service_info,
+    "endpointslices": endpointslice_info,
+    "events": event_info,
+}

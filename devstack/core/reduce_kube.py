@@ -1,0 +1,93 @@
+"""Reducers for the live Kubernetes state fed by watches."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+from devstack.core import events as ev
+from devstack.core.handlers import HandlerTable
+from devstack.core.kube import KubeInfo
+from devstack.core.state import ClusterView, LogTail, State
+
+table = HandlerTable()
+on = table.on
+
+KINDS = ("pods", "deployments", "services", "endpointslices", "events")
+MAX_EVENTS = 1000
+
+
+def _collection(state: State, kind: str) -> Mapping[str, Any]:
+    if kind not in KINDS:
+        raise ValueError(f"unknown kind {kind!r}")
+    value: Mapping[str, Any] = getattr(state, kind)
+    return value
+
+
+def _trim_events(events: dict[str, Any]) -> dict[str, Any]:
+    if len(events) <= MAX_EVENTS:
+        return events
+    newest = sorted(events.values(), key=lambda e: e.last_seen)[-MAX_EVENTS:]
+    return {e.key: e for e in newest}
+
+
+def _with(state: State, kind: str, items: dict[str, Any]) -> State:
+    if kind == "events":
+        return replace(state, events=_trim_events(items))
+    if kind == "pods":
+        return replace(state, pods=items)
+    if kind == "deployments":
+        return replace(state, deployments=items)
+    if kind == "services":
+        return replace(state, services=items)
+    return replace(state, endpointslices=items)
+
+
+@on(ev.KubeSynced)
+def _synced(state: State, event: ev.KubeSynced) -> State:
+    return _with(state, event.kind, {item.key: item for item in event.items})
+
+
+def _apply(items: dict[str, KubeInfo], change: ev.KubeChanged) -> None:
+    if change.change == "DELETED":
+        items.pop(change.item.key, None)
+    else:
+        items[change.item.key] = change.item
+
+
+@on(ev.KubeChanged)
+def _changed(state: State, event: ev.KubeChanged) -> State:
+    items = dict(_collection(state, event.kind))
+    _apply(items, event)
+    return _with(state, event.kind, items)
+
+
+@on(ev.KubeBatch)
+def _batch(state: State, event: ev.KubeBatch) -> State:
+    copies: dict[str, dict[str, KubeInfo]] = {}
+    for change in event.changes:
+        if change.kind not in copies:
+            copies[change.kind] = dict(_collection(state, change.kind))
+        _apply(copies[change.kind], change)
+    for kind, items in copies.items():
+        state = _with(state, kind, items)
+    return state
+
+
+@on(ev.ApiStatus)
+def _api_status(state: State, event: ev.ApiStatus) -> State:
+    old = state.cluster
+    if event.reachable:
+        cluster = ClusterView("reachable", "", None, event.server_version or old.server_version)
+    else:
+        since = old.unreachable_since if old.api == "unreachable" else event.at
+        cluster = ClusterView("unreachable", event.error, since, old.server_version)
+    return replace(state, cluster=cluster)
+
+
+@on(ev.PodLogsFetched)
+def _logs(state: State, event: ev.PodLogsFetched) -> State:
+    logs = dict(state.logs)
+    logs[event.pod] = LogTail(event.container, event.previous, event.lines)
+    return replace(state, logs=logs)
