@@ -158,7 +158,7 @@ def serve(settings: Settings) -> None:
     )
     print(f"listening on {host}:{port}", flush=True)
     try:
-        server.serve_forever()
+        server.serve_forever(poll_interval=0.1)
     finally:
         server.server_close()
     print("shut down", flush=True)

@@ -110,7 +110,7 @@ def serve(host: str, port: int, api_base_url: str) -> None:
     print(f"config: VITE_API_BASE_URL={api_base_url}", flush=True)
     print(f"listening on {bound_host}:{bound_port}", flush=True)
     try:
-        server.serve_forever()
+        server.serve_forever(poll_interval=0.1)
     finally:
         server.server_close()
     print("shut down", flush=True)

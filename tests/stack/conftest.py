@@ -1,0 +1,66 @@
+"""Fixtures for the stack's tests: the real helm binary, rendering, and a scratch copy of the stack."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+CHART = REPO / "charts" / "jetscale"
+STACK_ENTRIES = ("skaffold.yaml", "Tiltfile", "schemas", "charts", "demo", "profiles")
+
+Render = Callable[..., list[dict[str, Any]]]
+
+
+@pytest.fixture(scope="session")
+def helm() -> str:
+    """The helm binary: its absence fails the test when CI=true, else skips it with the reason."""
+    path = shutil.which("helm")
+    if path is None:
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail("helm is not on PATH and CI=true: .ci/run must install it")
+        pytest.skip("helm is not on PATH (in CI this fails)")
+    return path
+
+
+def run_helm(helm: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run helm from the repo root and capture its output (never raises on failure)."""
+    return subprocess.run([helm, *args], cwd=REPO, capture_output=True, text=True, timeout=120, check=False)
+
+
+@pytest.fixture
+def render(helm: str) -> Render:
+    """Render the chart as release jetscale in namespace jetscale and return its documents."""
+
+    def _render(*args: str) -> list[dict[str, Any]]:
+        done = run_helm(helm, "template", "jetscale", str(CHART), "--namespace", "jetscale", *args)
+        assert done.returncode == 0, done.stderr
+        return [doc for doc in yaml.safe_load_all(done.stdout) if doc]
+
+    return _render
+
+
+@pytest.fixture
+def stack(tmp_path: Path) -> Path:
+    """A scratch copy of everything `devstack validate` reads, safe to break."""
+    target = tmp_path / "stack"
+    target.mkdir()
+    for name in STACK_ENTRIES:
+        source = REPO / name
+        if source.is_dir():
+            shutil.copytree(source, target / name, ignore=shutil.ignore_patterns("*.tgz", "__pycache__"))
+        elif source.is_file():
+            shutil.copy(source, target / name)
+    return target
+
+
+def by_kind(docs: list[dict[str, Any]], kind: str) -> dict[str, dict[str, Any]]:
+    """Index the documents of one kind by metadata.name."""
+    return {d["metadata"]["name"]: d for d in docs if d.get("kind") == kind}
