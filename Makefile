@@ -24,6 +24,7 @@ lint: setup  ## ruff (lint + format check) and mypy (strict for devstack/core)
 	$(BIN)/ruff check devstack tests benchmarks
 	$(BIN)/ruff format --check devstack
 	$(BIN)/mypy
+	$(BIN)/mypy --strict devstack/core
 
 pytest: setup
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -6,7 +6,7 @@ so the store never holds (or copies) whole API objects.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -387,7 +387,7 @@ def event_info(obj: Raw) -> EventInfo:
     )
 
 
-SUMMARISERS = {
+SUMMARISERS: dict[str, Callable[[Raw], KubeInfo]] = {
     "pods": pod_info,
     "deployments": deployment_info,
     "services": service_info,

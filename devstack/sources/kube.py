@@ -1,0 +1,256 @@
+"""Live cluster state: list + watch through the official `kubernetes` client, in worker threads.
+
+Every watch passes `timeout_seconds`, resumes from the last resourceVersion it saw (bookmarks
+included), lists again on 410 Gone/Expired, and backs off on errors while reporting
+"API unreachable since …". Watch lines are decoded with `json.loads` into plain dicts and
+summarised at once (the client's model deserialisation is ~10x slower), and changes from every
+watch are coalesced into `KubeBatch` events a few times per second.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from devstack.core import events as ev
+from devstack.core.kube import SUMMARISERS
+from devstack.sources.backoff import Backoff
+
+Emit = Callable[[ev.Event], object]
+
+WATCH_TIMEOUT_SECONDS = 240
+KINDS = ("pods", "deployments", "services", "endpointslices", "events")
+
+
+class Expired(Exception):
+    """The server no longer has the resourceVersion we asked for (HTTP 410)."""
+
+
+@dataclass(frozen=True)
+class KubeTarget:
+    """Which cluster and namespace to talk to: always an explicit context, never current-context."""
+
+    context: str
+    namespace: str
+    kubeconfig: str | None = None
+
+
+def new_api_client(target: KubeTarget) -> Any:
+    """An ApiClient for exactly `target.context` (imports the client lazily: ~300 ms)."""
+    from kubernetes import config
+
+    return config.new_client_from_config(config_file=target.kubeconfig, context=target.context)
+
+
+def _list_and_watch_calls(api_client: Any, kind: str, namespace: str) -> Callable[..., Any]:
+    from kubernetes import client
+
+    core = client.CoreV1Api(api_client)
+    calls: dict[str, Callable[..., Any]] = {
+        "pods": core.list_namespaced_pod,
+        "services": core.list_namespaced_service,
+        "events": core.list_namespaced_event,
+        "deployments": client.AppsV1Api(api_client).list_namespaced_deployment,
+        "endpointslices": client.DiscoveryV1Api(api_client).list_namespaced_endpoint_slice,
+    }
+    call = calls[kind]
+    return lambda **kwargs: call(namespace, _preload_content=False, **kwargs)
+
+
+def iter_lines(response: Any) -> Iterator[bytes]:
+    """Complete lines of a streamed HTTP response body."""
+    pending = b""
+    for chunk in response.stream(amt=None, decode_content=False):
+        pending += chunk
+        while True:
+            cut = pending.find(b"\n")
+            if cut < 0:
+                break
+            line, pending = pending[:cut], pending[cut + 1 :]
+            if line.strip():
+                yield line
+    if pending.strip():
+        yield pending
+
+
+class Coalescer:
+    """Collects watch changes from every thread and emits them as one `KubeBatch` per interval."""
+
+    def __init__(self, emit: Emit, interval: float = 0.1):
+        self._emit = emit
+        self._interval = interval
+        self._queue: queue.SimpleQueue[ev.Event] = queue.SimpleQueue()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="kube-coalescer", daemon=True)
+
+    def start(self) -> None:
+        """Begin flushing."""
+        self._thread.start()
+
+    def put(self, event: ev.Event) -> None:
+        """Queue an event (KubeChanged is batched; others pass through in order)."""
+        self._queue.put(event)
+
+    def stop(self) -> None:
+        """Flush what is left and stop."""
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self._flush()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval):
+            self._flush()
+
+    def _flush(self) -> None:
+        changes: list[ev.KubeChanged] = []
+        while True:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if isinstance(item, ev.KubeChanged):
+                changes.append(item)
+                continue
+            if changes:
+                self._emit(ev.KubeBatch(tuple(changes)))
+                changes = []
+            self._emit(item)
+        if changes:
+            self._emit(ev.KubeBatch(tuple(changes)))
+
+
+class KindWatcher:
+    """List + watch one kind in one namespace, forever, until stopped."""
+
+    def __init__(
+        self,
+        api_client: Any,
+        kind: str,
+        namespace: str,
+        sink: Callable[[ev.Event], None],
+        stop: threading.Event,
+        timeout_seconds: int = WATCH_TIMEOUT_SECONDS,
+    ):
+        self.kind = kind
+        self._call = _list_and_watch_calls(api_client, kind, namespace)
+        self._summarise = SUMMARISERS[kind]
+        self._sink = sink
+        self._stop = stop
+        self._timeout = timeout_seconds
+        self.resource_version: str | None = None
+        self.relists = 0
+        self._response: Any = None
+
+    def run(self) -> None:
+        """Thread body: list, watch, resume, re-list on 410, back off on errors."""
+        backoff = Backoff(initial=0.25, cap=8.0)
+        while not self._stop.is_set():
+            try:
+                if self.resource_version is None:
+                    self._list()
+                    self._sink(ev.ApiStatus(True, at=time.time()))
+                self._watch()
+                backoff.reset()
+            except Expired:
+                self.resource_version = None
+                self.relists += 1
+            except Exception as err:  # noqa: BLE001 - any transport/API failure: report, back off, retry
+                if self._stop.is_set():
+                    return
+                self._sink(ev.ApiStatus(False, at=time.time(), error=_describe(err)))
+                self._stop.wait(backoff.next())
+
+    def _list(self) -> None:
+        response = self._call(_request_timeout=(5, 30))
+        try:
+            body = json.loads(response.data)
+        finally:
+            response.release_conn()
+        items = tuple(self._summarise(item) for item in body.get("items") or [])
+        self.resource_version = str(body.get("metadata", {}).get("resourceVersion") or "")
+        self._sink(ev.KubeSynced(self.kind, items, self.resource_version))
+
+    def _watch(self) -> None:
+        response = self._call(
+            watch=True,
+            resource_version=self.resource_version,
+            timeout_seconds=self._timeout,
+            allow_watch_bookmarks=True,
+            _request_timeout=(5, self._timeout + 15),
+        )
+        self._response = response
+        try:
+            for line in iter_lines(response):
+                if self._stop.is_set():
+                    return
+                self._handle(json.loads(line))
+        finally:
+            self._response = None
+            response.close()
+            response.release_conn()
+
+    def abort(self) -> None:
+        """Unblock a watch waiting for its next line (called from another thread on stop)."""
+        response = self._response
+        if response is not None:
+            with contextlib.suppress(Exception):
+                response.shutdown() if hasattr(response, "shutdown") else response.close()
+
+    def _handle(self, event: dict[str, Any]) -> None:
+        kind, obj = event.get("type"), event.get("object") or {}
+        if kind == "ERROR":
+            if obj.get("code") == 410:
+                raise Expired(obj.get("message", "410 Gone"))
+            raise RuntimeError(f"watch error: {obj.get('message', obj)}")
+        version = (obj.get("metadata") or {}).get("resourceVersion")
+        if version:
+            self.resource_version = str(version)
+        if kind in ("ADDED", "MODIFIED", "DELETED"):
+            self._sink(ev.KubeChanged(self.kind, kind, self._summarise(obj)))
+
+
+def _describe(err: BaseException) -> str:
+    status = getattr(err, "status", None)
+    if status == 410:
+        return "410 Gone"
+    text = str(getattr(err, "reason", "") or err).strip().splitlines()
+    detail = text[0] if text else type(err).__name__
+    return f"{type(err).__name__}: {detail}"[:300]
+
+
+class ClusterWatch:
+    """Every watch devstack needs for one namespace, feeding the store through a coalescer."""
+
+    def __init__(self, target: KubeTarget, emit: Emit, kinds: tuple[str, ...] = KINDS, interval: float = 0.1):
+        self.target = target
+        self._coalescer = Coalescer(emit, interval)
+        self._stop = threading.Event()
+        self._kinds = kinds
+        self._threads: list[threading.Thread] = []
+        self.watchers: list[KindWatcher] = []
+
+    def start(self, api_client: Any | None = None) -> None:
+        """Start one worker thread per kind (building the API client in the caller's thread)."""
+        client = api_client if api_client is not None else new_api_client(self.target)
+        self._coalescer.start()
+        for kind in self._kinds:
+            watcher = KindWatcher(client, kind, self.target.namespace, self._coalescer.put, self._stop)
+            self.watchers.append(watcher)
+            thread = threading.Thread(target=watcher.run, name=f"watch-{kind}", daemon=True)
+            self._threads.append(thread)
+            thread.start()
+
+    def stop(self) -> None:
+        """Stop every watch (threads end at their next line or timeout; they are daemons)."""
+        self._stop.set()
+        for watcher in self.watchers:
+            watcher.abort()
+        for thread in self._threads:
+            thread.join(timeout=5)
+        self._coalescer.stop()
