@@ -4,19 +4,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from stack_helpers import CHART, REPO, Render, run_helm
 
-REPO = Path(__file__).resolve().parents[2]
-CHART = REPO / "charts" / "jetscale"
 STACK_ENTRIES = ("skaffold.yaml", "Tiltfile", "schemas", "charts", "demo", "profiles")
-
-Render = Callable[..., list[dict[str, Any]]]
 
 
 @pytest.fixture(scope="session")
@@ -28,11 +23,6 @@ def helm() -> str:
             pytest.fail("helm is not on PATH and CI=true: .ci/run must install it")
         pytest.skip("helm is not on PATH (in CI this fails)")
     return path
-
-
-def run_helm(helm: str, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run helm from the repo root and capture its output (never raises on failure)."""
-    return subprocess.run([helm, *args], cwd=REPO, capture_output=True, text=True, timeout=120, check=False)
 
 
 @pytest.fixture
@@ -59,8 +49,3 @@ def stack(tmp_path: Path) -> Path:
         elif source.is_file():
             shutil.copy(source, target / name)
     return target
-
-
-def by_kind(docs: list[dict[str, Any]], kind: str) -> dict[str, dict[str, Any]]:
-    """Index the documents of one kind by metadata.name."""
-    return {d["metadata"]["name"]: d for d in docs if d.get("kind") == kind}
