@@ -126,3 +126,30 @@ class PodLogsFetched(Event):
     container: str
     previous: bool
     lines: tuple[str, ...]
+
+
+# ----------------------------------------------------------------------------- deploy tool
+@dataclass(frozen=True)
+class DeployStarted(Event):
+    """The deploy tool (skaffold run/dev, tilt) was started with this command line."""
+
+    tool: str
+    command: tuple[str, ...]
+    mode: str
+    at: float
+
+
+@dataclass(frozen=True)
+class DeployOutput(Event):
+    """One output line of the deploy tool (the reducer parses it into progress)."""
+
+    line: str
+    at: float
+
+
+@dataclass(frozen=True)
+class DeployExited(Event):
+    """The deploy tool exited."""
+
+    code: int
+    at: float

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from devstack.core.deploy import DeployState
 from devstack.core.kube import DeploymentInfo, EndpointSliceInfo, EventInfo, PodInfo, ServiceInfo
 from devstack.core.model import CheckStatus, DoctorCheck, StepState, StepStatus
 
@@ -38,6 +39,7 @@ class State:
     steps: tuple[StepState, ...] = ()
     doctor: tuple[DoctorCheck, ...] = ()
     cluster: ClusterView = ClusterView()
+    deploy: DeployState = field(default_factory=DeployState)
     pods: Mapping[str, PodInfo] = field(default_factory=dict)
     deployments: Mapping[str, DeploymentInfo] = field(default_factory=dict)
     services: Mapping[str, ServiceInfo] = field(default_factory=dict)
