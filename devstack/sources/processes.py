@@ -13,8 +13,10 @@ import os
 import signal
 import subprocess
 import threading
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import IO
 
 _children: set[subprocess.Popen[bytes]] = set()
 _lock = threading.Lock()
@@ -145,3 +147,49 @@ def install_exit_handlers() -> None:
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGTERM, signal.SIGHUP):
             signal.signal(sig, _exit_on_signal)
+
+
+def stream(
+    args: Sequence[str],
+    on_line: Callable[[str], None],
+    *,
+    env: Mapping[str, str] | None = None,
+    cwd: str | None = None,
+    cancel: threading.Event | None = None,
+    timeout: float | None = None,
+    grace: float = 10.0,
+) -> int:
+    """Run a command, calling `on_line` for each line of its stdout+stderr; returns the exit code.
+
+    When `cancel` is set or `timeout` passes, the child's group gets TERM (then KILL after `grace`)
+    and its remaining output is still delivered. Returns 124 on timeout (like `timeout(1)`).
+    """
+    process = spawn(args, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    assert process.stdout is not None
+    reader = threading.Thread(target=_pump, args=(process.stdout, on_line), daemon=True)
+    reader.start()
+    deadline = None if timeout is None else time.monotonic() + timeout
+    timed_out = False
+    try:
+        while process.poll() is None:
+            if cancel is not None and cancel.is_set():
+                break
+            if deadline is not None and time.monotonic() > deadline:
+                timed_out = True
+                break
+            try:
+                process.wait(timeout=0.2)
+            except subprocess.TimeoutExpired:
+                continue
+    finally:
+        code = stop(process, grace)
+        reader.join(timeout=5)
+    if timed_out:
+        return 124
+    return code if code is not None else -1
+
+
+def _pump(pipe: IO[bytes], on_line: Callable[[str], None]) -> None:
+    with pipe:
+        for raw in iter(pipe.readline, b""):
+            on_line(raw.decode(errors="replace").rstrip("\r\n"))
