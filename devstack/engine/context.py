@@ -1,0 +1,65 @@
+"""Everything a command's engine run needs, built once from the profile."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+from devstack.core.store import Store
+from devstack.errors import DevstackError
+from devstack.exitcodes import USAGE
+from devstack.profile import LoadedProfile, Profile
+from devstack.sources.kube import KubeTarget
+from devstack.sources.tools import ToolEnv
+
+
+@dataclass
+class EngineContext:
+    """The profile, the store, the tool environment and the explicit kube target."""
+
+    loaded: LoadedProfile
+    store: Store
+    tools: ToolEnv = field(default_factory=ToolEnv)
+    cancel: threading.Event = field(default_factory=threading.Event)
+    recreate: bool = False
+    interactive: bool = False
+
+    @property
+    def profile(self) -> Profile:
+        """The validated profile."""
+        return self.loaded.profile
+
+    @property
+    def context(self) -> str:
+        """The one kube context this run may touch (from the profile, never current-context)."""
+        return str(self.loaded.profile.context)
+
+    @property
+    def kubeconfig(self) -> str | None:
+        """The kubeconfig file passed explicitly to every tool and client."""
+        return self.tools.kubeconfig_for(self.context)
+
+    @property
+    def target(self) -> KubeTarget:
+        """Context, namespace and kubeconfig for API clients."""
+        return KubeTarget(self.context, self.profile.deploy.namespace, self.kubeconfig)
+
+
+def guard_context(loaded: LoadedProfile) -> str:
+    """The profile's context if the profile allows it; otherwise refuse (exit 2), saying why.
+
+    The kube context always comes from the profile — `kind-<name>` or the existing cluster's
+    named context — never from the kubeconfig's current-context.
+    """
+    profile = loaded.profile
+    context = profile.context
+    allowed = profile.allowed_contexts
+    if context not in allowed:
+        shown = ", ".join(allowed) if allowed else "none"
+        raise DevstackError(
+            f"refusing kube context {context!r}: profile {profile.name} allows only [{shown}] "
+            f"(safety.allowed_contexts in {loaded.path.name})",
+            fix=f"add {context!r} to safety.allowed_contexts in {loaded.path} if devstack may use it",
+            exit_code=USAGE,
+        )
+    return context

@@ -1,0 +1,109 @@
+"""One-shot API calls through the official client: version, logs, restart, delete, snapshot lists."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from devstack.core.kube import SUMMARISERS, KubeInfo
+from devstack.sources.kube import KINDS, KubeTarget, new_api_client
+
+
+class KubeApi:
+    """A client bound to one explicit context and namespace (built lazily)."""
+
+    def __init__(self, target: KubeTarget, api_client: Any | None = None):
+        self.target = target
+        self._client = api_client
+
+    @property
+    def client(self) -> Any:
+        """The kubernetes ApiClient for the target context."""
+        if self._client is None:
+            self._client = new_api_client(self.target)
+        return self._client
+
+    def close(self) -> None:
+        """Release connections."""
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    def server_version(self, timeout: float = 5) -> str:
+        """`gitVersion` of the API server (raises when unreachable)."""
+        from kubernetes import client
+
+        info = client.VersionApi(self.client).get_code(_request_timeout=timeout)
+        return str(info.git_version)
+
+    def wait_reachable(self, timeout: float, interval: float = 0.5) -> str:
+        """Poll until the API answers; returns its version (re-raises the last error on timeout)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                return self.server_version(timeout=min(5.0, max(1.0, deadline - time.monotonic())))
+            except Exception:
+                if time.monotonic() >= deadline:
+                    raise
+                time.sleep(interval)
+
+    def list_summaries(self, kind: str) -> tuple[KubeInfo, ...]:
+        """A one-shot list of a kind in the target namespace, summarised."""
+        from devstack.sources.kube import _list_and_watch_calls
+
+        response = _list_and_watch_calls(self.client, kind, self.target.namespace)(_request_timeout=(5, 30))
+        try:
+            body = json.loads(response.data)
+        finally:
+            response.release_conn()
+        return tuple(SUMMARISERS[kind](item) for item in body.get("items") or [])
+
+    def snapshot(self) -> dict[str, tuple[KubeInfo, ...]]:
+        """Every kind devstack shows, listed once."""
+        return {kind: self.list_summaries(kind) for kind in KINDS}
+
+    def logs(self, pod: str, container: str, previous: bool = False, tail: int = 50) -> list[str]:
+        """The last lines of a container's log (previous instance when asked)."""
+        from kubernetes import client
+
+        text = client.CoreV1Api(self.client).read_namespaced_pod_log(
+            pod,
+            self.target.namespace,
+            container=container,
+            previous=previous,
+            tail_lines=tail,
+            _request_timeout=(5, 15),
+        )
+        return str(text).splitlines()
+
+    def rollout_restart(self, deployment: str) -> None:
+        """What `kubectl rollout restart` does: stamp the pod template with restartedAt."""
+        from kubernetes import client
+
+        stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        body = {
+            "spec": {"template": {"metadata": {"annotations": {"kubectl.kubernetes.io/restartedAt": stamp}}}}
+        }
+        client.AppsV1Api(self.client).patch_namespaced_deployment(deployment, self.target.namespace, body)
+
+    def delete_pod(self, pod: str) -> None:
+        """Delete one pod (its ReplicaSet replaces it)."""
+        from kubernetes import client
+
+        client.CoreV1Api(self.client).delete_namespaced_pod(pod, self.target.namespace)
+
+    def deployment_env(self, deployment: str, name: str) -> str | None:
+        """A literal env value from a Deployment's containers (None when absent or not literal)."""
+        from kubernetes import client
+
+        response: Any = client.AppsV1Api(self.client).read_namespaced_deployment(
+            deployment, self.target.namespace, _preload_content=False
+        )
+        body = json.loads(response.data)
+        for container in body.get("spec", {}).get("template", {}).get("spec", {}).get("containers", []):
+            for entry in container.get("env") or []:
+                if entry.get("name") == name and "value" in entry:
+                    return str(entry["value"])
+        return None

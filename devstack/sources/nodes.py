@@ -1,0 +1,79 @@
+"""kind's node containers in Docker: find them by kind's labels, start stopped ones, read drift."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from devstack.errors import DevstackError
+from devstack.exitcodes import MISSING_PREREQUISITE
+
+CLUSTER_LABEL = "io.x-k8s.kind.cluster"
+ROLE_LABEL = "io.x-k8s.kind.role"
+API_SERVER_PORT = "6443/tcp"
+
+
+@dataclass(frozen=True)
+class Node:
+    """One kind node container."""
+
+    name: str
+    role: str
+    status: str
+    port_mappings: tuple[tuple[int, int, str], ...]  # (containerPort, hostPort, listenAddress)
+
+    @property
+    def running(self) -> bool:
+        """The container is running."""
+        return self.status == "running"
+
+
+def _client() -> Any:
+    import docker
+    from docker.errors import DockerException
+
+    try:
+        client = docker.from_env(timeout=10)
+        client.ping()
+    except DockerException as err:
+        raise DevstackError(
+            f"Docker daemon not reachable: {str(err).splitlines()[0]}",
+            fix="start Docker (`sudo systemctl start docker`, or open Docker Desktop)",
+            exit_code=MISSING_PREREQUISITE,
+        ) from None
+    return client
+
+
+def _mappings(container: Any) -> tuple[tuple[int, int, str], ...]:
+    bindings = (container.attrs.get("HostConfig") or {}).get("PortBindings") or {}
+    found = []
+    for spec, hosts in bindings.items():
+        if spec == API_SERVER_PORT:
+            continue
+        for host in hosts or []:
+            port = int(spec.split("/")[0])
+            found.append((port, int(host.get("HostPort") or 0), str(host.get("HostIp") or "0.0.0.0")))
+    return tuple(sorted(found))
+
+
+def list_nodes(cluster: str) -> list[Node]:
+    """The cluster's node containers (running or not), by kind's labels."""
+    client = _client()
+    try:
+        containers = client.containers.list(all=True, filters={"label": f"{CLUSTER_LABEL}={cluster}"})
+        return sorted(
+            (Node(c.name, c.labels.get(ROLE_LABEL, ""), c.status, _mappings(c)) for c in containers),
+            key=lambda n: n.name,
+        )
+    finally:
+        client.close()
+
+
+def start_nodes(names: list[str]) -> None:
+    """`docker start` the given node containers."""
+    client = _client()
+    try:
+        for name in names:
+            client.containers.get(name).start()
+    finally:
+        client.close()
