@@ -34,7 +34,10 @@ def check_skaffold(root: Path) -> list[Problem]:
         return [
             Problem(SKAFFOLD_FILE, line, f"apiVersion: expected {API_VERSION}, got {json.dumps(version)}")
         ]
-    schema = json.loads((root / SCHEMA_FILE).read_text(encoding="utf-8"))
+    try:
+        schema = json.loads((root / SCHEMA_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        return [Problem(SCHEMA_FILE.as_posix(), None, f"cannot read the Skaffold schema: {err}")]
     problems = schema_problems(
         Draft7Validator(schema), doc.data, lambda path, key: (SKAFFOLD_FILE, doc.line(path, key))
     )
