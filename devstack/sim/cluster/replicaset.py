@@ -1,0 +1,172 @@
+"""The ReplicaSet controller: keeps `replicas` pods from the template and reports their state."""
+
+from __future__ import annotations
+
+import copy
+import time
+from typing import Any
+
+from devstack.sim.errors import ApiError
+from devstack.sim.resources import PODS, REPLICASETS
+from devstack.sim.store import Change, Obj, Store, random_suffix
+
+from . import podutil
+from .events import NORMAL, REPLICASET_CONTROLLER, WARNING, EventRecorder
+from .index import ObjectIndex
+from .meta import controller_ref, match_selector, owner_reference, parse_time, spec_changed
+from .workqueue import WorkQueue
+
+BURST_REPLICAS = 500  # pods created or deleted per sync, as kube-controller-manager's burstReplicas
+
+_Key = tuple[str, str]
+
+
+def pod_from_template(rs: Obj, name: str) -> Obj:
+    """A new pod for a ReplicaSet, with the defaults the API server would fill in."""
+    template = copy.deepcopy(rs["spec"].get("template") or {})
+    meta = template.get("metadata") or {}
+    spec = template.get("spec") or {}
+    spec.setdefault("restartPolicy", "Always")
+    spec.setdefault("terminationGracePeriodSeconds", 30)
+    spec.setdefault("dnsPolicy", "ClusterFirst")
+    spec.setdefault("schedulerName", "default-scheduler")
+    spec.setdefault("serviceAccountName", spec.get("serviceAccount") or "default")
+    spec.setdefault("securityContext", {})
+    spec.setdefault("enableServiceLinks", True)
+    return {
+        "metadata": {
+            "name": name,
+            "generateName": f"{rs['metadata']['name']}-",
+            "namespace": rs["metadata"]["namespace"],
+            "labels": dict(meta.get("labels") or {}),
+            "annotations": dict(meta.get("annotations") or {}),
+            "ownerReferences": [owner_reference(rs)],
+        },
+        "spec": spec,
+        "status": {"phase": "Pending", "qosClass": podutil.qos_class({"spec": spec})},
+    }
+
+
+def _deletion_rank(pod: Obj) -> tuple[Any, ...]:
+    """Sort key: the pods to delete first come first (unscheduled, pending, unready, restarted, newest)."""
+    phase_rank = {"Pending": 0, "Unknown": 1, "Running": 2}.get(pod.get("status", {}).get("phase", ""), 0)
+    created = parse_time(pod["metadata"].get("creationTimestamp")) or 0.0
+    return (
+        bool(pod.get("spec", {}).get("nodeName")),
+        phase_rank,
+        podutil.is_ready(pod),
+        -podutil.restart_count(pod),
+        -created,
+    )
+
+
+class ReplicaSetController:
+    """Reconciles ReplicaSets; pods are found through an index by controller uid."""
+
+    def __init__(self, store: Store, recorder: EventRecorder, pods: ObjectIndex):
+        self._store = store
+        self._events = recorder
+        self._pods = pods
+        self.queue: WorkQueue[_Key] = WorkQueue("replicaset", self._sync, delay=0.01)
+
+    def on_replicaset(self, change: Change) -> None:
+        """Queue a changed ReplicaSet (not for our own status writes)."""
+        if change.type == "DELETED":
+            return
+        if spec_changed(change):
+            meta = change.obj["metadata"]
+            self.queue.add((meta["namespace"], meta["name"]))
+
+    def on_pod(self, change: Change) -> None:
+        """Queue the ReplicaSet that controls a changed pod."""
+        for obj in (change.obj, change.old):
+            ref = controller_ref(obj) if obj is not None else None
+            if ref and ref.get("kind") == "ReplicaSet":
+                self.queue.add((obj["metadata"]["namespace"], str(ref["name"])))  # type: ignore[index]
+                return
+
+    def _sync(self, key: _Key) -> None:
+        rs = self._store.get(REPLICASETS, *key)
+        if rs is None:
+            return
+        uid = rs["metadata"]["uid"]
+        pods = self._pods.owned_by(uid)
+        active = [p for p in pods if podutil.is_active(p)]
+        wanted = int(rs["spec"].get("replicas", 1))
+        if not rs["metadata"].get("deletionTimestamp"):
+            diff = wanted - len(active)
+            if diff > 0:
+                self._create(rs, min(diff, BURST_REPLICAS))
+            elif diff < 0:
+                self._delete(rs, active, min(-diff, BURST_REPLICAS))
+            if abs(diff) > BURST_REPLICAS:
+                self.queue.add(key)
+        self._update_status(key, rs)
+
+    def _create(self, rs: Obj, count: int) -> None:
+        namespace, name = rs["metadata"]["namespace"], rs["metadata"]["name"]
+        for _ in range(count):
+            pod_name = f"{name}-{random_suffix()}"
+            while self._store.get(PODS, namespace, pod_name) is not None:
+                pod_name = f"{name}-{random_suffix()}"
+            try:
+                self._store.create(PODS, pod_from_template(rs, pod_name))
+            except ApiError as exc:
+                self._events.record(
+                    rs, WARNING, "FailedCreate", f"Error creating: {exc.message}", REPLICASET_CONTROLLER
+                )
+                return
+            self._events.record(
+                rs, NORMAL, "SuccessfulCreate", f"Created pod: {pod_name}", REPLICASET_CONTROLLER
+            )
+
+    def _delete(self, rs: Obj, active: list[Obj], count: int) -> None:
+        for pod in sorted(active, key=_deletion_rank)[:count]:
+            meta = pod["metadata"]
+            try:
+                self._store.delete(PODS, meta["namespace"], meta["name"])
+            except ApiError:
+                continue
+            self._events.record(
+                rs, NORMAL, "SuccessfulDelete", f"Deleted pod: {meta['name']}", REPLICASET_CONTROLLER
+            )
+
+    def _update_status(self, key: _Key, rs: Obj) -> None:
+        pods = [p for p in self._pods.owned_by(rs["metadata"]["uid"]) if podutil.is_active(p)]
+        min_ready = int(rs["spec"].get("minReadySeconds") or 0)
+        now = time.time()
+        template_labels = ((rs["spec"].get("template") or {}).get("metadata") or {}).get("labels") or {}
+        ready = [p for p in pods if podutil.is_ready(p)]
+        available = [p for p in ready if podutil.is_available(p, min_ready, now)]
+        if len(available) < len(ready):
+            self.queue.add_after(key, 1.0)  # a pod becomes available once minReadySeconds pass
+        labeled = sum(
+            1
+            for p in pods
+            if all((p["metadata"].get("labels") or {}).get(k) == v for k, v in template_labels.items())
+        )
+        status: dict[str, Any] = dict(rs.get("status") or {})
+        status.update(
+            {
+                "replicas": len(pods),
+                "fullyLabeledReplicas": labeled,
+                "readyReplicas": len(ready),
+                "availableReplicas": len(available),
+                "observedGeneration": rs["metadata"].get("generation", 1),
+            }
+        )
+        for field in ("readyReplicas", "availableReplicas", "fullyLabeledReplicas"):
+            if not status[field]:
+                del status[field]  # zero counts are omitted, as the API's omitempty does
+        if status == rs.get("status"):
+            return
+
+        def apply(obj: Obj) -> None:
+            obj["status"] = status
+
+        self._store.mutate(REPLICASETS, key[0], key[1], apply)
+
+
+def selects(rs: Obj, pod: Obj) -> bool:
+    """The ReplicaSet's selector matches the pod's labels."""
+    return match_selector(rs.get("spec", {}).get("selector"), pod["metadata"].get("labels"))
