@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from devstack.errors import DevstackError
 from devstack.exitcodes import MISSING_PREREQUISITE
 
+PLAIN_KEY = re.compile(r"[\w./-]+")
 HELM_FIX = "install Helm 3.19+ or 4.x (https://helm.sh/docs/intro/install/) and make sure `helm` is on PATH"
 
 
@@ -46,8 +49,13 @@ def shown_path(path: Path, root: Path) -> str:
 
 
 def dotted(path: tuple[str | int, ...] | list[str | int]) -> str:
-    """Return a key path as ``a.b[0].c``."""
+    """Return a key path as ``a.b[0].c`` on one line (odd keys are quoted: ``a["x y"]``)."""
     text = ""
     for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif PLAIN_KEY.fullmatch(part):
+            text += f".{part}" if text else part
+        else:
+            text += f"[{json.dumps(part)}]"
     return text

@@ -93,7 +93,7 @@ def _describe(error: ValidationError, locate: Locator, prefix: KeyPath) -> Itera
         for key in _unknown_keys(error):
             file, line = locate((*path, key), True)
             where = f"{dotted(path)}: " if path else ""
-            yield Problem(file, line, f'{where}unknown key "{key}"{_suggest(key, allowed)}')
+            yield Problem(file, line, f"{where}unknown key {json.dumps(key)}{_suggest(key, allowed)}")
         return
     file, line = locate(path, error.validator == "required")
     yield Problem(file, line, f"{dotted(path) or '(top level)'}: {_message(error)}")

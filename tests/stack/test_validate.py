@@ -5,11 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from stack_helpers import REPO
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from stack_helpers import CHART, REPO
 
 from devstack.errors import DevstackError
 from devstack.exitcodes import MISSING_PREREQUISITE, USAGE
 from devstack.validation import HelmMissing, Problem, checked_files, validate_stack
+from devstack.validation.values import check_values_file, load_schemas
+
+DEFAULTS = ("values.yaml", "charts/backend/values.yaml", "charts/frontend/values.yaml")
 
 
 def messages(problems: list[Problem]) -> list[str]:
@@ -129,3 +135,26 @@ def test_problem_prints_as_file_line_message():
 
 def _line_of(path: Path, text: str) -> int:
     return next(i for i, line in enumerate(path.read_text().splitlines(), 1) if text in line)
+
+
+values_trees = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=6), children, max_size=3)
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    tree=st.dictionaries(st.sampled_from(["backend", "frontend", "global", "x"]), values_trees, max_size=3)
+)
+def test_any_values_file_gives_one_line_problems_naming_the_file(tmp_path: Path, tree: dict[str, object]):
+    schemas, loading = load_schemas(CHART, REPO)
+    assert loading == []
+    path = tmp_path / "values-fuzz.yaml"
+    path.write_text(yaml.safe_dump(tree))
+    for problem in check_values_file(schemas, path, "values-fuzz.yaml"):
+        assert problem.file in ("values-fuzz.yaml", *(f"{CHART.relative_to(REPO)}/{n}" for n in DEFAULTS))
+        assert "\n" not in str(problem)
