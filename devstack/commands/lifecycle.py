@@ -1,10 +1,32 @@
-"""`up`, `down`, `status`, `check`, `forward`, `report`: the stack's lifecycle."""
+"""`up`, `down`, `status`: the stack's lifecycle, headless."""
 
 from __future__ import annotations
 
+import sys
+from typing import TYPE_CHECKING
+
+import click
+
 from devstack.cli import Options
-from devstack.commands.common import load_profile
-from devstack.errors import NotAvailableYet
+from devstack.commands.common import colour, echo_lines, load_profile
+from devstack.core.events import KubeSynced, SessionStarted
+from devstack.core.store import Store
+from devstack.engine.context import EngineContext, guard_context
+from devstack.errors import DevstackError, NotAvailableYet
+from devstack.exitcodes import OK, UNHEALTHY
+from devstack.views import jsonview, text
+from devstack.views.headless import HeadlessPrinter
+from devstack.views.style import use_colour
+
+if TYPE_CHECKING:
+    from devstack.sources.kubeapi import KubeApi
+
+
+def engine_context(options: Options, **kwargs: object) -> EngineContext:
+    """Load the profile, refuse a non-allowed context, and build the engine context."""
+    loaded = load_profile(options.profile)
+    guard_context(loaded)
+    return EngineContext(loaded, Store(), **kwargs)  # type: ignore[arg-type]
 
 
 def up(
@@ -16,21 +38,96 @@ def up(
     hold: bool,
     take_over: bool,
 ) -> int:
-    """Bring the stack up."""
-    load_profile(options.profile)
-    raise NotAvailableYet("devstack up")
+    """Bring the stack up; exit 0 only when every workload is healthy."""
+    from devstack.engine.live import cluster_name, workload_verdicts
+    from devstack.engine.up import UpRun
+
+    ctx = engine_context(options, recreate=recreate, overall_timeout=timeout, interactive=False)
+    if not as_json:
+        ctx.store.subscribe(HeadlessPrinter(sys.stderr, use_colour(sys.stderr), verbose=options.verbose > 0))
+    run = UpRun(ctx)
+    try:
+        code = run.run()
+    finally:
+        run.stop()
+    state = ctx.store.state
+    verdicts = workload_verdicts(state, cluster_name(ctx))
+    if as_json:
+        click.echo(jsonview.dumps(jsonview.up_document(state, code == OK, verdicts)))
+        return code
+    if verdicts:
+        echo_lines(text.workload_lines(verdicts, colour()))
+    click.echo("ok: the stack is up and healthy" if code == OK else f"not healthy (exit {code})")
+    return code
 
 
 def down(options: Options, delete_cluster: bool, as_json: bool) -> int:
-    """Tear the stack down."""
-    load_profile(options.profile)
-    raise NotAvailableYet("devstack down")
+    """`skaffold delete`; with --delete-cluster also `kind delete cluster`. Other entries stay."""
+    from devstack.engine.deploy import skaffold_delete
+    from devstack.sources import kind
+
+    ctx = engine_context(options)
+    profile = ctx.profile
+    if delete_cluster and profile.cluster.provider != "kind":
+        raise DevstackError(
+            f"--delete-cluster only deletes kind clusters; {ctx.context} is an existing cluster", exit_code=2
+        )
+    done = {"skaffold_delete": skaffold_delete(ctx).splitlines()[-5:], "cluster_deleted": False}
+    if delete_cluster:
+        done["cluster_deleted"] = bool(kind.delete(ctx.tools, profile.cluster.name, ctx.kubeconfig) or True)
+    if as_json:
+        click.echo(jsonview.dumps({"ok": True, "context": ctx.context, **done}))
+    else:
+        click.echo(f"removed the stack from {ctx.context}")
+        if delete_cluster:
+            click.echo(f"deleted kind cluster {profile.cluster.name}")
+    return OK
 
 
 def status(options: Options, as_json: bool) -> int:
-    """Snapshot of the stack."""
-    load_profile(options.profile)
-    raise NotAvailableYet("devstack status")
+    """A snapshot: cluster, workloads, pods, services, endpoints, explanations."""
+    from devstack.engine.live import cluster_name, workload_verdicts
+    from devstack.sources.kube import describe_error
+    from devstack.sources.kubeapi import KubeApi
+
+    ctx = engine_context(options)
+    ctx.store.dispatch(SessionStarted("status", ctx.profile.name, ctx.context))
+    api = KubeApi(ctx.target)
+    try:
+        version = api.server_version()
+        for kind, items in api.snapshot().items():
+            ctx.store.dispatch(KubeSynced(kind, items))
+        _fetch_crash_logs(ctx, api)
+    except DevstackError:
+        raise
+    except Exception as err:  # noqa: BLE001 - an unreachable cluster is an answer, not a crash
+        raise DevstackError(
+            f"cannot reach {ctx.context}: {describe_error(err)}", fix="devstack up", exit_code=UNHEALTHY
+        ) from None
+    finally:
+        api.close()
+    from devstack.views.status import status_document, status_lines
+
+    verdicts = workload_verdicts(ctx.store.state, cluster_name(ctx))
+    healthy = bool(verdicts) and all(v.level.value == "ok" for _, v in verdicts)
+    if as_json:
+        click.echo(jsonview.dumps(status_document(ctx.store.state, version, healthy, verdicts)))
+    else:
+        echo_lines(status_lines(ctx.store.state, version, verdicts, colour()))
+    return OK if healthy else UNHEALTHY
+
+
+def _fetch_crash_logs(ctx: EngineContext, api: KubeApi) -> None:
+    from devstack.core.events import PodLogsFetched
+
+    for pod in ctx.store.state.pods.values():
+        for container in pod.containers:
+            if container.restart_count and container.last_exit_code is not None:
+                try:
+                    lines = api.logs(pod.name, container.name, previous=True, tail=20)
+                except Exception:  # noqa: BLE001 - no previous log: the explanation does without
+                    continue
+                ctx.store.dispatch(PodLogsFetched(pod.key, container.name, True, tuple(lines)))
 
 
 def check(options: Options, as_json: bool) -> int:
@@ -47,5 +144,6 @@ def forward(options: Options, as_json: bool, take_over: bool) -> int:
 
 def report(options: Options, as_json: bool) -> int:
     """Diagnostic bundle."""
-    load_profile(options.profile)
-    raise NotAvailableYet("devstack report")
+    from devstack.commands.report import run
+
+    return run(options, as_json)

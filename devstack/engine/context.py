@@ -23,6 +23,12 @@ class EngineContext:
     cancel: threading.Event = field(default_factory=threading.Event)
     recreate: bool = False
     interactive: bool = False
+    overall_timeout: float | None = None
+
+    def timeout(self, stage: str) -> float:
+        """Seconds a stage may take: the profile's `deploy.timeouts`, capped by `--timeout`."""
+        value = float(getattr(self.profile.deploy.timeouts, stage))
+        return min(value, self.overall_timeout) if self.overall_timeout else value
 
     @property
     def profile(self) -> Profile:

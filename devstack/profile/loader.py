@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import difflib
+import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,7 @@ from devstack.exitcodes import USAGE
 from devstack.profile.models import Profile
 
 DEFAULT_PROFILE = "local-kind"
+_SIMPLE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 Loc = tuple[str | int, ...]
 
 
@@ -162,7 +165,12 @@ def _index_lines(node: yaml.Node, loc: Loc, lines: dict[Loc, int], problems: lis
 def _dotted(loc: Loc) -> str:
     text = ""
     for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif not _SIMPLE_KEY.match(part):
+            text += f"[{json.dumps(part)}]"
+        else:
+            text += f".{part}" if text else part
     return text or "(top level)"
 
 
@@ -185,22 +193,24 @@ def _format(shown: str, lines: dict[Loc, int], detail: ErrorDetails) -> str:
         message = _describe(kind, ctx, detail)
     if "field" in ctx:
         loc = (*loc, str(ctx["field"]))
-    return f"{shown}:{_line_for(lines, loc)}: {_dotted(loc)}: {message}"
+    line = f"{shown}:{_line_for(lines, loc)}: {_dotted(loc)}: {message}"
+    return line.replace("\n", "\\n").replace("\r", "\\r")
 
 
 def _unknown_key(loc: Loc) -> str:
     key = str(loc[-1])
+    quoted = json.dumps(key, ensure_ascii=False)
     parent: type[BaseModel] | None = Profile
     for part in loc[:-1]:
         if parent is None or isinstance(part, int):
             continue
         parent = _field_model(parent, part)
     if parent is None:
-        return f'unknown key "{key}"'
+        return f"unknown key {quoted}"
     allowed = list(parent.model_fields)
     close = difflib.get_close_matches(key, allowed, n=1)
     hint = f' (did you mean "{close[0]}"?)' if close else f" (allowed: {', '.join(allowed)})"
-    return f'unknown key "{key}"{hint}'
+    return f"unknown key {quoted}{hint}"
 
 
 def _field_model(model: type[BaseModel], name: str) -> type[BaseModel] | None:
@@ -242,7 +252,7 @@ def _describe(kind: str, ctx: dict[str, Any], detail: ErrorDetails) -> str:
 
 def _kind_of(value: Any) -> str:
     if isinstance(value, str):
-        return f'"{value}"'
+        return json.dumps(value, ensure_ascii=False)
     if value is None:
         return "nothing"
     if isinstance(value, bool):

@@ -5,6 +5,7 @@ Unknown keys are errors everywhere: a typo must never be silently ignored.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Annotated, Any, Literal
 
@@ -33,7 +34,7 @@ def _seconds(value: Any) -> float:
 
 def _show(value: Any) -> str:
     if isinstance(value, str):
-        return f'"{value}"'
+        return json.dumps(value, ensure_ascii=False)
     if value is None:
         return "null"
     if isinstance(value, bool):

@@ -48,7 +48,7 @@ def new_api_client(target: KubeTarget) -> Any:
     return config.new_client_from_config(config_file=target.kubeconfig, context=target.context)
 
 
-def _list_and_watch_calls(api_client: Any, kind: str, namespace: str) -> Callable[..., Any]:
+def list_call(api_client: Any, kind: str, namespace: str) -> Callable[..., Any]:
     from kubernetes import client
 
     core = client.CoreV1Api(api_client)
@@ -58,6 +58,8 @@ def _list_and_watch_calls(api_client: Any, kind: str, namespace: str) -> Callabl
         "events": core.list_namespaced_event,
         "deployments": client.AppsV1Api(api_client).list_namespaced_deployment,
         "endpointslices": client.DiscoveryV1Api(api_client).list_namespaced_endpoint_slice,
+        "secrets": core.list_namespaced_secret,
+        "configmaps": core.list_namespaced_config_map,
     }
     call = calls[kind]
     return lambda **kwargs: call(namespace, _preload_content=False, **kwargs)
@@ -138,7 +140,7 @@ class KindWatcher:
         timeout_seconds: int = WATCH_TIMEOUT_SECONDS,
     ):
         self.kind = kind
-        self._call = _list_and_watch_calls(api_client, kind, namespace)
+        self._call = list_call(api_client, kind, namespace)
         self._summarise = SUMMARISERS[kind]
         self._sink = sink
         self._stop = stop
@@ -163,7 +165,7 @@ class KindWatcher:
             except Exception as err:  # noqa: BLE001 - any transport/API failure: report, back off, retry
                 if self._stop.is_set():
                     return
-                self._sink(ev.ApiStatus(False, at=time.time(), error=_describe(err)))
+                self._sink(ev.ApiStatus(False, at=time.time(), error=describe_error(err)))
                 self._stop.wait(backoff.next())
 
     def _list(self) -> None:
@@ -215,7 +217,7 @@ class KindWatcher:
             self._sink(ev.KubeChanged(self.kind, kind, self._summarise(obj)))
 
 
-def _describe(err: BaseException) -> str:
+def describe_error(err: BaseException) -> str:
     status = getattr(err, "status", None)
     if status == 410:
         return "410 Gone"

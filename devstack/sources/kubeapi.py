@@ -49,16 +49,20 @@ class KubeApi:
                     raise
                 time.sleep(interval)
 
-    def list_summaries(self, kind: str) -> tuple[KubeInfo, ...]:
-        """A one-shot list of a kind in the target namespace, summarised."""
-        from devstack.sources.kube import _list_and_watch_calls
+    def list_raw(self, kind: str) -> list[dict[str, Any]]:
+        """A one-shot list of a kind in the target namespace, as plain dicts."""
+        from devstack.sources.kube import list_call
 
-        response = _list_and_watch_calls(self.client, kind, self.target.namespace)(_request_timeout=(5, 30))
+        response = list_call(self.client, kind, self.target.namespace)(_request_timeout=(5, 30))
         try:
             body = json.loads(response.data)
         finally:
             response.release_conn()
-        return tuple(SUMMARISERS[kind](item) for item in body.get("items") or [])
+        return list(body.get("items") or [])
+
+    def list_summaries(self, kind: str) -> tuple[KubeInfo, ...]:
+        """A one-shot list of a kind in the target namespace, summarised."""
+        return tuple(SUMMARISERS[kind](item) for item in self.list_raw(kind))
 
     def snapshot(self) -> dict[str, tuple[KubeInfo, ...]]:
         """Every kind devstack shows, listed once."""

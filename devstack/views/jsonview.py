@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from devstack.core.health import Explanation
 from devstack.core.model import DoctorCheck
 from devstack.core.state import State
 
@@ -34,3 +35,64 @@ def doctor_document(state: State) -> dict[str, Any]:
 def dumps(document: dict[str, Any]) -> str:
     """JSON text as every command prints it."""
     return json.dumps(document, indent=2, sort_keys=False)
+
+
+def explanation(verdict: Explanation) -> dict[str, Any]:
+    """An explanation as JSON."""
+    return {
+        "level": verdict.level.value,
+        "reason": verdict.reason,
+        "explanation": verdict.summary,
+        "evidence": list(verdict.evidence),
+        "action": verdict.action,
+    }
+
+
+def workloads(state: State, verdicts: list[tuple[str, Explanation]]) -> list[dict[str, Any]]:
+    """`[{"kind","name","ready","level","reason","explanation",...}]` for every Deployment."""
+    rows = []
+    for name, verdict in verdicts:
+        deployment = next((d for d in state.deployments.values() if d.name == name), None)
+        rows.append(
+            {
+                "kind": "Deployment",
+                "name": name,
+                "ready": bool(deployment and deployment.ready),
+                "replicas": f"{deployment.ready_replicas}/{deployment.replicas}" if deployment else "",
+                **explanation(verdict),
+            }
+        )
+    return rows
+
+
+def steps(state: State) -> list[dict[str, Any]]:
+    """`[{"name","ok","seconds","status","detail","error","fix"}]`."""
+    return [
+        {
+            "name": s.name,
+            "ok": s.status.value in ("ok", "skipped"),
+            "status": s.status.value,
+            "seconds": s.seconds,
+            "detail": s.message,
+            "error": s.error,
+            "fix": s.fix,
+        }
+        for s in state.steps
+    ]
+
+
+def up_document(state: State, ok: bool, verdicts: list[tuple[str, Explanation]]) -> dict[str, Any]:
+    """The `devstack up --json` document."""
+    return {
+        "ok": ok,
+        "profile": state.profile,
+        "context": state.context,
+        "steps": steps(state),
+        "workloads": workloads(state, verdicts),
+        "deploy": {
+            "tool": state.deploy.tool,
+            "exit_code": state.deploy.exit_code,
+            "iteration": state.deploy.iteration,
+            "errors": list(state.deploy.errors),
+        },
+    }

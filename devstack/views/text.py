@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from devstack.core.health import Explanation
 from devstack.core.model import DoctorCheck, StepState
 from devstack.core.state import State
 from devstack.views.style import mark
@@ -35,3 +36,19 @@ def step_line(step: StepState, colour: bool = False) -> str:
     seconds = f" ({step.seconds:.1f}s)" if step.seconds is not None else ""
     text = step.error or step.message
     return f"{mark(step.status.value, colour)} {step.name:<9} {text}{seconds}".rstrip()
+
+
+def explanation_lines(name: str, verdict: Explanation, colour: bool = False) -> list[str]:
+    """A workload's verdict: the sentence, then evidence and the next action, indented."""
+    lines = [f"{mark(verdict.level.value, colour)} {name}: {verdict.reason} — {verdict.summary}"]
+    lines += [f"    {line}" for line in verdict.evidence]
+    if verdict.action and verdict.level.value != "ok":
+        lines.append(f"    next: {verdict.action}")
+    return lines
+
+
+def workload_lines(verdicts: list[tuple[str, Explanation]], colour: bool = False) -> list[str]:
+    """Every workload's verdict."""
+    if not verdicts:
+        return ["(no workloads)"]
+    return [line for name, verdict in verdicts for line in explanation_lines(name, verdict, colour)]

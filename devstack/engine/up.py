@@ -1,0 +1,92 @@
+"""`up`: doctor → cluster → context → deploy → ready → forwards → checks, as one engine run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from devstack.core import pipeline
+from devstack.core.events import SessionStarted
+from devstack.core.model import Level
+from devstack.engine.cluster import run_cluster
+from devstack.engine.context import EngineContext, guard_context
+from devstack.engine.deploy import DeployRunner
+from devstack.engine.live import LiveState, cluster_name, start_live, wait_ready, workload_verdicts
+from devstack.engine.runner import Progress, SkipStep, Step, StepError, run_steps
+from devstack.exitcodes import MISSING_PREREQUISITE, OK, UNHEALTHY
+from devstack.sources.doctor import doctor_plan, run_doctor
+
+
+@dataclass
+class UpRun:
+    """One `up`: the steps, and what keeps running after them (watches, skaffold dev)."""
+
+    ctx: EngineContext
+    live: LiveState = field(init=False)
+    deploy: DeployRunner = field(init=False)
+    failure: StepError | None = None
+
+    def __post_init__(self) -> None:
+        self.live = LiveState(self.ctx)
+        self.deploy = DeployRunner(self.ctx)
+
+    def steps(self) -> list[Step]:
+        """The pipeline, each step bound to this run."""
+        return [
+            Step(pipeline.DOCTOR, self._doctor),
+            Step(pipeline.CLUSTER, lambda p: run_cluster(self.ctx, p)),
+            Step(pipeline.GUARD, lambda p: start_live(self.ctx, self.live, p)),
+            Step(pipeline.DEPLOY, self._deploy),
+            Step(pipeline.READY, lambda p: wait_ready(self.ctx, p, self.ctx.timeout("ready"))),
+            Step(pipeline.FORWARDS, self._not_yet),
+            Step(pipeline.CHECKS, self._not_yet),
+        ]
+
+    def run(self) -> int:
+        """Run the pipeline; returns the exit code (0 only when every workload is healthy)."""
+        guard_context(self.ctx.loaded)
+        profile = self.ctx.profile
+        self.ctx.store.dispatch(
+            SessionStarted("up", profile.name, self.ctx.context, pipeline.step_names(pipeline.UP_STEPS))
+        )
+        self.failure = run_steps(self.steps(), self.ctx.store.dispatch)
+        if self.failure is not None:
+            return self.failure.exit_code
+        return OK if self.healthy() else UNHEALTHY
+
+    def healthy(self) -> bool:
+        """Every workload OK."""
+        verdicts = workload_verdicts(self.ctx.store.state, cluster_name(self.ctx))
+        return bool(verdicts) and all(v.level is Level.OK for _, v in verdicts)
+
+    def stop(self) -> None:
+        """Stop skaffold dev and the watches."""
+        self.deploy.shutdown()
+        self.live.stop()
+
+    def _doctor(self, progress: Progress) -> str:
+        progress("checking Docker, tools and ports")
+        run_doctor(doctor_plan(self.ctx.profile), self.ctx.store.dispatch)
+        state = self.ctx.store.state
+        missing = state.missing_prerequisites
+        if missing:
+            first = missing[0]
+            raise StepError(
+                "missing: " + ", ".join(f"{c.name} ({c.detail})" for c in missing),
+                fix=first.fix,
+                exit_code=MISSING_PREREQUISITE,
+            )
+        warnings = [c for c in state.doctor if c.status.value != "ok"]
+        return f"{len(state.doctor)} checks, {len(warnings)} warning(s)"
+
+    def _deploy(self, progress: Progress) -> str:
+        if self.ctx.profile.deploy.tool != "skaffold":
+            raise StepError(
+                f"deploy tool {self.ctx.profile.deploy.tool} is not supported by `devstack up` yet",
+                fix="use tool: skaffold in the profile, or run `tilt up` yourself",
+            )
+        if self.ctx.interactive and self.ctx.profile.deploy.mode == "dev":
+            return self.deploy.start_dev(progress)
+        return self.deploy.run_once(progress)
+
+    def _not_yet(self, progress: Progress) -> str:
+        raise SkipStep("not available yet in this version")
