@@ -224,6 +224,7 @@ def _merge_list(original: list[Any], patch: list[Any], meta: schemas.FieldMeta) 
     if "merge" not in meta.strategy:
         return [_clean(item, element) for item in patch]
     result = copy.deepcopy(original)
+    element_strategy = {"retainKeys"} if "retainKeys" in meta.strategy else set()
     if key is None:
         for item in patch:
             if item not in result:
@@ -243,9 +244,9 @@ def _merge_list(original: list[Any], patch: list[Any], meta: schemas.FieldMeta) 
                 result.pop(index)
             continue
         if index is None:
-            result.append(_merge_map({}, item, element, set()))
+            result.append(_merge_map({}, item, element, element_strategy))
         else:
-            result[index] = _merge_map(result[index], item, element, set())
+            result[index] = _merge_map(result[index], item, element, element_strategy)
     return result
 
 

@@ -111,9 +111,7 @@ def _check_labels(labels: Any, path: str, causes: list[Cause]) -> None:
 
 
 def _check_pod_spec(spec: Any, path: str, causes: list[Cause]) -> None:
-    if not isinstance(spec, dict):
-        causes.append(_required(path))
-        return
+    spec = _dict(spec)
     containers = spec.get("containers")
     if not containers:
         causes.append(_required(f"{path}.containers"))
