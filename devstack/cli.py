@@ -8,7 +8,9 @@ what they need when they run.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import click
 
@@ -29,6 +31,23 @@ class Options:
 
 def _options(ctx: click.Context) -> Options:
     return ctx.ensure_object(Options)
+
+
+def _set_profile(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        ctx.find_object(Options).profile = value  # type: ignore[union-attr]
+
+
+def profile_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """`-p/--profile` accepted after the command too (`devstack up -p ci-kind`)."""
+    return click.option(
+        "-p",
+        "--profile",
+        metavar="NAME|PATH",
+        expose_value=False,
+        callback=_set_profile,
+        help="Profile name in profiles/, or a profile file.",
+    )(command)
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -52,6 +71,7 @@ def cli(ctx: click.Context, profile: str | None, verbose: int) -> int:
 
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+@profile_option
 @click.pass_context
 def doctor(ctx: click.Context, as_json: bool) -> int:
     """Check Docker, kind, kubectl, skaffold, helm, ports and the kube context."""
@@ -66,6 +86,7 @@ def doctor(ctx: click.Context, as_json: bool) -> int:
     "--kube-version", default="1.33", show_default=True, help="Kubernetes version to validate against."
 )
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+@profile_option
 @click.pass_context
 def validate(ctx: click.Context, paths: tuple[str, ...], kube_version: str, as_json: bool) -> int:
     """Validate profiles, skaffold.yaml, chart values and rendered manifests.
@@ -86,6 +107,7 @@ def validate(ctx: click.Context, paths: tuple[str, ...], kube_version: str, as_j
 @click.option(
     "--take-over", is_flag=True, help="Stop a stale devstack or kubectl port-forward holding a port."
 )
+@profile_option
 @click.pass_context
 def up(
     ctx: click.Context,
@@ -105,6 +127,7 @@ def up(
 @cli.command()
 @click.option("--delete-cluster", is_flag=True, help="Also delete the kind cluster.")
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+@profile_option
 @click.pass_context
 def down(ctx: click.Context, delete_cluster: bool, as_json: bool) -> int:
     """Remove what `up` deployed (and the cluster with --delete-cluster)."""
@@ -115,6 +138,7 @@ def down(ctx: click.Context, delete_cluster: bool, as_json: bool) -> int:
 
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+@profile_option
 @click.pass_context
 def status(ctx: click.Context, as_json: bool) -> int:
     """A snapshot of cluster, workloads, pods, services and what is wrong."""
@@ -125,6 +149,7 @@ def status(ctx: click.Context, as_json: bool) -> int:
 
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+@profile_option
 @click.pass_context
 def check(ctx: click.Context, as_json: bool) -> int:
     """Run the profile's HTTP checks and the API-base-URL check."""
@@ -138,6 +163,7 @@ def check(ctx: click.Context, as_json: bool) -> int:
 @click.option(
     "--take-over", is_flag=True, help="Stop a stale devstack or kubectl port-forward holding a port."
 )
+@profile_option
 @click.pass_context
 def forward(ctx: click.Context, as_json: bool, take_over: bool) -> int:
     """Forward localhost:3000 and :8000 to the services, in the foreground."""
@@ -148,6 +174,7 @@ def forward(ctx: click.Context, as_json: bool, take_over: bool) -> int:
 
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+@profile_option
 @click.pass_context
 def report(ctx: click.Context, as_json: bool) -> int:
     """A markdown diagnostic bundle (versions, profile, status, events, logs; secrets redacted)."""
@@ -168,6 +195,7 @@ def report(ctx: click.Context, as_json: bool) -> int:
     help="Seed a healthy or a broken stack.",
 )
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+@profile_option
 @click.pass_context
 def demo(ctx: click.Context, headless: bool, scenario: str, as_json: bool) -> int:
     """Run devstack against a throwaway simulated cluster (no Docker or kind needed)."""

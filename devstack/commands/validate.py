@@ -9,25 +9,21 @@ import click
 
 from devstack.cli import Options
 from devstack.commands.common import load_profile
-from devstack.errors import DevstackError
-from devstack.exitcodes import MISSING_PREREQUISITE, OK, UNHEALTHY
+from devstack.exitcodes import OK, UNHEALTHY
 
 
 def run(options: Options, paths: tuple[str, ...], kube_version: str, as_json: bool) -> int:
-    """Print one line per problem; exit 1 if any, 3 when helm is missing."""
-    from devstack.validation import HelmMissing, validate_stack
+    """Print one line per problem; exit 1 if any, 3 when helm is missing (HelmMissing)."""
+    from devstack.validation import checked_files, validate_stack
 
     loaded = load_profile(options.profile)
-    try:
-        problems = validate_stack(loaded.root, [Path(p) for p in paths], kube_version)
-    except HelmMissing as err:
-        raise DevstackError(
-            str(err), fix="install helm: https://helm.sh/docs/intro/install/", exit_code=MISSING_PREREQUISITE
-        ) from None
+    extra = [Path(p) for p in paths]
+    problems = validate_stack(loaded.root, extra, kube_version)
     if as_json:
         click.echo(json.dumps({"ok": not problems, "problems": [str(p) for p in problems]}, indent=2))
     else:
         for problem in problems:
             click.echo(str(problem))
-        click.echo(f"{len(problems)} problem(s)" if problems else "ok: the stack validates")
+        count = len(checked_files(loaded.root, extra))
+        click.echo(f"{len(problems)} problem(s)" if problems else f"ok: {count} files validated")
     return UNHEALTHY if problems else OK

@@ -5,21 +5,19 @@ from __future__ import annotations
 import difflib
 import json
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from devstack.errors import DevstackError
 from devstack.exitcodes import USAGE
 from devstack.profile.models import Profile
+from devstack.yamlfile import Problem, YamlDoc, dotted, load_yaml
 
 DEFAULT_PROFILE = "local-kind"
-_SIMPLE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 Loc = tuple[str | int, ...]
 
 
@@ -108,80 +106,32 @@ def load_profile(path: Path) -> Profile:
         ProfileError: with one `file:line: field: problem` line per mistake.
     """
     shown = display_path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        raise ProfileError([f"{shown}: cannot read: {err}"]) from None
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else 1
-        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
-        raise ProfileError([f"{shown}:{line}: invalid YAML: {problem}"]) from None
-    lines: dict[Loc, int] = {}
-    problems: list[str] = []
-    if root is not None:
-        _index_lines(root, (), lines, problems, shown)
+    doc = load_yaml(path, shown)
+    if isinstance(doc, Problem):
+        raise ProfileError([str(doc)])
+    data = doc.data
+    problems = [str(problem) for problem in doc.duplicates]
     if not isinstance(data, dict):
         raise ProfileError([f"{shown}:1: expected a mapping of profile settings, got {_kind_of(data)}"])
     try:
         profile = Profile.model_validate(data)
     except ValidationError as err:
-        problems += [_format(shown, lines, detail) for detail in err.errors(include_url=False)]
+        problems += [_format(doc, detail) for detail in err.errors(include_url=False)]
         raise ProfileError(problems) from None
     if problems:
         raise ProfileError(problems)
-    _check_files(profile, path, shown, lines)
+    _check_files(profile, path, doc)
     return profile
 
 
-def _check_files(profile: Profile, path: Path, shown: str, lines: dict[Loc, int]) -> None:
+def _check_files(profile: Profile, path: Path, doc: YamlDoc) -> None:
     config = profile.cluster.kind_config
     if config and not (path.parent / config).is_file():
-        line = lines.get(("cluster", "kind_config"), 1)
-        raise ProfileError([f"{shown}:{line}: cluster.kind_config: file not found: {config}"])
+        line = doc.line(("cluster", "kind_config"), key=True) or 1
+        raise ProfileError([f"{doc.file}:{line}: cluster.kind_config: file not found: {config}"])
 
 
-def _index_lines(node: yaml.Node, loc: Loc, lines: dict[Loc, int], problems: list[str], shown: str) -> None:
-    lines.setdefault(loc, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
-        seen: set[str] = set()
-        for key_node, value_node in node.value:
-            key = str(key_node.value)
-            if key in seen:
-                problems.append(
-                    f"{shown}:{key_node.start_mark.line + 1}: {_dotted((*loc, key))}: duplicate key"
-                )
-            seen.add(key)
-            lines[(*loc, key)] = key_node.start_mark.line + 1
-            _index_lines(value_node, (*loc, key), lines, problems, shown)
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            _index_lines(item, (*loc, index), lines, problems, shown)
-
-
-def _dotted(loc: Loc) -> str:
-    text = ""
-    for part in loc:
-        if isinstance(part, int):
-            text += f"[{part}]"
-        elif not _SIMPLE_KEY.match(part):
-            text += f"[{json.dumps(part)}]"
-        else:
-            text += f".{part}" if text else part
-    return text or "(top level)"
-
-
-def _line_for(lines: dict[Loc, int], loc: Loc) -> int:
-    for end in range(len(loc), -1, -1):
-        if loc[:end] in lines:
-            return lines[loc[:end]]
-    return 1
-
-
-def _format(shown: str, lines: dict[Loc, int], detail: ErrorDetails) -> str:
+def _format(doc: YamlDoc, detail: ErrorDetails) -> str:
     loc: Loc = tuple(detail["loc"])
     ctx = detail.get("ctx") or {}
     kind = detail["type"]
@@ -193,7 +143,7 @@ def _format(shown: str, lines: dict[Loc, int], detail: ErrorDetails) -> str:
         message = _describe(kind, ctx, detail)
     if "field" in ctx:
         loc = (*loc, str(ctx["field"]))
-    line = f"{shown}:{_line_for(lines, loc)}: {_dotted(loc)}: {message}"
+    line = f"{doc.file}:{doc.line(loc, key=True) or 1}: {dotted(loc)}: {message}"
     return line.replace("\n", "\\n").replace("\r", "\\r")
 
 

@@ -15,9 +15,10 @@ from devstack.errors import DevstackError
 from devstack.exitcodes import USAGE
 from devstack.validation import helm
 from devstack.validation.manifests import kube_version_problem, rendered_problems
-from devstack.validation.problems import HelmMissing, Problem, shown_path
+from devstack.validation.problems import HelmMissing, shown_path
 from devstack.validation.skaffold import SKAFFOLD_FILE, check_skaffold
 from devstack.validation.values import ValuesSchema, check_values_file, load_schemas, values_files
+from devstack.yamlfile import Problem
 
 __all__ = ["CHART_DIR", "HelmMissing", "Problem", "checked_files", "validate_stack"]
 

@@ -8,7 +8,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from devstack.validation.problems import HelmMissing, Problem
+from devstack.validation.problems import HelmMissing
+from devstack.yamlfile import Problem
 
 HELM_TIMEOUT_SECONDS = 120
 RELEASE = "jetscale"

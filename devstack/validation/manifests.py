@@ -10,7 +10,7 @@ import kubernetes_validate
 import yaml
 from kubernetes_validate.utils import all_versions
 
-from devstack.validation.problems import Problem, dotted
+from devstack.yamlfile import Problem, dotted
 
 SOURCE = re.compile(r"^# Source: (?P<source>\S+)", re.MULTILINE)
 DOCUMENT_SEPARATOR = re.compile(r"^---[ \t]*$", re.MULTILINE)

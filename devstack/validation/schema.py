@@ -12,8 +12,7 @@ from typing import Any
 from jsonschema import ValidationError
 from jsonschema.protocols import Validator
 
-from devstack.validation.problems import Problem, dotted
-from devstack.validation.yamldoc import KeyPath
+from devstack.yamlfile import KeyPath, Problem, dotted
 
 JSON_TYPES = {dict: "object", list: "array", str: "string", bool: "boolean", int: "integer", float: "number"}
 

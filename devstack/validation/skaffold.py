@@ -10,9 +10,8 @@ from typing import Any
 
 from jsonschema import Draft7Validator
 
-from devstack.validation.problems import Problem, dotted
 from devstack.validation.schema import schema_problems
-from devstack.validation.yamldoc import KeyPath, YamlDoc, load_yaml
+from devstack.yamlfile import KeyPath, Problem, YamlDoc, dotted, load_yaml
 
 SKAFFOLD_FILE = "skaffold.yaml"
 SCHEMA_FILE = Path("schemas") / "skaffold-v4beta14.json"

@@ -13,9 +13,9 @@ from jsonschema import Draft202012Validator, SchemaError
 from jsonschema.protocols import Validator
 from jsonschema.validators import validator_for
 
-from devstack.validation.problems import Problem, shown_path
+from devstack.validation.problems import shown_path
 from devstack.validation.schema import Locator, schema_problems
-from devstack.validation.yamldoc import KeyPath, YamlDoc, load_yaml
+from devstack.yamlfile import KeyPath, Problem, YamlDoc, load_yaml
 
 SCHEMA_FILE = "values.schema.json"
 

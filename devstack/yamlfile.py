@@ -1,14 +1,52 @@
-"""YAML files read with the line of every node, so problems can point at the offending line."""
+"""YAML files read with the line of every node, and problems that point at `file:line`.
+
+Shared by profile loading and `devstack validate`, so both report mistakes the same way.
+"""
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from devstack.validation.problems import Problem, dotted
+PLAIN_KEY = re.compile(r"[\w./-]+")
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One mistake in the stack's files.
+
+    Attributes:
+        file: The file at fault, relative to the stack root when it lies inside it.
+        line: The 1-based line of the offending node, or None when no single line is at fault.
+        message: What is wrong, naming the key path when there is one.
+    """
+
+    file: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        return f"{where}: {self.message}"
+
+
+def dotted(path: tuple[str | int, ...] | list[str | int]) -> str:
+    """Return a key path as ``a.b[0].c`` on one line (odd keys are quoted: ``a["x y"]``)."""
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif PLAIN_KEY.fullmatch(part):
+            text += f".{part}" if text else part
+        else:
+            text += f"[{json.dumps(part)}]"
+    return text
+
 
 KeyPath = tuple[str | int, ...]
 
