@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
+import os
 import signal
 from collections.abc import AsyncIterator
 
@@ -13,6 +15,7 @@ from devstack.sim.resources import (
     CONFIGMAPS,
     DEPLOYMENTS,
     ENDPOINTSLICES,
+    NODES,
     PODS,
     REPLICASETS,
     SECRETS,
@@ -36,11 +39,9 @@ from .services import ServiceAllocator
 
 log = logging.getLogger(__name__)
 
-_PULL_WAITING = {
-    "ErrImagePull": "trying and failing to pull image",
+_PULL_WAITING = {  # the kubelet's wording (validateContainerLogStatus)
+    "ErrImagePull": "image can't be pulled",
     "ImagePullBackOff": "trying and failing to pull image",
-    "InvalidImageName": "image can't be pulled",
-    "ErrImageNeverPull": "image can't be pulled",
 }
 
 
@@ -51,25 +52,42 @@ class Cluster:
     `ImageTable`. Everything runs on the event loop that calls `start()`.
     """
 
-    def __init__(self, store: Store, images: ImageTable, options: ClusterOptions | None = None):
+    def __init__(
+        self,
+        store: Store,
+        images: ImageTable | str | os.PathLike[str] | None = None,
+        options: ClusterOptions | None = None,
+    ):
         self.store = store
+        if images is None:
+            images = ImageTable.default()
+        elif not isinstance(images, ImageTable):
+            images = ImageTable.load(os.fspath(images))
         self.images = images
         self.options = options or ClusterOptions()
-        self._events = EventRecorder(store, self.options.node_name)
         self._pods = ObjectIndex()
         self._replicasets = ObjectIndex()
-        self._scheduler = Scheduler(store, self._events, self.options.node_name)
+        self._events = EventRecorder(store, self.options.node_name)
+        self._scheduler: Scheduler | None = None
+        self._kubelet: Kubelet | None = None
         self._rs = ReplicaSetController(store, self._events, self._pods)
         self._deployments = DeploymentController(store, self._events, self._replicasets, self._pods)
         self._slices = EndpointSliceController(store, self._pods)
         self._service_ips = ServiceAllocator(store)
-        self._kubelet: Kubelet | None = None
         self._running = False
         self._stopped = False
+
+    @property
+    def node_name(self) -> str:
+        """The node this cluster runs pods on (known after `start()`)."""
+        return self.options.node_name
 
     # ---------------------------------------------------------------- lifecycle
     async def start(self) -> None:
         """Register the node, subscribe the controllers and reconcile what the store already holds.
+
+        The node is `options.node_name`; when the store has no node of that name but exactly one
+        other node (as the Simulator seeds `<name>-control-plane`), that node is adopted.
 
         Raises:
             RuntimeError: the cluster was stopped (a stopped cluster cannot start again).
@@ -78,7 +96,12 @@ class Cluster:
             raise RuntimeError("a stopped Cluster cannot be started again")
         if self._running:
             return
+        nodes = self.store.list(NODES)
+        if self.store.get(NODES, "", self.options.node_name) is None and len(nodes) == 1:
+            self.options = dataclasses.replace(self.options, node_name=nodes[0]["metadata"]["name"])
+            self._events.node_name = self.options.node_name
         node = ensure_node(self.store, self.options.node_name)
+        self._scheduler = Scheduler(self.store, self._events, self.options.node_name)
         self._kubelet = Kubelet(self.store, self.images, self.options, self._events, node_ip(node))
         self._running = True
         self.store.subscribe(self._on_change)
@@ -96,7 +119,8 @@ class Cluster:
         self._running = False
         for queue in (self._rs.queue, self._deployments.queue, self._slices.queue, self._service_ips.queue):
             queue.close()
-        self._scheduler.close()
+        if self._scheduler is not None:
+            self._scheduler.close()
         if self._kubelet is not None:
             await self._kubelet.stop()
         await self._events.stop()
@@ -114,7 +138,8 @@ class Cluster:
         kubelet = self._kubelet
         if key == PODS.key:
             self._pods.apply(change)
-            self._scheduler.on_pod(change)
+            if self._scheduler is not None:
+                self._scheduler.on_pod(change)
             if kubelet is not None:
                 kubelet.on_pod(change)
             self._rs.on_pod(change)
@@ -166,20 +191,17 @@ class Cluster:
                 started, or `previous` without a previous instance.
         """
         worker = self._container(request.namespace, request.pod, request.container)
-        if request.previous:
-            instance = worker.previous
-            if instance is None:
-                raise errors.bad_request(
-                    f'previous terminated container "{worker.name}" in pod "{request.pod}" not found'
-                )
-        else:
-            instance = worker.current
-            if instance is None:
-                reason = str((worker.state.get("waiting") or {}).get("reason") or "ContainerCreating")
-                raise errors.bad_request(
-                    f'container "{worker.name}" in pod "{request.pod}" is waiting to start: '
-                    f"{_PULL_WAITING.get(reason, reason)}"
-                )
+        instance = worker.log_instance(request.previous)
+        if instance is None and request.previous:
+            raise errors.bad_request(
+                f'previous terminated container "{worker.name}" in pod "{request.pod}" not found'
+            )
+        if instance is None:
+            reason = str((worker.state.get("waiting") or {}).get("reason") or "ContainerCreating")
+            raise errors.bad_request(
+                f'container "{worker.name}" in pod "{request.pod}" is waiting to start: '
+                f"{_PULL_WAITING.get(reason, reason)}"
+            )
         return instance.log.read(
             tail_lines=request.tail_lines,
             timestamps=request.timestamps,
@@ -205,11 +227,10 @@ class Cluster:
         refused = ApiError(
             500,
             "InternalError",
-            f"error forwarding port {port} to pod {worker.uid}, uid : failed to execute portforward "
-            f'in network namespace "/var/run/netns/cni-{worker.uid}": failed to connect to '
-            f'localhost:{port} inside namespace "{worker.uid}", IPv4: dial tcp4 127.0.0.1:{port}: '
-            "connect: connection refused "
-            "IPv6 dial tcp6: address localhost: no suitable address",
+            f'failed to execute portforward in network namespace "/var/run/netns/cni-{worker.uid}": '
+            f'failed to connect to localhost:{port} inside namespace "{worker.uid}", IPv4: dial tcp4 '
+            f"127.0.0.1:{port}: connect: connection refused IPv6 dial tcp6: address localhost: "
+            "no suitable address",
         )
         if real is None:
             raise refused

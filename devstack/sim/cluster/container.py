@@ -77,6 +77,26 @@ class ContainerWorker:
         """Record an event about this container (fieldPath set)."""
         self.pod.node.events.record(self.pod.pod, type_, reason, message, KUBELET, self.field_path)
 
+    def log_instance(self, previous: bool) -> Instance | None:
+        """The instance whose log `kubectl logs [--previous]` shows, as the kubelet picks it.
+
+        `previous` is the container named by `lastState.terminated`; otherwise the running one,
+        else the one that just terminated (e.g. during CrashLoopBackOff).
+        """
+        last = (self.last_state.get("terminated") or {}).get("containerID")
+        if previous:
+            wanted = last
+        elif "running" in self.state and self.current is not None:
+            return self.current
+        elif "terminated" in self.state:
+            wanted = self.state["terminated"].get("containerID") or last
+        else:
+            wanted = last
+        for instance in (self.current, self.previous):
+            if instance is not None and wanted and instance.container_id == wanted:
+                return instance
+        return None
+
     def config_changed(self) -> None:
         """A Secret or ConfigMap of the namespace changed: retry a blocked configuration now."""
         self._wake.set()

@@ -113,7 +113,7 @@ class DeploymentController:
         desired = ro.desired_replicas(deploy)
         surge, _ = ro.surge_and_unavailable(deploy)
         replicas = self._initial_replicas(deploy, olds, desired, surge)
-        rs = {
+        rs: Obj = {
             "metadata": {
                 "name": name,
                 "namespace": meta["namespace"],

@@ -37,7 +37,7 @@ class EventRecorder:
 
     def __init__(self, store: Store, node_name: str):
         self._store = store
-        self._node = node_name
+        self.node_name = node_name
         self._names: OrderedDict[_Key, str] = OrderedDict()
         self._last_suffix = 0
         self._sweeper: asyncio.Task[None] | None = None
@@ -115,7 +115,7 @@ class EventRecorder:
             involved["fieldPath"] = field_path
         source: dict[str, str] = {"component": component}
         if component == KUBELET:
-            source["host"] = self._node
+            source["host"] = self.node_name
         return {
             "metadata": {"name": f"{meta.get('name', 'unknown')}.{self._suffix()}", "namespace": namespace},
             "involvedObject": involved,
@@ -128,7 +128,7 @@ class EventRecorder:
             "type": type_,
             "eventTime": None,
             "reportingComponent": component,
-            "reportingInstance": self._node if component == KUBELET else "",
+            "reportingInstance": self.node_name if component == KUBELET else "",
         }
 
     def _suffix(self) -> str:

@@ -6,6 +6,7 @@ import copy
 import time
 from typing import Any
 
+from devstack.sim import defaults
 from devstack.sim.errors import ApiError
 from devstack.sim.resources import PODS, REPLICASETS
 from devstack.sim.store import Change, Obj, Store, random_suffix
@@ -26,14 +27,9 @@ def pod_from_template(rs: Obj, name: str) -> Obj:
     template = copy.deepcopy(rs["spec"].get("template") or {})
     meta = template.get("metadata") or {}
     spec = template.get("spec") or {}
-    spec.setdefault("restartPolicy", "Always")
-    spec.setdefault("terminationGracePeriodSeconds", 30)
-    spec.setdefault("dnsPolicy", "ClusterFirst")
-    spec.setdefault("schedulerName", "default-scheduler")
-    spec.setdefault("serviceAccountName", spec.get("serviceAccount") or "default")
-    spec.setdefault("securityContext", {})
-    spec.setdefault("enableServiceLinks", True)
-    return {
+    if spec.get("serviceAccount") and not spec.get("serviceAccountName"):
+        spec["serviceAccountName"] = spec["serviceAccount"]
+    pod: Obj = {
         "metadata": {
             "name": name,
             "generateName": f"{rs['metadata']['name']}-",
@@ -43,8 +39,9 @@ def pod_from_template(rs: Obj, name: str) -> Obj:
             "ownerReferences": [owner_reference(rs)],
         },
         "spec": spec,
-        "status": {"phase": "Pending", "qosClass": podutil.qos_class({"spec": spec})},
     }
+    defaults.apply(PODS, pod)  # what the API server fills in on create
+    return pod
 
 
 def _deletion_rank(pod: Obj) -> tuple[Any, ...]:

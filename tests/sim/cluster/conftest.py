@@ -1,0 +1,56 @@
+"""Fixtures for the cluster tests: a store with namespaces, test programs, a started Cluster."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import psutil
+import pytest
+from cluster_helpers import FAST, Timeline, write_programs
+
+from devstack.sim.cluster import Cluster, ImageTable
+from devstack.sim.resources import NAMESPACES
+from devstack.sim.store import Store
+
+
+def child_processes() -> list[psutil.Process]:
+    """Live (non-zombie-reaped) descendants of the test process."""
+    return psutil.Process().children(recursive=True)
+
+
+@pytest.fixture
+def store() -> Store:
+    """A fresh store holding the namespaces `default` and `jetscale`."""
+    new = Store()
+    for name in ("default", "jetscale"):
+        new.create(NAMESPACES, {"metadata": {"name": name}})
+    return new
+
+
+@pytest.fixture
+def images(tmp_path: Path) -> ImageTable:
+    """The test programs (web, crash, ticker) and `sim/noop`, written under tmp_path."""
+    folder = tmp_path / "programs"
+    folder.mkdir()
+    return write_programs(folder)
+
+
+@pytest.fixture
+def timeline(store: Store) -> Timeline:
+    """Every pod state the store goes through."""
+    return Timeline(store)
+
+
+@pytest.fixture
+async def cluster(store: Store, images: ImageTable) -> AsyncIterator[Cluster]:
+    """A started Cluster with short timings; after the test, no child process may remain."""
+    assert not child_processes(), "a previous test leaked processes"
+    sim = Cluster(store, images, FAST)
+    await sim.start()
+    try:
+        yield sim
+    finally:
+        await sim.stop()
+        leftovers = child_processes()
+        assert not leftovers, f"processes outlived Cluster.stop(): {leftovers}"
