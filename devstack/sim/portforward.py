@@ -87,14 +87,14 @@ async def serve(request: web.Request, target: Target) -> web.StreamResponse:
     if request.method not in ("GET", "POST"):
         raise errors.ApiError(405, "MethodNotAllowed", "port-forward needs GET (WebSocket) or POST")
     pod = ctx.store.require(PODS, target.namespace, target.name)
-    ports = _ports(request)
-    protocol = _protocol(request)
     runtime = ctx.runtime
     if runtime is None:
         raise errors.bad_request(
             f'pod "{target.name}" has no container runtime: the simulator was started without a pod '
             "runtime, so port-forward is not available"
         )
+    protocol = _protocol(request)
+    ports = _ports(request)
     ws = web.WebSocketResponse(protocols=(protocol,), autoping=True, heartbeat=None, max_msg_size=0)
     await ws.prepare(request)
     forwards = [_Forward(i, port) for i, port in enumerate(ports)]

@@ -1,0 +1,213 @@
+"""The real kubectl against the simulator: discovery, get, create/apply (client-side and server-side), delete, watch."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from sim_helpers import KUBECTL, kubectl, kubectl_available
+
+from devstack.sim.app import Simulator
+from devstack.sim.resources import CONFIGMAPS, DEPLOYMENTS, PODS, SECRETS, SERVICES
+
+pytestmark = pytest.mark.skipif(not kubectl_available(), reason="kubectl is not installed")
+
+REPO = Path(__file__).resolve().parents[2]
+CHART = REPO / "charts" / "jetscale"
+
+MANIFEST = """\
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: web-config
+data:
+  GREETING: hello
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: web-secret
+stringData:
+  TOKEN: s3cret
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  labels: {app: web}
+spec:
+  replicas: 2
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+      - name: web
+        image: demo/web:1.0
+        ports:
+        - containerPort: 8000
+        env:
+        - {name: A, value: "1"}
+        - {name: B, value: "2"}
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+spec:
+  selector: {app: web}
+  ports:
+  - {name: http, port: 80, targetPort: 8000}
+"""
+
+
+async def test_get_namespaces_nodes_and_raw_version(sim: Simulator) -> None:
+    result = await kubectl(sim, "get", "ns")
+    assert result.code == 0, result.err
+    names = [line.split()[0] for line in result.out.splitlines()[1:]]
+    assert names == ["default", "kube-node-lease", "kube-public", "kube-system"]
+    nodes = await kubectl(sim, "get", "nodes", "-o", "jsonpath={.items[*].metadata.name}")
+    assert nodes.out == "x-control-plane"
+    raw = await kubectl(sim, "get", "--raw", "/version")
+    assert json.loads(raw.out)["gitVersion"] == "v1.33.1"
+    version = await kubectl(sim, "version", "-o", "json")
+    assert json.loads(version.out)["serverVersion"]["minor"] == "33"
+
+
+async def test_create_then_apply_twice_uses_strategic_merge_patch(sim: Simulator, tmp_path: Path) -> None:
+    manifest = tmp_path / "app.yaml"
+    manifest.write_text(MANIFEST)
+    created = await kubectl(sim, "create", "-f", str(manifest))
+    assert created.code == 0, created.err
+    assert sorted(created.out.split()) == sorted(
+        [
+            "configmap/web-config",
+            "created",
+            "secret/web-secret",
+            "created",
+            "deployment.apps/web",
+            "created",
+            "service/web",
+            "created",
+        ]
+    )
+    assert sim.store.get(SECRETS, "default", "web-secret")["data"] == {"TOKEN": "czNjcmV0"}
+
+    first = await kubectl(sim, "apply", "-f", str(manifest))
+    assert first.code == 0, first.err
+    assert "deployment.apps/web configured" in first.out  # adds the last-applied annotation
+    changed = MANIFEST.replace('value: "2"', 'value: "3"').replace(
+        "containerPort: 8000", "containerPort: 8001"
+    )
+    manifest.write_text(changed.replace("GREETING: hello", "GREETING: hi"))
+    second = await kubectl(sim, "apply", "-f", str(manifest), "-v=6")
+    assert second.code == 0, second.err
+    assert "deployment.apps/web configured" in second.out and "configmap/web-config configured" in second.out
+    assert 'verb="PATCH" url="https://127.0.0.1:' in second.err
+    assert "fieldValidation=Strict" in second.err  # kubectl left validation to the server
+    assert "/openapi/v2" not in second.err  # the v3 documents were enough
+    container = sim.store.get(DEPLOYMENTS, "default", "web")["spec"]["template"]["spec"]["containers"][0]
+    assert container["env"] == [{"name": "A", "value": "1"}, {"name": "B", "value": "3"}]
+    assert container["ports"] == [{"containerPort": 8001, "protocol": "TCP"}]
+    assert sim.store.get(CONFIGMAPS, "default", "web-config")["data"] == {"GREETING": "hi"}
+    third = await kubectl(sim, "apply", "-f", str(manifest))
+    assert "deployment.apps/web unchanged" in third.out and "service/web unchanged" in third.out
+
+
+async def test_server_side_apply_and_server_errors(sim: Simulator, tmp_path: Path) -> None:
+    manifest = tmp_path / "app.yaml"
+    manifest.write_text(MANIFEST)
+    ssa = await kubectl(sim, "apply", "--server-side", "-f", str(manifest))
+    assert ssa.code == 0, ssa.err
+    assert "deployment.apps/web serverside-applied" in ssa.out
+    assert sim.store.get(SERVICES, "default", "web")["spec"]["ports"][0]["targetPort"] == 8000
+
+    typo = (
+        MANIFEST.split("---\n")[2]
+        .replace("image: demo/web:1.0", "imagee: demo/web:1.0")
+        .replace("name: web\n", "name: typo\n", 1)
+    )
+    (tmp_path / "typo.yaml").write_text(typo)
+    bad = await kubectl(sim, "apply", "-f", str(tmp_path / "typo.yaml"))
+    assert bad.code == 1
+    assert 'strict decoding error: unknown field "spec.template.spec.containers[0].imagee"' in bad.err
+    no_selector = MANIFEST.split("---\n")[2].replace("  selector:\n    matchLabels: {app: web}\n", "")
+    (tmp_path / "nosel.yaml").write_text(no_selector.replace("name: web\n", "name: nosel\n", 1))
+    invalid = await kubectl(sim, "create", "-f", str(tmp_path / "nosel.yaml"))
+    assert invalid.code == 1
+    assert (
+        'The Deployment "nosel" is invalid' in invalid.err and "spec.selector: Required value" in invalid.err
+    )
+
+
+async def test_get_pods_all_namespaces_json_and_delete_pod(sim: Simulator, tmp_path: Path) -> None:
+    pods = tmp_path / "pods.yaml"
+    pods.write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: a, namespace: default}\n"
+        "spec: {containers: [{name: c, image: busybox}]}\n---\n"
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: b, namespace: kube-system}\n"
+        "spec: {nodeName: x-control-plane, containers: [{name: c, image: busybox}]}\n"
+    )
+    assert (await kubectl(sim, "apply", "-f", str(pods))).code == 0
+    listed = await kubectl(sim, "get", "pods", "-A", "-o", "json")
+    assert listed.code == 0, listed.err
+    found = {(p["metadata"]["namespace"], p["metadata"]["name"]) for p in json.loads(listed.out)["items"]}
+    assert found == {("default", "a"), ("kube-system", "b")}
+    deleted = await kubectl(sim, "delete", "pod", "a")
+    assert deleted.code == 0 and deleted.out.strip() == 'pod "a" deleted'
+    assert sim.store.get(PODS, "default", "a") is None
+    forced = await kubectl(sim, "delete", "pod", "b", "-n", "kube-system", "--grace-period=0", "--force")
+    assert forced.code == 0, forced.err
+    assert sim.store.get(PODS, "kube-system", "b") is None
+    missing = await kubectl(sim, "delete", "pod", "a")
+    assert missing.code == 1 and 'pods "a" not found' in missing.err
+
+
+async def test_get_pods_watch_prints_changes(sim: Simulator) -> None:
+    assert sim.kubeconfig is not None
+    proc = await asyncio.create_subprocess_exec(
+        KUBECTL,
+        "--kubeconfig",
+        str(sim.kubeconfig),
+        "--context",
+        sim.context,
+        "get",
+        "pods",
+        "-w",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        assert proc.stdout is not None
+        sim.store.create(PODS, {"metadata": {"name": "before", "namespace": "default"}, "spec": {}})
+        first = await asyncio.wait_for(proc.stdout.readline(), 15)
+        assert first.split()[0] in (b"NAME", b"before")
+        await asyncio.sleep(0.5)  # kubectl is now watching
+        sim.store.create(PODS, {"metadata": {"name": "watched-pod", "namespace": "default"}, "spec": {}})
+        seen = b""
+        while b"watched-pod" not in seen:
+            seen += await asyncio.wait_for(proc.stdout.readline(), 15)
+    finally:
+        proc.kill()
+        await proc.wait()
+
+
+@pytest.mark.skipif(
+    not CHART.is_dir() or shutil.which("helm") is None, reason="charts/jetscale or helm missing"
+)
+async def test_helm_template_output_applies_twice(sim: Simulator) -> None:
+    rendered = subprocess.run(
+        ["helm", "template", "jetscale", str(CHART)], capture_output=True, text=True, check=True, timeout=60
+    ).stdout
+    first = await kubectl(sim, "apply", "-f", "-", stdin=rendered)
+    assert first.code == 0, first.err
+    assert first.out.count(" created") == rendered.count("\nkind: ")
+    second = await kubectl(sim, "apply", "-f", "-", stdin=rendered)
+    assert second.code == 0, second.err
+    assert second.out.count(" unchanged") == rendered.count("\nkind: ")
