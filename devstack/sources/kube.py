@@ -148,6 +148,7 @@ class KindWatcher:
         self.resource_version: str | None = None
         self.relists = 0
         self._response: Any = None
+        self._unreachable = False
 
     def run(self) -> None:
         """Thread body: list, watch, resume, re-list on 410, back off on errors."""
@@ -156,6 +157,7 @@ class KindWatcher:
             try:
                 if self.resource_version is None:
                     self._list()
+                    self._unreachable = False
                     self._sink(ev.ApiStatus(True, at=time.time()))
                 self._watch()
                 backoff.reset()
@@ -165,6 +167,7 @@ class KindWatcher:
             except Exception as err:  # noqa: BLE001 - any transport/API failure: report, back off, retry
                 if self._stop.is_set():
                     return
+                self._unreachable = True
                 self._sink(ev.ApiStatus(False, at=time.time(), error=describe_error(err)))
                 self._stop.wait(backoff.next())
 
@@ -187,6 +190,9 @@ class KindWatcher:
             _request_timeout=(5, self._timeout + 15),
         )
         self._response = response
+        if self._unreachable:
+            self._unreachable = False
+            self._sink(ev.ApiStatus(True, at=time.time()))
         try:
             for line in iter_lines(response):
                 if self._stop.is_set():
