@@ -124,7 +124,7 @@ async def test_sigterm_stops_pod_processes(tmp_path: Path) -> None:
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
         )
-        out, err = await apply.communicate(manifest.encode())
+        _, err = await apply.communicate(manifest.encode())
         assert apply.returncode == 0, err
         sim = psutil.Process(proc.pid)
         children: list[psutil.Process] = []
@@ -136,6 +136,6 @@ async def test_sigterm_stops_pod_processes(tmp_path: Path) -> None:
         assert children, "the pod's process never started"
     finally:
         assert await _stop(proc) == 0
-    gone, alive = psutil.wait_procs(children, timeout=5)
+    _, alive = psutil.wait_procs(children, timeout=5)
     assert not alive, [p.pid for p in alive]
     assert os.path.exists(config)
