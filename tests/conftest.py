@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import socket
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from helpers import docker_error, require
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -28,35 +28,6 @@ def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.delenv("FORCE_COLOR", raising=False)
     return home
-
-
-def in_ci() -> bool:
-    """True in CI, where a missing prerequisite must fail tests instead of skipping them."""
-    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
-
-
-def require(available: bool, what: str) -> None:
-    """Fail in CI, skip with a visible reason locally, when `what` is missing."""
-    if available:
-        return
-    if in_ci():
-        pytest.fail(f"{what} is missing, and CI=true: .ci/run must provide it")
-    pytest.skip(f"{what} is missing (in CI this fails)")
-
-
-def docker_error() -> str | None:
-    """Why the Docker daemon cannot be used, or None when it answers a ping."""
-    try:
-        import docker
-
-        client = docker.from_env(timeout=5)
-        try:
-            client.ping()
-        finally:
-            client.close()
-    except Exception as err:  # noqa: BLE001 - any failure means "no daemon"; the reason is reported
-        return f"{type(err).__name__}: {err}"
-    return None
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from devstack.core.forwards import CheckResult, ForwardView
 from devstack.core.kube import KubeInfo
 from devstack.core.model import DoctorCheck
 
@@ -152,4 +153,28 @@ class DeployExited(Event):
     """The deploy tool exited."""
 
     code: int
+    at: float
+
+
+# ----------------------------------------------------------------------------- forwards and checks
+@dataclass(frozen=True)
+class ForwardChanged(Event):
+    """A forward's state or counters changed (sources coalesce counter updates)."""
+
+    forward: ForwardView
+
+
+@dataclass(frozen=True)
+class ChecksStarted(Event):
+    """A round of checks began (previous results are kept until replaced)."""
+
+    names: tuple[str, ...]
+    at: float
+
+
+@dataclass(frozen=True)
+class CheckReported(Event):
+    """One check finished."""
+
+    result: CheckResult
     at: float

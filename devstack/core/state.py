@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from devstack.core.deploy import DeployState
+from devstack.core.forwards import CheckResult, ForwardView
 from devstack.core.kube import DeploymentInfo, EndpointSliceInfo, EventInfo, PodInfo, ServiceInfo
 from devstack.core.model import CheckStatus, DoctorCheck, StepState, StepStatus
 
@@ -46,6 +47,9 @@ class State:
     endpointslices: Mapping[str, EndpointSliceInfo] = field(default_factory=dict)
     events: Mapping[str, EventInfo] = field(default_factory=dict)
     logs: Mapping[str, LogTail] = field(default_factory=dict)
+    forwards: Mapping[str, ForwardView] = field(default_factory=dict)
+    checks: tuple[CheckResult, ...] = ()
+    checks_running: tuple[str, ...] = ()
 
     def step(self, name: str) -> StepState | None:
         """The step with this name, or None."""

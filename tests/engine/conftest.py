@@ -3,23 +3,14 @@
 from __future__ import annotations
 
 import os
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from helpers import require
 
 from devstack.sim.background import BackgroundSimulator
 from devstack.sources.kube import KubeTarget
-
-
-def wait_for(predicate: Callable[[], object], timeout: float = 20.0, what: str = "condition") -> None:
-    """Poll until `predicate()` is truthy, failing the test after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.05)
 
 
 @pytest.fixture
@@ -36,3 +27,61 @@ def bare_sim(tmp_path: Path) -> Iterator[BackgroundSimulator]:
 def target(bare_sim: BackgroundSimulator) -> KubeTarget:
     """The explicit target for `bare_sim`'s `default` namespace."""
     return KubeTarget(bare_sim.context, "default", os.environ["KUBECONFIG"])
+
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def render_chart(*sets: str, namespace: str = "jetscale") -> list[dict]:
+    """`helm template` of charts/jetscale with `--set` overrides (the real helm binary)."""
+    import shutil
+    import subprocess
+
+    import yaml
+
+    helm = shutil.which("helm")
+    require(helm is not None, "helm on PATH")
+    assert helm is not None
+    args = [helm, "template", "jetscale", str(REPO / "charts" / "jetscale"), "--namespace", namespace]
+    for item in sets:
+        args += ["--set", item]
+    out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
+    return [doc for doc in yaml.safe_load_all(out) if doc]
+
+
+def apply_objects(sim: BackgroundSimulator, objects: list[dict], namespace: str = "jetscale") -> None:
+    """Create the namespace and every object in the simulator's store (as an apply would)."""
+    from devstack.sim import resources
+
+    def apply() -> None:
+        store = sim.simulator.store
+        if store.get(resources.NAMESPACES, "", namespace) is None:
+            store.create(resources.NAMESPACES, {"metadata": {"name": namespace}})
+        for obj in objects:
+            rtype = resources.find_kind(obj["apiVersion"], obj["kind"])
+            assert rtype is not None, f"the simulator does not serve {obj['kind']}"
+            obj.setdefault("metadata", {}).setdefault("namespace", namespace)
+            store.create(rtype, obj)
+
+    sim.call(apply)
+
+
+@pytest.fixture
+def cluster_sim(tmp_path: Path) -> Iterator[BackgroundSimulator]:
+    """A simulator named `jetscale` whose pods are real local processes (the demo apps)."""
+    from devstack.sim.runtime import ClusterOptions
+
+    options = ClusterOptions(
+        node_name="jetscale-control-plane",
+        backoff_base_seconds=0.3,
+        backoff_cap_seconds=2.0,
+        probe_period_cap_seconds=0.3,
+        termination_grace_cap_seconds=1.0,
+    )
+    sim = BackgroundSimulator(
+        "jetscale", tmp_path / "sim", Path(os.environ["KUBECONFIG"]), options=options
+    ).start()
+    try:
+        yield sim
+    finally:
+        sim.stop()

@@ -7,7 +7,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import wait_for
+from helpers import wait_for
 
 from devstack.core import events as ev
 from devstack.core.store import Store

@@ -1,0 +1,272 @@
+"""localhost ports that never drop: devstack listens on 127.0.0.1 itself and tunnels each
+connection to a ready endpoint of the Service, chosen from the live EndpointSlices in the store.
+
+Unlike `kubectl port-forward` (one pod, exits when it goes away) this survives pod restarts and
+redeploys: with no ready endpoint a new connection waits (up to `wait_ready`), a connection that
+fails before any byte came back is replayed on another endpoint, and the local port is never
+remapped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import threading
+import time
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from devstack.core import events as ev
+from devstack.core.forwards import Endpoint, ForwardView, pick_endpoint
+from devstack.core.store import Store
+from devstack.errors import DevstackError
+from devstack.exitcodes import UNHEALTHY
+from devstack.profile.models import Forward
+from devstack.sources.kube import KubeTarget
+from devstack.sources.ports import PortHolder, port_holder
+from devstack.sources.tunnel import (
+    ApiCredentials,
+    Counters,
+    TunnelFailed,
+    bridge,
+    load_credentials,
+    open_socket,
+)
+
+STATS_INTERVAL = 0.25
+
+
+class PortBusy(DevstackError):
+    """A profile port is held by another process: refuse, never remap."""
+
+    def __init__(self, forward: Forward, holder: PortHolder):
+        stale = looks_like_stale_forward(holder)
+        what = "a stale devstack or kubectl port-forward of this stack" if stale else "another process"
+        fix = (
+            f"`devstack up --take-over` stops it, or `kill {holder.pid}`"
+            if stale
+            else f"stop it (`kill {holder.pid}`) or change forwards.local_port of {forward.name}"
+        )
+        if holder.pid is None:
+            fix = f"find it with `sudo ss -ltnp 'sport = :{forward.local_port}'` and stop it"
+        super().__init__(
+            f"port {forward.local_port} ({forward.name}) is held by {holder.describe()}: {what}",
+            fix=fix,
+            exit_code=UNHEALTHY,
+        )
+        self.holder = holder
+        self.stale = stale
+
+
+def looks_like_stale_forward(holder: PortHolder) -> bool:
+    """A devstack, or a `kubectl port-forward`, is holding the port."""
+    command = holder.cmdline
+    return "devstack" in command or ("kubectl" in command and "port-forward" in command)
+
+
+@dataclass
+class _Live:
+    """Mutable per-forward counters, owned by the forwarder's loop."""
+
+    view: ForwardView
+    server: asyncio.AbstractServer | None = None
+    tasks: set[asyncio.Task[None]] = field(default_factory=set)
+
+
+class Forwarder:
+    """Every profile forward, on one asyncio loop; state goes to the store as `ForwardChanged`."""
+
+    def __init__(self, store: Store, target: KubeTarget, forwards: tuple[Forward, ...]):
+        self._store = store
+        self._target = target
+        self._forwards = {f.name: f for f in forwards}
+        self._live = {
+            f.name: _Live(ForwardView(f.name, f.local_port, f.service, f.remote_port)) for f in forwards
+        }
+        self._credentials: ApiCredentials | None = None
+        self._session: Any = None
+        self._changed: asyncio.Event | None = None
+        self._published: dict[str, ForwardView] = {}
+        self._unsubscribe: Any = None
+        self._publisher: asyncio.Task[None] | None = None
+
+    async def start(self, take_over: bool = False) -> None:
+        """Bind every local port on 127.0.0.1 (refusing busy ones) and start serving."""
+        import aiohttp
+
+        loop = asyncio.get_running_loop()
+        self._changed = asyncio.Event()
+        self._credentials = await loop.run_in_executor(None, load_credentials, self._target)
+        self._session = aiohttp.ClientSession()
+        changed = self._changed
+
+        def on_event(_state: object, event: ev.Event) -> None:
+            if isinstance(event, (ev.KubeBatch, ev.KubeSynced, ev.KubeChanged)):
+                loop.call_soon_threadsafe(changed.set)
+
+        self._unsubscribe = self._store.subscribe(on_event)
+        for name, forward in self._forwards.items():
+            self._live[name].server = await self._bind(forward, take_over)
+        self._publish_all()
+        self._publisher = asyncio.create_task(self._publish_loop())
+
+    async def _bind(self, forward: Forward, take_over: bool) -> asyncio.AbstractServer:
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await self._serve(forward, reader, writer)
+
+        for attempt in range(2):
+            try:
+                return await asyncio.start_server(handle, "127.0.0.1", forward.local_port, reuse_address=True)
+            except OSError as err:
+                if err.errno != errno.EADDRINUSE:
+                    raise
+                holder = await asyncio.get_running_loop().run_in_executor(
+                    None, port_holder, forward.local_port
+                )
+                if attempt == 0 and take_over and looks_like_stale_forward(holder) and holder.pid:
+                    await asyncio.get_running_loop().run_in_executor(None, _stop_pid, holder.pid)
+                    continue
+                raise PortBusy(forward, holder) from None
+        raise AssertionError("unreachable")
+
+    def endpoint(self, forward: Forward) -> Endpoint | None:
+        """A ready endpoint for a forward, from the current state."""
+        state = self._store.state
+        service = state.services.get(f"{self._target.namespace}/{forward.service}")
+        return pick_endpoint(list(state.endpointslices.values()), service, forward.remote_port)
+
+    async def _wait_endpoint(self, forward: Forward, deadline: float) -> Endpoint | None:
+        assert self._changed is not None
+        while True:
+            found = self.endpoint(forward)
+            if found is not None or time.monotonic() >= deadline:
+                return found
+            self._changed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), timeout=min(0.5, deadline - time.monotonic()))
+
+    async def _serve(
+        self, forward: Forward, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        live = self._live[forward.name]
+        live.view = replace(live.view, active=live.view.active + 1, connections=live.view.connections + 1)
+        counters = Counters()
+        replay = bytearray()
+        deadline = time.monotonic() + forward.wait_ready
+        try:
+            while True:
+                target = await self._wait_endpoint(forward, deadline)
+                if target is None:
+                    waited = f"no ready endpoint for {forward.service} after {forward.wait_ready:.0f}s"
+                    live.view = replace(live.view, last_error=waited)
+                    return
+                try:
+                    await self._tunnel(target, reader, writer, counters, replay)
+                    return
+                except TunnelFailed as failed:
+                    live.view = replace(live.view, last_error=str(failed)[:200])
+                    if time.monotonic() >= deadline:
+                        return
+                    await asyncio.sleep(0.05)
+        finally:
+            live.view = replace(
+                live.view,
+                active=live.view.active - 1,
+                bytes_out=live.view.bytes_out + counters.sent,
+                bytes_in=live.view.bytes_in + counters.received,
+            )
+            writer.close()
+            with contextlib.suppress(ConnectionError):
+                await writer.wait_closed()
+
+    async def _tunnel(
+        self,
+        target: Endpoint,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        counters: Counters,
+        replay: bytearray,
+    ) -> None:
+        assert self._credentials is not None
+        ws = await open_socket(
+            self._session, self._credentials, self._target.namespace, target.pod, target.port
+        )
+        await bridge(ws, reader, writer, counters, replay)
+
+    def _status(self, name: str) -> ForwardView:
+        live = self._live[name]
+        if live.server is None:
+            return replace(live.view, status="error")
+        found = self.endpoint(self._forwards[name])
+        if found is None:
+            return replace(live.view, status="waiting", pod="", target_port=0)
+        return replace(live.view, status="ready", pod=found.pod, target_port=found.port)
+
+    def _publish_all(self) -> None:
+        for name in self._live:
+            view = self._status(name)
+            if self._published.get(name) != view:
+                self._published[name] = view
+                self._store.dispatch(ev.ForwardChanged(view))
+
+    async def _publish_loop(self) -> None:
+        while True:
+            await asyncio.sleep(STATS_INTERVAL)
+            self._publish_all()
+
+    async def stop(self) -> None:
+        """Close the listeners and the HTTP session."""
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+        if self._publisher is not None:
+            self._publisher.cancel()
+        for live in self._live.values():
+            if live.server is not None:
+                live.server.close()
+                with contextlib.suppress(Exception):
+                    await live.server.wait_closed()
+        if self._session is not None:
+            await self._session.close()
+
+
+def _stop_pid(pid: int) -> None:
+    import psutil
+
+    with contextlib.suppress(psutil.Error):
+        process = psutil.Process(pid)
+        process.terminate()
+        try:
+            process.wait(timeout=5)
+        except psutil.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+
+
+class ForwardThread:
+    """The forwarder on its own event-loop thread, for the blocking engine and the TUI."""
+
+    def __init__(self, store: Store, target: KubeTarget, forwards: tuple[Forward, ...]):
+        self.forwarder = Forwarder(store, target, forwards)
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="forwarder", daemon=True)
+
+    def start(self, take_over: bool = False) -> None:
+        """Bind the ports (raises PortBusy) and serve in the background."""
+        self._thread.start()
+        future = asyncio.run_coroutine_threadsafe(self.forwarder.start(take_over), self._loop)
+        try:
+            future.result(timeout=30)
+        except BaseException:
+            self.stop()
+            raise
+
+    def stop(self) -> None:
+        """Close everything and end the thread."""
+        if self._thread.is_alive():
+            with contextlib.suppress(Exception):
+                asyncio.run_coroutine_threadsafe(self.forwarder.stop(), self._loop).result(timeout=10)
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(timeout=10)
+        if not self._loop.is_running():
+            self._loop.close()

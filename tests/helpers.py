@@ -1,0 +1,47 @@
+"""Helpers shared by test modules (importable as `helpers`: tests/ is on sys.path)."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+
+import pytest
+
+
+def wait_for(predicate: Callable[[], object], timeout: float = 20.0, what: str = "condition") -> None:
+    """Poll until `predicate()` is truthy, failing the test after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(0.05)
+
+
+def in_ci() -> bool:
+    """True in CI, where a missing prerequisite must fail tests instead of skipping them."""
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def require(available: bool, what: str) -> None:
+    """Fail in CI, skip with a visible reason locally, when `what` is missing."""
+    if available:
+        return
+    if in_ci():
+        pytest.fail(f"{what} is missing, and CI=true: .ci/run must provide it")
+    pytest.skip(f"{what} is missing (in CI this fails)")
+
+
+def docker_error() -> str | None:
+    """Why the Docker daemon cannot be used, or None when it answers a ping."""
+    try:
+        import docker
+
+        client = docker.from_env(timeout=5)
+        try:
+            client.ping()
+        finally:
+            client.close()
+    except Exception as err:  # noqa: BLE001 - any failure means "no daemon"; the reason is reported
+        return f"{type(err).__name__}: {err}"
+    return None
