@@ -8,8 +8,9 @@ little-endian). Bytes are bridged to `PodRuntime.open_port`; a failed connect se
 when every port's pod side has closed, and the pod sides close when the client goes away. With v5,
 a `[255, channel]` message half-closes that port's pod connection.
 
-Not served (known gap): kubectl's SPDY tunnelling (`SPDY/3.1+portforward.k8s.io` over WebSocket,
-or a plain `Upgrade: SPDY/3.1`); such requests get a 400 Status naming the supported protocols.
+kubectl's protocol (`SPDY/3.1+portforward.k8s.io`: SPDY streams tunnelled in the WebSocket) is
+served by `portforward_spdy.py`. Not served (known gap): a plain `Upgrade: SPDY/3.1` connection
+without WebSocket (kubectl's fallback when the WebSocket upgrade fails) gets a 400 Status.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from aiohttp import WSMsgType, web
 
 from devstack.sim import errors
 from devstack.sim.context import CONTEXT, Target
+from devstack.sim.portforward_spdy import PROTOCOL as SPDY_PROTOCOL
+from devstack.sim.portforward_spdy import SpdyPortForward
 from devstack.sim.resources import PODS
 from devstack.sim.runtime import PodRuntime
 
@@ -49,13 +52,14 @@ def _ports(request: web.Request) -> list[int]:
 
 def _protocol(request: web.Request) -> str:
     offered = [p.strip() for p in request.headers.get("Sec-WebSocket-Protocol", "").split(",") if p.strip()]
-    for wanted in PROTOCOLS:
+    for wanted in (*PROTOCOLS, SPDY_PROTOCOL):
         if wanted in offered:
             return wanted
     what = ", ".join(offered) or request.headers.get("Upgrade", "no WebSocket upgrade")
     raise errors.bad_request(
-        f"unable to upgrade connection: the simulator serves port-forward only over WebSocket with one of "
-        f"{', '.join(PROTOCOLS)} (SPDY tunnelling is not supported); the request offered: {what}"
+        "unable to upgrade connection: the simulator serves port-forward only over WebSocket with one of "
+        f"{', '.join((*PROTOCOLS, SPDY_PROTOCOL))} (a plain SPDY upgrade is not supported); "
+        f"the request offered: {what}"
     )
 
 
@@ -94,11 +98,13 @@ async def serve(request: web.Request, target: Target) -> web.StreamResponse:
             "runtime, so port-forward is not available"
         )
     protocol = _protocol(request)
+    sandbox = sandbox_id(str(pod["metadata"].get("uid", "")))
+    if protocol == SPDY_PROTOCOL:
+        return await _serve_spdy(request, runtime, target, sandbox)
     ports = _ports(request)
     ws = web.WebSocketResponse(protocols=(protocol,), autoping=True, heartbeat=None, max_msg_size=0)
     await ws.prepare(request)
     forwards = [_Forward(i, port) for i, port in enumerate(ports)]
-    sandbox = sandbox_id(str(pod["metadata"].get("uid", "")))
     ctx.streams.add(ws)
     tasks: list[asyncio.Task[None]] = []
     reader: asyncio.Task[None] | None = None
@@ -119,6 +125,22 @@ async def serve(request: web.Request, target: Target) -> web.StreamResponse:
             fwd.close_pod_side()
         for task in tasks:
             task.cancel()
+        ctx.streams.discard(ws)
+        await ws.close()
+    return ws
+
+
+async def _serve_spdy(
+    request: web.Request, runtime: PodRuntime, target: Target, sandbox: str
+) -> web.StreamResponse:
+    ctx = request.app[CONTEXT]
+    assert target.namespace is not None and target.name is not None
+    ws = web.WebSocketResponse(protocols=(SPDY_PROTOCOL,), autoping=True, heartbeat=None, max_msg_size=0)
+    await ws.prepare(request)
+    ctx.streams.add(ws)
+    try:
+        await SpdyPortForward(ws, runtime, target.namespace, target.name, sandbox).run()
+    finally:
         ctx.streams.discard(ws)
         await ws.close()
     return ws

@@ -11,9 +11,10 @@ TLS handshake). Errors are `Status` objects with the real codes and reasons.
 kubectl requests the simulator cannot serve (each gets an explicit Status error, never a wrong
 answer):
 
-- port-forward over SPDY (plain `Upgrade: SPDY/3.1` or `SPDY/3.1+portforward.k8s.io` tunnelled
-  over WebSocket, which `kubectl port-forward` uses) — 400; only the `v4/v5.channel.k8s.io`
-  WebSocket protocol (official Python client, kr8s) is served;
+- port-forward over a plain SPDY upgrade (`Upgrade: SPDY/3.1`, kubectl's fallback when the
+  WebSocket upgrade fails) — 400; served are `kubectl port-forward`'s SPDY-in-WebSocket tunnel
+  (`SPDY/3.1+portforward.k8s.io`) and the `v4/v5.channel.k8s.io` protocol (official Python
+  client, kr8s);
 - `exec`, `attach`, `proxy`, `ephemeralcontainers`, `eviction`, `binding` subresources — 404;
 - protobuf or CBOR bodies/answers — 415 / 406 (JSON and YAML bodies are accepted);
 - server-side Table output (`Accept: ...;as=Table`) — answered with the plain list when the

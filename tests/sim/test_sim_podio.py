@@ -163,15 +163,15 @@ async def test_port_forward_refusals(api: Api, sim: Simulator, http_port: int) -
     status, body = await api.call("GET", PF, ports="8000")
     assert status == 400 and body["reason"] == "BadRequest" and "no container runtime" in body["message"]
     sim.server.runtime = FakeRuntime({8000: http_port})
-    spdy = {
+    unknown = {
         "Connection": "Upgrade",
         "Upgrade": "websocket",
-        "Sec-WebSocket-Protocol": "SPDY/3.1+portforward.k8s.io",
+        "Sec-WebSocket-Protocol": "base64.channel.k8s.io",
         "Sec-WebSocket-Version": "13",
         "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
     }
-    status, body = await api.call("GET", PF, headers=spdy, ports="8000")
-    assert status == 400 and "SPDY tunnelling is not supported" in body["message"]
+    status, body = await api.call("GET", PF, headers=unknown, ports="8000")
+    assert status == 400 and "the request offered: base64.channel.k8s.io" in body["message"]
     status, body = await api.call(
         "POST", PF, headers={"Connection": "Upgrade", "Upgrade": "SPDY/3.1"}, ports="8000"
     )
@@ -243,3 +243,85 @@ async def test_kubectl_logs_through_the_runtime(sim: Simulator) -> None:
     result = await kubectl(sim, "logs", "web", "--previous")
     assert result.code == 1
     assert 'previous terminated container "web" in pod "web" not found' in result.err
+
+
+class Big(http.server.BaseHTTPRequestHandler):
+    body = bytes(range(256)) * 4096  # 1 MiB
+
+    def do_POST(self) -> None:
+        received = self.rfile.read(int(self.headers["Content-Length"]))
+        self.send_response(200 if received == self.body else 400)
+        self.send_header("Content-Length", str(len(self.body)))
+        self.end_headers()
+        self.wfile.write(self.body)
+
+    def log_message(self, *args: Any) -> None:
+        return
+
+
+async def _kubectl_forward(sim: Simulator, remote: int) -> tuple[asyncio.subprocess.Process, int]:
+    assert sim.kubeconfig is not None
+    proc = await asyncio.create_subprocess_exec(
+        "/usr/bin/kubectl",
+        "--kubeconfig",
+        str(sim.kubeconfig),
+        "--context",
+        sim.context,
+        "port-forward",
+        "pod/web",
+        f":{remote}",
+        "--address",
+        "127.0.0.1",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    assert proc.stdout is not None
+    line = (await asyncio.wait_for(proc.stdout.readline(), 20)).decode()
+    assert line.startswith("Forwarding from 127.0.0.1:") and line.rstrip().endswith(f"-> {remote}"), line
+    return proc, int(line.split(":")[1].split()[0])
+
+
+async def _http(port: int, request: bytes) -> bytes:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(request)
+    await writer.drain()
+    data = await asyncio.wait_for(reader.read(), 20)
+    writer.close()
+    return data
+
+
+async def test_kubectl_port_forward_over_spdy_tunnel(sim: Simulator) -> None:
+    if not kubectl_available():
+        pytest.skip("kubectl is not installed")
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Big)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    running_pod(sim)
+    sim.server.runtime = FakeRuntime({8000: server.server_address[1]})
+    proc, local = await _kubectl_forward(sim, 8000)
+    try:
+        for _ in range(2):  # two connections: two stream pairs in one SPDY session
+            request = b"POST / HTTP/1.0\r\nContent-Length: %d\r\n\r\n" % len(Big.body) + Big.body
+            answer = await _http(local, request)
+            head, _, body = answer.partition(b"\r\n\r\n")
+            assert head.startswith(b"HTTP/1.0 200") and body == Big.body
+    finally:
+        proc.kill()
+        await proc.wait()
+        server.shutdown()
+        server.server_close()
+
+
+async def test_kubectl_port_forward_reports_pod_side_errors(sim: Simulator) -> None:
+    if not kubectl_available():
+        pytest.skip("kubectl is not installed")
+    running_pod(sim)
+    sim.server.runtime = FakeRuntime({})
+    proc, local = await _kubectl_forward(sim, 9999)
+    assert await _http(local, b"GET / HTTP/1.0\r\n\r\n") == b""
+    code = await asyncio.wait_for(proc.wait(), 20)
+    assert proc.stderr is not None
+    err = (await proc.stderr.read()).decode()
+    assert code == 1
+    assert "error forwarding port 9999 to pod " in err and "connection refused" in err
+    assert "lost connection to pod" in err
