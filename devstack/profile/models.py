@@ -171,6 +171,8 @@ class ApiBaseUrlCheck(_Strict):
     """Frontend Deployment (last-resort source of the value: its env)."""
     health_path: str = "/healthz"
     """Path on the API that must answer 2xx."""
+    cors_path: str | None = None
+    """Path the CORS preflight and GET are sent to (default: health_path)."""
     origin: str = "http://localhost:3000"
     """Origin the browser sends (CORS)."""
 
