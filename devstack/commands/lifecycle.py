@@ -12,7 +12,7 @@ from devstack.commands.common import colour, echo_lines, load_profile
 from devstack.core.events import KubeSynced, SessionStarted
 from devstack.core.store import Store
 from devstack.engine.context import EngineContext, guard_context
-from devstack.errors import DevstackError, NotAvailableYet
+from devstack.errors import DevstackError
 from devstack.exitcodes import OK, UNHEALTHY
 from devstack.views import jsonview, text
 from devstack.views.headless import HeadlessPrinter
@@ -39,26 +39,56 @@ def up(
     take_over: bool,
 ) -> int:
     """Bring the stack up; exit 0 only when every workload is healthy."""
-    from devstack.engine.live import cluster_name, workload_verdicts
     from devstack.engine.up import UpRun
 
     ctx = engine_context(options, recreate=recreate, overall_timeout=timeout, interactive=False)
     if not as_json:
         ctx.store.subscribe(HeadlessPrinter(sys.stderr, use_colour(sys.stderr), verbose=options.verbose > 0))
-    run = UpRun(ctx)
+    run = UpRun(ctx, take_over=take_over)
     try:
         code = run.run()
+        _print_up(ctx, code, as_json)
+        if hold and code == OK:
+            hold_until_interrupted(ctx)
     finally:
         run.stop()
+    return code
+
+
+def _print_up(ctx: EngineContext, code: int, as_json: bool) -> None:
+    from devstack.engine.live import cluster_name, workload_verdicts
+
     state = ctx.store.state
     verdicts = workload_verdicts(state, cluster_name(ctx))
     if as_json:
         click.echo(jsonview.dumps(jsonview.up_document(state, code == OK, verdicts)))
-        return code
+        return
     if verdicts:
         echo_lines(text.workload_lines(verdicts, colour()))
+    if state.checks:
+        echo_lines(text.check_lines(state.checks, colour()))
     click.echo("ok: the stack is up and healthy" if code == OK else f"not healthy (exit {code})")
-    return code
+
+
+def hold_until_interrupted(ctx: EngineContext) -> None:
+    """Keep forwards and watches alive, printing forward changes, until Ctrl-C/SIGTERM."""
+    import threading
+
+    last: dict[str, str] = {}
+
+    def on_change(state: object, event: object) -> None:
+        from devstack.core.events import ForwardChanged
+
+        if isinstance(event, ForwardChanged) and last.get(event.forward.name) != event.forward.status:
+            last[event.forward.name] = event.forward.status
+            click.echo(text.forward_line(event.forward, use_colour(sys.stderr)), err=True)
+
+    unsubscribe = ctx.store.subscribe(on_change)
+    click.echo("holding the forwards open; Ctrl-C stops", err=True)
+    try:
+        threading.Event().wait()
+    finally:
+        unsubscribe()
 
 
 def down(options: Options, delete_cluster: bool, as_json: bool) -> int:
@@ -132,14 +162,16 @@ def _fetch_crash_logs(ctx: EngineContext, api: KubeApi) -> None:
 
 def check(options: Options, as_json: bool) -> int:
     """Run the checks."""
-    load_profile(options.profile)
-    raise NotAvailableYet("devstack check")
+    from devstack.commands.forwarding import check as run
+
+    return run(options, as_json)
 
 
 def forward(options: Options, as_json: bool, take_over: bool) -> int:
     """Forward the ports in the foreground."""
-    load_profile(options.profile)
-    raise NotAvailableYet("devstack forward")
+    from devstack.commands.forwarding import forward as run
+
+    return run(options, as_json, take_over)
 
 
 def report(options: Options, as_json: bool) -> int:

@@ -7,13 +7,15 @@ from dataclasses import dataclass, field
 from devstack.core import pipeline
 from devstack.core.events import SessionStarted
 from devstack.core.model import Level
+from devstack.engine.checks import forwards_summary, run_check_step, start_forwards
 from devstack.engine.cluster import run_cluster
 from devstack.engine.context import EngineContext, guard_context
 from devstack.engine.deploy import DeployRunner
 from devstack.engine.live import LiveState, cluster_name, start_live, wait_ready, workload_verdicts
-from devstack.engine.runner import Progress, SkipStep, Step, StepError, run_steps
+from devstack.engine.runner import Progress, Step, StepError, run_steps
 from devstack.exitcodes import MISSING_PREREQUISITE, OK, UNHEALTHY
 from devstack.sources.doctor import doctor_plan, run_doctor
+from devstack.sources.forward import ForwardThread
 
 
 @dataclass
@@ -21,8 +23,10 @@ class UpRun:
     """One `up`: the steps, and what keeps running after them (watches, skaffold dev)."""
 
     ctx: EngineContext
+    take_over: bool = False
     live: LiveState = field(init=False)
     deploy: DeployRunner = field(init=False)
+    forwards: ForwardThread | None = None
     failure: StepError | None = None
 
     def __post_init__(self) -> None:
@@ -37,8 +41,8 @@ class UpRun:
             Step(pipeline.GUARD, lambda p: start_live(self.ctx, self.live, p)),
             Step(pipeline.DEPLOY, self._deploy),
             Step(pipeline.READY, lambda p: wait_ready(self.ctx, p, self.ctx.timeout("ready"))),
-            Step(pipeline.FORWARDS, self._not_yet),
-            Step(pipeline.CHECKS, self._not_yet),
+            Step(pipeline.FORWARDS, self._forwards),
+            Step(pipeline.CHECKS, lambda p: run_check_step(self.ctx, self.live.api, p)),
         ]
 
     def run(self) -> int:
@@ -59,9 +63,15 @@ class UpRun:
         return bool(verdicts) and all(v.level is Level.OK for _, v in verdicts)
 
     def stop(self) -> None:
-        """Stop skaffold dev and the watches."""
+        """Stop the forwards, skaffold dev and the watches."""
+        if self.forwards is not None:
+            self.forwards.stop()
         self.deploy.shutdown()
         self.live.stop()
+
+    def _forwards(self, progress: Progress) -> str:
+        self.forwards = start_forwards(self.ctx, progress, self.take_over)
+        return forwards_summary(self.ctx)
 
     def _doctor(self, progress: Progress) -> str:
         progress("checking Docker, tools and ports")
@@ -87,6 +97,3 @@ class UpRun:
         if self.ctx.interactive and self.ctx.profile.deploy.mode == "dev":
             return self.deploy.start_dev(progress)
         return self.deploy.run_once(progress)
-
-    def _not_yet(self, progress: Progress) -> str:
-        raise SkipStep("not available yet in this version")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from devstack.core.forwards import CheckResult, ForwardView
 from devstack.core.health import Explanation
 from devstack.core.model import DoctorCheck
 from devstack.core.state import State
@@ -89,6 +90,8 @@ def up_document(state: State, ok: bool, verdicts: list[tuple[str, Explanation]])
         "context": state.context,
         "steps": steps(state),
         "workloads": workloads(state, verdicts),
+        "forwards": forwards(list(state.forwards.values())),
+        "checks": checks(state.checks),
         "deploy": {
             "tool": state.deploy.tool,
             "exit_code": state.deploy.exit_code,
@@ -96,3 +99,34 @@ def up_document(state: State, ok: bool, verdicts: list[tuple[str, Explanation]])
             "errors": list(state.deploy.errors),
         },
     }
+
+
+def checks(results: tuple[CheckResult, ...] | list[CheckResult]) -> list[dict[str, Any]]:
+    """`[{"name","ok","steps":[{"name","ok","detail","hint"}]}]`."""
+    return [
+        {
+            "name": r.name,
+            "ok": r.ok,
+            "steps": [{"name": s.name, "ok": s.ok, "detail": s.detail, "hint": s.hint} for s in r.steps],
+        }
+        for r in results
+    ]
+
+
+def forwards(views: list[ForwardView]) -> list[dict[str, Any]]:
+    """Forward states as JSON."""
+    return [
+        {
+            "name": v.name,
+            "local": f"127.0.0.1:{v.local_port}",
+            "service": f"{v.service}:{v.remote_port}",
+            "status": v.status,
+            "pod": v.pod,
+            "active": v.active,
+            "connections": v.connections,
+            "bytes_in": v.bytes_in,
+            "bytes_out": v.bytes_out,
+            "last_error": v.last_error,
+        }
+        for v in views
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from devstack.core.forwards import CheckResult, ForwardView
 from devstack.core.health import Explanation
 from devstack.core.model import DoctorCheck, StepState
 from devstack.core.state import State
@@ -52,3 +53,26 @@ def workload_lines(verdicts: list[tuple[str, Explanation]], colour: bool = False
     if not verdicts:
         return ["(no workloads)"]
     return [line for name, verdict in verdicts for line in explanation_lines(name, verdict, colour)]
+
+
+def check_lines(results: tuple[CheckResult, ...] | list[CheckResult], colour: bool = False) -> list[str]:
+    """Each check, then each of its steps with ✓/✗, the detail and (on failure) the hint."""
+    lines: list[str] = []
+    for result in results:
+        lines.append(f"{mark('ok' if result.ok else 'fail', colour)} {result.name}")
+        for step in result.steps:
+            lines.append(f"    {mark('ok' if step.ok else 'fail', colour)} {step.name}: {step.detail}")
+            if step.hint and not step.ok:
+                lines.append(f"        hint: {step.hint}")
+    return lines
+
+
+def forward_line(view: ForwardView, colour: bool = False) -> str:
+    """`✓ backend  127.0.0.1:8000 → jetscale-backend-abc:8000  ready  2 active, 10 total, 1.2 KiB in`."""
+    level = {"ready": "ok", "waiting": "warning", "listening": "progressing", "error": "error"}[view.status]
+    target = f"{view.pod}:{view.target_port}" if view.pod else f"{view.service}:{view.remote_port}"
+    error = f"  last error: {view.last_error}" if view.last_error and view.status != "ready" else ""
+    return (
+        f"{mark(level, colour)} {view.name:<9} 127.0.0.1:{view.local_port} → {target}  {view.status}  "
+        f"{view.active} active, {view.connections} total, {view.bytes_in} B in, {view.bytes_out} B out{error}"
+    )

@@ -1,0 +1,78 @@
+"""The forwards and checks steps, shared by `up`, `forward`, `check` and the TUI."""
+
+from __future__ import annotations
+
+import time
+
+from devstack.core.forwards import CheckResult
+from devstack.engine.context import EngineContext
+from devstack.engine.runner import Progress, SkipStep, StepError
+from devstack.sources.checks import run_checks
+from devstack.sources.forward import ForwardThread
+from devstack.sources.kubeapi import KubeApi
+
+READY_WAIT = 30.0
+
+
+def start_forwards(ctx: EngineContext, progress: Progress, take_over: bool = False) -> ForwardThread:
+    """Bind every profile port on 127.0.0.1 (refusing busy ones) and wait for ready endpoints."""
+    forwards = ctx.profile.forwards
+    if not forwards:
+        raise SkipStep("the profile has no forwards")
+    progress(", ".join(f"127.0.0.1:{f.local_port} → {f.service}:{f.remote_port}" for f in forwards))
+    thread = ForwardThread(ctx.store, ctx.target, forwards)
+    thread.start(take_over)
+    deadline = time.monotonic() + READY_WAIT
+    while time.monotonic() < deadline:
+        views = ctx.store.state.forwards
+        if all(views.get(f.name) is not None and views[f.name].status == "ready" for f in forwards):
+            return thread
+        time.sleep(0.1)
+    waiting = [
+        f.name
+        for f in forwards
+        if ctx.store.state.forwards.get(f.name, None) is None
+        or ctx.store.state.forwards[f.name].status != "ready"
+    ]
+    thread.stop()
+    raise StepError(
+        f"no ready endpoint for {', '.join(waiting)} within {READY_WAIT:.0f}s",
+        fix="`devstack status` shows why the pods behind those Services are not ready",
+    )
+
+
+def forwards_summary(ctx: EngineContext) -> str:
+    """`localhost:3000 → jetscale-frontend-abc (3000), …`."""
+    views = ctx.store.state.forwards
+    return ", ".join(
+        f"localhost:{v.local_port} → {v.pod or v.service}"
+        for v in (views[f.name] for f in ctx.profile.forwards)
+    )
+
+
+def failed_summary(results: list[CheckResult]) -> tuple[str, str]:
+    """(message, fix) naming the first failing step of each failed check."""
+    failed = [r for r in results if not r.ok]
+    parts, fixes = [], []
+    for result in failed:
+        step = next((s for s in result.steps if not s.ok), None)
+        if step is None:
+            parts.append(f"{result.name}: no step ran")
+            continue
+        parts.append(f"{result.name} failed at '{step.name}': {step.detail}")
+        if step.hint:
+            fixes.append(step.hint)
+    return "; ".join(parts), (fixes[0] if fixes else "")
+
+
+def run_check_step(ctx: EngineContext, api: KubeApi | None, progress: Progress) -> str:
+    """Run every check; fail the step with the first failing step's detail and hint."""
+    progress("running checks")
+    lookup = api.deployment_env if api is not None else None
+    results = run_checks(ctx.profile, ctx.store.dispatch, lookup)
+    if not results:
+        raise SkipStep("the profile has no checks")
+    message, fix = failed_summary(results)
+    if message:
+        raise StepError(message, fix=fix)
+    return f"{len(results)} check(s) passed"
