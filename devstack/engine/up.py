@@ -75,7 +75,9 @@ class UpRun:
 
     def _doctor(self, progress: Progress) -> str:
         progress("checking Docker, tools and ports")
-        run_doctor(doctor_plan(self.ctx.profile), self.ctx.store.dispatch)
+        tools = self.ctx.tools
+        plan = doctor_plan(self.ctx.profile, tools.search_path(), simulated=tools.allow_sim)
+        run_doctor(plan, self.ctx.store.dispatch)
         state = self.ctx.store.state
         missing = state.missing_prerequisites
         if missing:

@@ -12,7 +12,7 @@ import shutil
 import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 
@@ -87,10 +87,21 @@ class DoctorPlan:
     context: str
     context_created_by_devstack: bool
     check_docker: bool = True
+    docker_required: bool = True
+    search_path: str | None = None
 
 
-def check_docker() -> DoctorCheck:
+def check_docker(required: bool = True) -> DoctorCheck:
     """Ping the Docker daemon through the docker SDK; report version, CPUs and memory."""
+    result = _check_docker()
+    if required or result.status is not CheckStatus.FAIL:
+        return result
+    return replace(
+        result, status=CheckStatus.WARN, required=False, detail=result.detail + " (not needed here)"
+    )
+
+
+def _check_docker() -> DoctorCheck:
     try:
         import docker
         from docker.errors import DockerException
@@ -129,10 +140,10 @@ def check_docker() -> DoctorCheck:
     return DoctorCheck("docker", CheckStatus.OK, detail, required=True, data=data)
 
 
-def check_tool(spec: ToolSpec, required: bool) -> DoctorCheck:
-    """Find a tool on PATH, read its version and compare it with the minimum."""
+def check_tool(spec: ToolSpec, required: bool, search_path: str | None = None) -> DoctorCheck:
+    """Find a tool on PATH (or `search_path`), read its version and compare it with the minimum."""
     name = f"tool:{spec.name}"
-    path = shutil.which(spec.name)
+    path = shutil.which(spec.name, path=search_path)
     missing_status = CheckStatus.FAIL if required else CheckStatus.WARN
     if path is None:
         detail = f"{spec.name} not found on PATH" + ("" if required else " (optional)")
@@ -253,9 +264,9 @@ def run_doctor(plan: DoctorPlan, emit: Callable[[Event], object]) -> None:
     """Run every check of `plan` in worker threads; emit a `DoctorChecked` per result."""
     jobs: list[Callable[[], DoctorCheck | None]] = []
     if plan.check_docker:
-        jobs.append(check_docker)
-    jobs += [partial(check_tool, TOOLS[t], True) for t in plan.required_tools]
-    jobs += [partial(check_tool, TOOLS[t], False) for t in plan.optional_tools]
+        jobs.append(partial(check_docker, plan.docker_required))
+    jobs += [partial(check_tool, TOOLS[t], True, plan.search_path) for t in plan.required_tools]
+    jobs += [partial(check_tool, TOOLS[t], False, plan.search_path) for t in plan.optional_tools]
     jobs += [partial(check_port, label, port) for label, port in plan.ports]
     jobs.append(partial(check_context, plan.context, plan.context_created_by_devstack))
     jobs.append(check_inotify)
@@ -279,7 +290,9 @@ def _first_line(value: object) -> str:
     return text.splitlines()[0] if text else ""
 
 
-def doctor_plan(profile: Profile | None) -> DoctorPlan:
+def doctor_plan(
+    profile: Profile | None, search_path: str | None = None, simulated: bool = False
+) -> DoctorPlan:
     """What to check for a profile (or devstack's defaults when there is no stack)."""
     if profile is None:
         return DoctorPlan(
@@ -300,4 +313,6 @@ def doctor_plan(profile: Profile | None) -> DoctorPlan:
         ports=tuple((f.name, f.local_port) for f in profile.forwards),
         context=profile.context,
         context_created_by_devstack=profile.cluster.provider == "kind",
+        docker_required=not simulated,
+        search_path=search_path,
     )
