@@ -1,11 +1,53 @@
-"""`devstack demo`: devstack against a throwaway simulated cluster."""
+"""`devstack demo`: devstack against a throwaway simulated cluster (no Docker or kind needed)."""
 
 from __future__ import annotations
 
+import os
+import sys
+
+import click
+
 from devstack.cli import Options
-from devstack.errors import NotAvailableYet
+from devstack.core.store import Store
+from devstack.engine.context import EngineContext
+from devstack.exitcodes import OK
+from devstack.views.headless import HeadlessPrinter
+from devstack.views.style import use_colour
 
 
 def run(options: Options, headless: bool, scenario: str, as_json: bool) -> int:
-    """Start a simulated environment and run the normal flow against it."""
-    raise NotAvailableYet("devstack demo")
+    """Set up the simulated environment, run `up` against it, hold (headless) until Ctrl-C."""
+    from devstack.commands.lifecycle import _print_up, hold_until_interrupted
+    from devstack.demo import DemoEnvironment
+    from devstack.engine.up import UpRun
+
+    ports = _ports()
+    with DemoEnvironment(scenario, *ports) as demo:
+        ctx = EngineContext(demo.loaded, Store(), demo.tools)
+        if not as_json:
+            ctx.store.subscribe(
+                HeadlessPrinter(sys.stderr, use_colour(sys.stderr), verbose=options.verbose > 0)
+            )
+            click.echo(f"devstack demo: scenario {scenario}, simulated cluster in {demo.home}", err=True)
+        run_ = UpRun(ctx)
+        try:
+            code = run_.run()
+            _print_up(ctx, code, as_json)
+            if headless or not as_json:
+                click.echo(
+                    f"open http://localhost:{ports[0]} — the demo holds until Ctrl-C"
+                    if code == OK
+                    else "the demo holds so you can look around (`devstack status` in another terminal "
+                    f"with KUBECONFIG={demo.tools.env['KUBECONFIG']}); Ctrl-C ends it",
+                    err=True,
+                )
+                hold_until_interrupted(ctx)
+        finally:
+            run_.stop()
+    return code
+
+
+def _ports() -> tuple[int, int]:
+    frontend = int(os.environ.get("DEVSTACK_DEMO_FRONTEND_PORT", "3000"))
+    backend = int(os.environ.get("DEVSTACK_DEMO_BACKEND_PORT", "8000"))
+    return frontend, backend
