@@ -13,7 +13,7 @@ from typing import Any
 
 from aiohttp import web
 
-from devstack.sim import errors, logs, portforward, selectors, watchstream, writes
+from devstack.sim import errors, logs, portforward, protobuf, selectors, watchstream, writes
 from devstack.sim.context import CONTEXT, ServerContext, Target, dry_run, flag, parse_path
 from devstack.sim.resources import BY_KEY, PODS, ResourceType
 from devstack.sim.store import Match
@@ -102,7 +102,9 @@ async def _delete_options(request: web.Request) -> Obj:
     options: Obj = {}
     if request.can_read_body:
         raw = await request.read()
-        if raw.strip():
+        if request.content_type == protobuf.CONTENT_TYPE and raw:
+            options.update(protobuf.decode_object(raw))
+        elif raw.strip():
             try:
                 parsed = json.loads(raw)
             except ValueError:

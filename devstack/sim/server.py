@@ -16,7 +16,10 @@ answer):
   (`SPDY/3.1+portforward.k8s.io`) and the `v4/v5.channel.k8s.io` protocol (official Python
   client, kr8s);
 - `exec`, `attach`, `proxy`, `ephemeralcontainers`, `eviction`, `binding` subresources — 404;
-- protobuf or CBOR bodies/answers — 415 / 406 (JSON and YAML bodies are accepted);
+- protobuf bodies of kinds other than those `protobuf.py` decodes (Namespace, ConfigMap, Secret,
+  ServiceAccount, Service, Deployment, Pod, DeleteOptions — what `kubectl create ...` and Helm's
+  release storage send), or with fields its table lacks — 415; CBOR bodies — 415; protobuf-only or
+  CBOR-only `Accept` — 406 (answers are always JSON, which every client also accepts);
 - server-side Table output (`Accept: ...;as=Table`) — answered with the plain list when the
   client also accepts JSON (kubectl does and prints it itself), 406 otherwise;
 - list pagination: `limit` is ignored (one page), a `continue` token gets 400;

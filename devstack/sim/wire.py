@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 from aiohttp import web
 
-from devstack.sim import errors
+from devstack.sim import errors, protobuf
 
 Obj = dict[str, Any]
 
@@ -84,19 +84,22 @@ def check_accept(request: web.Request) -> None:
 
 
 async def read_object(request: web.Request) -> Obj:
-    """Decode a create/update body (JSON or YAML) into an object.
+    """Decode a create/update body (JSON, YAML, or protobuf for the kinds `protobuf.py` knows).
 
     Raises:
-        ApiError: 415 for protobuf/CBOR bodies, 400 for undecodable or non-object bodies.
+        ApiError: 415 for other media types (CBOR...), 400 for undecodable or non-object bodies.
     """
-    content_type = request.content_type
+    # no Content-Type means JSON, as on the real server (aiohttp reports application/octet-stream)
+    content_type = request.content_type if "Content-Type" in request.headers else "application/json"
     body = await request.read()
-    if content_type in ("application/vnd.kubernetes.protobuf", "application/cbor"):
+    if content_type == protobuf.CONTENT_TYPE:
+        return protobuf.decode_object(body)
+    if content_type not in ("application/json", "application/yaml", "application/x-yaml", "text/yaml", ""):
         raise errors.ApiError(
             415,
             "UnsupportedMediaType",
             f'the body of the request was in an unknown format ("{content_type}") - accepted media types '
-            "include: application/json, application/yaml",
+            f"include: application/json, application/yaml, {protobuf.CONTENT_TYPE}",
         )
     if content_type in ("application/yaml", "application/x-yaml", "text/yaml"):
         try:

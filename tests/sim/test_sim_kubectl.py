@@ -211,3 +211,70 @@ async def test_helm_template_output_applies_twice(sim: Simulator) -> None:
     second = await kubectl(sim, "apply", "-f", "-", stdin=rendered)
     assert second.code == 0, second.err
     assert second.out.count(" unchanged") == rendered.count("\nkind: ")
+
+
+async def test_imperative_create_commands_send_protobuf(sim: Simulator) -> None:
+    steps = [
+        ("create", "namespace", "demo"),
+        ("create", "configmap", "cm1", "--from-literal=a=b", "-n", "demo"),
+        ("create", "secret", "generic", "s1", "--from-literal=token=xyz", "-n", "demo"),
+        ("create", "deployment", "d1", "--image=web:1", "--port=8000", "--replicas=0", "-n", "demo"),
+        ("create", "serviceaccount", "robot", "-n", "demo"),
+        ("create", "service", "clusterip", "svc1", "--tcp=80:8000", "-n", "demo"),
+    ]
+    for args in steps:
+        result = await kubectl(sim, *args, "-v=8")
+        assert result.code == 0, result.err
+        assert "application/vnd.kubernetes.protobuf" in result.err  # the typed client really sent protobuf
+    assert sim.store.get(CONFIGMAPS, "demo", "cm1")["data"] == {"a": "b"}
+    assert sim.store.get(SECRETS, "demo", "s1")["data"] == {"token": "eHl6"}
+    deployment = sim.store.get(DEPLOYMENTS, "demo", "d1")
+    assert deployment["spec"]["replicas"] == 0  # an explicit zero survives decoding
+    assert deployment["spec"]["selector"] == {"matchLabels": {"app": "d1"}}
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    assert container["image"] == "web:1" and container["ports"] == [
+        {"containerPort": 8000, "protocol": "TCP"}
+    ]
+    service = sim.store.get(SERVICES, "demo", "svc1")
+    assert service["spec"]["ports"] == [
+        {"name": "80-8000", "port": 80, "protocol": "TCP", "targetPort": 8000}
+    ]
+    duplicate = await kubectl(sim, "create", "namespace", "demo")
+    assert duplicate.code == 1 and 'namespaces "demo" already exists' in duplicate.err
+
+
+@pytest.mark.skipif(
+    not CHART.is_dir() or shutil.which("helm") is None, reason="charts/jetscale or helm missing"
+)
+async def test_helm_install_upgrade_uninstall(sim: Simulator) -> None:
+    assert sim.kubeconfig is not None
+
+    async def helm(*args: str) -> tuple[int, str]:
+        proc = await asyncio.create_subprocess_exec(
+            "helm",
+            "--kubeconfig",
+            str(sim.kubeconfig),
+            "--kube-context",
+            sim.context,
+            *args,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        out, _ = await asyncio.wait_for(proc.communicate(), 120)
+        return proc.returncode or 0, out.decode()
+
+    code, out = await helm(
+        "upgrade", "--install", "jetscale", str(CHART), "-n", "jetscale", "--create-namespace"
+    )
+    assert code == 0, out
+    assert sim.store.get(SECRETS, "jetscale", "sh.helm.release.v1.jetscale.v1") is not None
+    assert sim.store.get(DEPLOYMENTS, "jetscale", "jetscale-backend") is not None
+    code, out = await helm("upgrade", "jetscale", str(CHART), "-n", "jetscale", "--set", "backend.replicas=3")
+    assert code == 0, out
+    assert sim.store.get(DEPLOYMENTS, "jetscale", "jetscale-backend")["spec"]["replicas"] == 3
+    code, out = await helm("list", "-n", "jetscale", "-o", "json")
+    assert json.loads(out)[0]["revision"] == "2"
+    code, out = await helm("uninstall", "jetscale", "-n", "jetscale")
+    assert code == 0, out
+    assert sim.store.get(DEPLOYMENTS, "jetscale", "jetscale-backend") is None
+    assert sim.store.list(SECRETS, "jetscale") == []
