@@ -19,9 +19,11 @@ def condition(obj: Obj, type_: str) -> dict[str, Any] | None:
 
 
 def is_ready(pod: Obj) -> bool:
-    """The pod's Ready condition is True."""
-    cond = condition(pod, "Ready")
-    return bool(cond and cond.get("status") == "True")
+    """The pod's Ready condition is True (hot path: no copies)."""
+    for cond in (pod.get("status") or {}).get("conditions") or ():
+        if cond.get("type") == "Ready":
+            return cond.get("status") == "True"
+    return False
 
 
 def is_terminating(pod: Obj) -> bool:
@@ -31,12 +33,12 @@ def is_terminating(pod: Obj) -> bool:
 
 def is_finished(pod: Obj) -> bool:
     """The pod ran to completion (Succeeded or Failed)."""
-    return pod.get("status", {}).get("phase") in ("Succeeded", "Failed")
+    return (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed")
 
 
 def is_active(pod: Obj) -> bool:
     """Counted by ReplicaSets: neither terminating nor finished."""
-    return not is_terminating(pod) and not is_finished(pod)
+    return not pod["metadata"].get("deletionTimestamp") and not is_finished(pod)
 
 
 def is_available(pod: Obj, min_ready_seconds: int, now: float | None = None) -> bool:

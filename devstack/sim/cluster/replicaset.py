@@ -18,6 +18,7 @@ from .meta import controller_ref, match_selector, owner_reference, parse_time, s
 from .workqueue import WorkQueue
 
 BURST_REPLICAS = 500  # pods created or deleted per sync, as kube-controller-manager's burstReplicas
+_CREATE_SLICE_SECONDS = 0.02
 
 _Key = tuple[str, str]
 
@@ -87,22 +88,26 @@ class ReplicaSetController:
         if rs is None:
             return
         uid = rs["metadata"]["uid"]
-        pods = self._pods.owned_by(uid)
-        active = [p for p in pods if podutil.is_active(p)]
+        active = [p for p in self._pods.owned_by(uid) if podutil.is_active(p)]
         wanted = int(rs["spec"].get("replicas", 1))
-        if not rs["metadata"].get("deletionTimestamp"):
-            diff = wanted - len(active)
+        diff = wanted - len(active)
+        if diff and not rs["metadata"].get("deletionTimestamp"):
             if diff > 0:
                 self._create(rs, min(diff, BURST_REPLICAS))
-            elif diff < 0:
+            else:
                 self._delete(rs, active, min(-diff, BURST_REPLICAS))
             if abs(diff) > BURST_REPLICAS:
                 self.queue.add(key)
-        self._update_status(key, rs)
+            active = [p for p in self._pods.owned_by(uid) if podutil.is_active(p)]
+        self._update_status(key, rs, active)
 
     def _create(self, rs: Obj, count: int) -> None:
         namespace, name = rs["metadata"]["namespace"], rs["metadata"]["name"]
+        deadline = time.monotonic() + _CREATE_SLICE_SECONDS
         for _ in range(count):
+            if time.monotonic() > deadline:
+                self.queue.add((namespace, name))  # the rest next tick: keep the loop responsive
+                return
             pod_name = f"{name}-{random_suffix()}"
             while self._store.get(PODS, namespace, pod_name) is not None:
                 pod_name = f"{name}-{random_suffix()}"
@@ -128,27 +133,25 @@ class ReplicaSetController:
                 rs, NORMAL, "SuccessfulDelete", f"Deleted pod: {meta['name']}", REPLICASET_CONTROLLER
             )
 
-    def _update_status(self, key: _Key, rs: Obj) -> None:
-        pods = [p for p in self._pods.owned_by(rs["metadata"]["uid"]) if podutil.is_active(p)]
+    def _update_status(self, key: _Key, rs: Obj, pods: list[Obj]) -> None:
         min_ready = int(rs["spec"].get("minReadySeconds") or 0)
         now = time.time()
         template_labels = ((rs["spec"].get("template") or {}).get("metadata") or {}).get("labels") or {}
+        wanted_labels = template_labels.items()
         ready = [p for p in pods if podutil.is_ready(p)]
-        available = [p for p in ready if podutil.is_available(p, min_ready, now)]
-        if len(available) < len(ready):
-            self.queue.add_after(key, 1.0)  # a pod becomes available once minReadySeconds pass
-        labeled = sum(
-            1
-            for p in pods
-            if all((p["metadata"].get("labels") or {}).get(k) == v for k, v in template_labels.items())
+        available = (
+            len(ready) if min_ready <= 0 else sum(1 for p in ready if podutil.is_available(p, min_ready, now))
         )
+        if available < len(ready):
+            self.queue.add_after(key, 1.0)  # a pod becomes available once minReadySeconds pass
+        labeled = sum(1 for p in pods if (p["metadata"].get("labels") or {}).items() >= wanted_labels)
         status: dict[str, Any] = dict(rs.get("status") or {})
         status.update(
             {
                 "replicas": len(pods),
                 "fullyLabeledReplicas": labeled,
                 "readyReplicas": len(ready),
-                "availableReplicas": len(available),
+                "availableReplicas": available,
                 "observedGeneration": rs["metadata"].get("generation", 1),
             }
         )

@@ -12,7 +12,7 @@ K = TypeVar("K", bound=Hashable)
 
 log = logging.getLogger(__name__)
 
-_SLICE_SECONDS = 0.05  # hand the loop back after this long, so the API stays responsive
+_SLICE_SECONDS = 0.01  # hand the loop back after this long, so the API stays responsive
 _RETRY_SECONDS = 1.0
 
 

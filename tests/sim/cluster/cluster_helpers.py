@@ -108,6 +108,7 @@ def write_programs(folder: Path) -> ImageTable:
             "test/web": spec("web.py"),
             "test/crash": spec("crash.py"),
             "test/ticker": spec("ticker.py", "0.1"),
+            "test/ok": ImageSpec(command=(sys.executable, "-c", "print('done')"), cwd=folder),
             "sim/noop": ImageSpec(),
         }
     )

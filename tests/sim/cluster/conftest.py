@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import psutil
@@ -11,7 +11,10 @@ from cluster_helpers import FAST, Timeline, write_programs
 
 from devstack.sim.cluster import Cluster, ImageTable
 from devstack.sim.resources import NAMESPACES
+from devstack.sim.runtime import ClusterOptions
 from devstack.sim.store import Store
+
+ClusterFactory = Callable[..., Awaitable[Cluster]]
 
 
 def child_processes() -> list[psutil.Process]:
@@ -52,5 +55,28 @@ async def cluster(store: Store, images: ImageTable) -> AsyncIterator[Cluster]:
         yield sim
     finally:
         await sim.stop()
+        leftovers = child_processes()
+        assert not leftovers, f"processes outlived Cluster.stop(): {leftovers}"
+
+
+@pytest.fixture
+async def make_cluster(store: Store) -> AsyncIterator[ClusterFactory]:
+    """Start clusters with other images/options; all are stopped (and checked) after the test."""
+    made: list[Cluster] = []
+    assert not child_processes(), "a previous test leaked processes"
+
+    async def make(
+        images: ImageTable | None = None, options: ClusterOptions = FAST, on: Store | None = None
+    ) -> Cluster:
+        sim = Cluster(on or store, images, options)
+        made.append(sim)
+        await sim.start()
+        return sim
+
+    try:
+        yield make
+    finally:
+        for sim in made:
+            await sim.stop()
         leftovers = child_processes()
         assert not leftovers, f"processes outlived Cluster.stop(): {leftovers}"

@@ -12,7 +12,7 @@ from devstack.sim.resources import DEPLOYMENTS, PODS, REPLICASETS
 from devstack.sim.runtime import LogRequest
 from devstack.sim.store import Change, Store
 
-HASH = re.compile(r"^[bcdfghjklmnpqrstvwxz2456789]{1,10}$")
+HASH = re.compile(r"^[456789bcdf]{1,10}$")  # decimal digits through SafeEncodeString
 
 
 def owned(store: Store, kind_list, owner: dict) -> list[dict]:  # type: ignore[no-untyped-def]
