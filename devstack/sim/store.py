@@ -89,10 +89,6 @@ def _namespace(obj: Obj) -> str:
     return str(obj.get("metadata", {}).get("namespace") or "")
 
 
-def _name(obj: Obj) -> str:
-    return str(obj.get("metadata", {}).get("name") or "")
-
-
 class Store:
     """In-memory objects by type, a global resourceVersion, a bounded change history, watches."""
 
@@ -103,6 +99,9 @@ class Store:
         self._compacted_rv = 0
         self._watches: set[Watch] = set()
         self._subscribers: list[Callable[[Change], None]] = []
+        # owner uid → (type key, namespace, name) of every object naming it in ownerReferences,
+        # so a cascade visits the dependents only instead of every stored object.
+        self._dependents: dict[str, set[tuple[str, str, str]]] = {}
 
     # ----------------------------------------------------------------- reads
     @property
@@ -280,10 +279,13 @@ class Store:
     def _commit(self, kind: str, rtype: ResourceType, new: Obj, old: Obj | None, store: bool = True) -> Obj:
         self._rv += 1
         new["metadata"]["resourceVersion"] = str(self._rv)
+        if old is not None:
+            self._index_owners(rtype, old, add=False)
         if store:
             meta = new["metadata"]
             key = (meta.get("namespace", "") if rtype.namespaced else "", meta["name"])
             self._objects.setdefault(rtype.key, {})[key] = new
+            self._index_owners(rtype, new, add=True)
         change = Change(kind, rtype, new, old, self._rv)
         if len(self._history) == self._history.maxlen:
             self._compacted_rv = self._history[0].rv
@@ -297,14 +299,29 @@ class Store:
             callback(change)
         return new
 
+    def _index_owners(self, rtype: ResourceType, obj: Obj, add: bool) -> None:
+        meta = obj["metadata"]
+        entry = (rtype.key, meta.get("namespace", "") if rtype.namespaced else "", meta["name"])
+        for ref in meta.get("ownerReferences") or []:
+            uid = ref.get("uid") if isinstance(ref, dict) else None
+            if not uid:
+                continue
+            if add:
+                self._dependents.setdefault(uid, set()).add(entry)
+            else:
+                dependents = self._dependents.get(uid)
+                if dependents is not None:
+                    dependents.discard(entry)
+                    if not dependents:
+                        del self._dependents[uid]
+
     def _delete_dependents(self, owner_uid: str) -> None:
-        for rtype_key, table in list(self._objects.items()):
-            for obj in list(table.values()):
-                owners = obj["metadata"].get("ownerReferences") or []
-                if any(ref.get("uid") == owner_uid for ref in owners):
-                    rtype = BY_KEY[rtype_key]
-                    if self.get(rtype, _namespace(obj), _name(obj)) is not None:
-                        self.delete(rtype, _namespace(obj), _name(obj))
+        for rtype_key, namespace, name in sorted(self._dependents.get(owner_uid, ())):
+            rtype = BY_KEY[rtype_key]
+            obj = self.get(rtype, namespace, name)
+            owners = (obj or {}).get("metadata", {}).get("ownerReferences") or []
+            if obj is not None and any(ref.get("uid") == owner_uid for ref in owners):
+                self.delete(rtype, namespace, name)
 
     def _delete_namespace_contents(self, namespace: str) -> None:
         for rtype_key, table in list(self._objects.items()):
