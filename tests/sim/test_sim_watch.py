@@ -205,6 +205,6 @@ async def test_many_pods_and_event_rate_to_several_watchers(api: Api, sim: Simul
 
     assert await asyncio.gather(*(count(w) for w in watchers)) == [total] * 4
     elapsed = time.monotonic() - started
-    assert elapsed < 4.0, elapsed
-    assert list_seconds < 3.0, list_seconds
+    assert elapsed < 6.0, elapsed
+    assert list_seconds < 5.0, list_seconds
     assert sim.server.context.cache.hits >= total * 3  # one encoding per change, shared by watchers
