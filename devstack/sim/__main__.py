@@ -3,6 +3,8 @@
 Runs in the foreground, prints one line
 `devstack-sim: serving kind-NAME on https://127.0.0.1:PORT (kubeconfig FILE)` and stops cleanly
 on Ctrl-C or SIGTERM (runtime first, so every pod process is gone), exiting 0.
+With `--follow-container NAME` it listens only while that Docker container runs and stops when the
+container is removed (the kind stand-in's node; see `devstack.sim.standins.follow`).
 Exit codes: 0 after a clean stop, 1 when the simulator cannot start, 2 for usage errors.
 """
 
@@ -46,6 +48,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--images", type=Path, default=None, help="image table YAML for the pod runtime")
     serve.add_argument("--no-set-context", action="store_true", help="do not change current-context")
     serve.add_argument("--no-runtime", action="store_true", help="serve the API only (no pods run)")
+    serve.add_argument(
+        "--follow-container",
+        default=None,
+        metavar="NAME",
+        help="serve only while this Docker container runs; stop when it is removed (kind stand-in nodes)",
+    )
     return parser
 
 
@@ -70,11 +78,19 @@ async def _serve(args: argparse.Namespace) -> int:
         print(f"devstack-sim: cannot start: {exc}", file=sys.stderr)
         await simulator.stop()
         return 1
+    follower = None
     try:
+        if args.follow_container:
+            from devstack.sim.standins.follow import ContainerFollower
+
+            follower = ContainerFollower(args.follow_container, simulator.server, on_removed=stop.set)
+            await follower.start()
         where = f"{simulator.server.url} (kubeconfig {args.kubeconfig})"
         print(f"devstack-sim: serving {simulator.context} on {where}", flush=True)
         await stop.wait()
     finally:
+        if follower is not None:
+            await follower.stop()
         await simulator.stop()
     return 0
 

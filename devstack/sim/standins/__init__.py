@@ -1,0 +1,12 @@
+"""devstack simulator stand-ins for `kind` and `skaffold` (demo and tests only).
+
+`devstack/sim/bin/kind` and `devstack/sim/bin/skaffold` run `python -m devstack.sim.standins.kind`
+and `python -m devstack.sim.standins.skaffold`. They speak the real tools' command lines, output
+lines, streams and exit codes (`shared/contracts/TOOLS.md` §1–2), but create simulated clusters:
+a background `python -m devstack.sim serve` daemon per cluster, plus node containers in a real
+Docker daemon when one is reachable. State lives under `$DEVSTACK_SIM_HOME` (one folder per
+cluster); every invocation is appended to `$DEVSTACK_SIM_HOME/invocations.jsonl`.
+
+devstack itself never finds these programs outside demo and tests: `devstack.sources.tools`
+drops `devstack/sim/bin` from PATH unless `ToolEnv(allow_sim=True)`.
+"""

@@ -1,0 +1,334 @@
+"""devstack simulator stand-in for `skaffold` (`devstack/sim/bin/skaffold`): NOT the real skaffold.
+
+Commands `run`, `dev`, `delete`, `build`, `render`, `version` (`v2.16.1`) over the REAL skaffold.yaml
+(profiles applied), with skaffold's output lines on stdout and errors on stderr (TOOLS.md §2). Builds
+are simulated (images recorded in `$DEVSTACK_SIM_HOME/images.json`); releases are rendered with the
+real `helm template` and applied with the official kubernetes client to the cluster behind
+`--kube-context`. Exit codes: 0 success or Ctrl-C, 1 any error (status check included), 127 usage.
+Not supported: `--port-forward` other than `off` (devstack forwards ports itself), log tailing,
+non-helm deployers, the local-registry-hosting push path.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+import uuid
+from pathlib import Path
+from types import FrameType
+
+import yaml
+
+from devstack.sim.standins import build, devloop, render, skconfig, statuscheck
+from devstack.sim.standins.deploy import Deployer, Target
+from devstack.sim.standins.flags import Flag, FlagError, Parsed, parse, parse_bool
+from devstack.sim.standins.home import StandinError, sim_home
+from devstack.sim.standins.record import fail, record_invocation
+
+VERSION = "v2.16.1"
+USAGE_EXIT = 127
+PORT_FORWARD_MODES = ("user", "services", "pods", "debug", "off")
+HELP = """A tool that facilitates continuous development for Kubernetes applications.
+
+(devstack simulator stand-in: builds are simulated and deploys go to devstack's simulated clusters;
+ NOT the real skaffold. State: $DEVSTACK_SIM_HOME.)
+
+Usage:
+  skaffold [command]
+
+Commands: run, dev, delete, build, render, version
+
+Flags: -p/--profile, -f/--filename, --kube-context, --kubeconfig (not on render), --port-forward (off),
+  --status-check, --tail, --cleanup, --cache-artifacts, --default-repo (ignored), -n/--namespace
+"""
+COMMON = [
+    Flag("profile", "p", "list"),
+    Flag("filename", "f"),
+    Flag("default-repo", "d"),
+    Flag("verbosity", "v"),
+    Flag("profile-auto-activation", kind="bool"),
+    Flag("help", "h", "bool"),
+    Flag("interactive", kind="bool"),
+    Flag("update-check", kind="bool"),
+    Flag("namespace", "n"),
+    Flag("cache-artifacts", kind="bool"),
+    Flag("detect-minikube", kind="bool"),
+]
+KUBE = [Flag("kube-context"), Flag("kubeconfig")]
+DEPLOY = [
+    Flag("status-check", kind="bool"),
+    Flag("port-forward", bare="true"),
+    Flag("tail", kind="bool"),
+    Flag("cleanup", kind="bool"),
+]
+COMMANDS = {
+    "run": [*COMMON, *KUBE, *DEPLOY],
+    "dev": [*COMMON, *KUBE, *DEPLOY, Flag("trigger"), Flag("watch-poll-interval", "i")],
+    "delete": [*COMMON, *KUBE, Flag("dry-run", kind="bool")],
+    "build": [*COMMON, *KUBE, Flag("quiet", "q", "bool"), Flag("file-output"), Flag("push", kind="bool")],
+    "render": [*COMMON, Flag("output", "o"), Flag("offline", kind="bool"), Flag("digest-source")],
+    "version": [Flag("help", "h", "bool")],
+}
+
+
+class UsageError(StandinError):
+    """A command-line error (exit 127)."""
+
+
+def _out(line: str) -> None:
+    print(line, flush=True)
+
+
+def _env_defaults(parsed: Parsed, flags: list[Flag]) -> None:
+    """skaffold reads any flag from `SKAFFOLD_<NAME>` when it is not on the command line."""
+    for flag in flags:
+        value = os.environ.get("SKAFFOLD_" + flag.name.upper().replace("-", "_"))
+        if value is None or parsed.given(flag.name):
+            continue
+        if flag.kind == "bool":
+            parsed.values[flag.name] = parse_bool(value, flag.name)
+        elif flag.kind == "list":
+            parsed.values[flag.name] = [v for v in value.split(",") if v]
+        else:
+            parsed.values[flag.name] = value
+
+
+def port_forward_modes(value: str) -> list[str]:
+    """Parse `--port-forward` (pkg/skaffold/config/portforward.go).
+
+    Raises:
+        UsageError: an unknown mode, or a boolean/off mixed with other modes.
+    """
+    parts = [p.strip() for p in value.split(",") if p.strip()] or ["true"]
+    modes: list[str] = []
+    for part in parts:
+        try:
+            enabled = parse_bool(part, "port-forward")
+        except FlagError:
+            if part not in PORT_FORWARD_MODES:
+                raise UsageError(
+                    f'invalid argument "{value}" for "--port-forward" flag: unknown port-forward option '
+                    f'"{part}": expected: user, services, pods, debug, off'
+                ) from None
+            modes.append(part)
+            continue
+        modes += ["user", "services"] if enabled else ["off"]
+    if len(parts) > 1 and ("off" in modes or any(p.lower() in ("true", "false", "1", "0") for p in parts)):
+        raise UsageError(
+            f'invalid argument "{value}" for "--port-forward" flag: a boolean or "off" must be used alone'
+        )
+    return ["off"] if "off" in modes else modes
+
+
+def _kube_target(parsed: Parsed) -> Target:
+    from kubernetes import config
+
+    kubeconfig = parsed.text("kubeconfig") or None
+    try:
+        contexts, active = config.list_kube_config_contexts(config_file=kubeconfig)
+    except (config.ConfigException, OSError) as err:
+        raise StandinError(f"getting current cluster context: {err}") from None
+    name = parsed.text("kube-context") or (active or {}).get("name", "")
+    entry = next((c for c in contexts or [] if c.get("name") == name), None)
+    if entry is None:
+        raise StandinError(f'getting Kubernetes client: context "{name}" does not exist')
+    details = entry.get("context") or {}
+    namespace = parsed.text("namespace") or str(details.get("namespace") or "default")
+    return Target(kubeconfig, name, str(details.get("cluster") or ""), namespace)
+
+
+class Session:
+    """One skaffold command: the effective config, the target cluster, the run id."""
+
+    def __init__(self, home: Path, command: str, parsed: Parsed, stop: threading.Event) -> None:
+        self.home = home
+        self.command = command
+        self.parsed = parsed
+        self.stop = stop
+        self.target = _kube_target(parsed) if command != "render" else None
+        context = self.target.context if self.target else ""
+        path = Path(parsed.text("filename", "skaffold.yaml")).expanduser()
+        self.loaded = skconfig.load(
+            path.resolve(),
+            parsed.items("profile"),
+            context,
+            command,
+            parsed.flag("profile-auto-activation", True),
+        )
+        self.run_id = str(uuid.uuid4())
+
+    def artifacts(self) -> list[build.Artifact]:
+        """The artifacts, tagged from their current sources."""
+        return build.artifacts(self.loaded.artifacts, self.loaded.root)
+
+    def deployer(self) -> Deployer:
+        """A deployer for the target."""
+        assert self.target is not None
+        return Deployer(self.home, self.loaded.root, self.loaded.deploy, self.target, self.run_id, _out)
+
+    def build(self) -> list[build.Artifact]:
+        """Tags, cache and (simulated) builds."""
+        items = self.artifacts()
+        local = (self.loaded.config.get("build") or {}).get("local") or {}
+        concurrency = local.get("concurrency", 1)
+        build.build(
+            self.home,
+            items,
+            _out,
+            use_cache=self.parsed.flag("cache-artifacts", True),
+            parallel=concurrency != 1,
+        )
+        return items
+
+    def iteration(self, deployer: Deployer) -> str | None:
+        """Build, deploy, status check; returns the status-check error, if any."""
+        items = self.build()
+        _out("Tags used in deployment:")
+        for artifact in items:
+            _out(f" - {artifact.image} -> {artifact.ref}")
+        _out("Starting deploy...")
+        deployer.load_images(items)
+        namespaces = deployer.deploy(items)
+        deploy_config = self.loaded.deploy
+        status_check = self.parsed.flag("status-check", deploy_config.get("statusCheck", True) is not False)
+        if not status_check:
+            return None
+        deadline = int(deploy_config.get("statusCheckDeadlineSeconds") or statuscheck.DEFAULT_DEADLINE)
+        return statuscheck.run(deployer.kube, namespaces, self.run_id, deadline, _out, self.stop)
+
+
+def _run(session: Session) -> int:
+    deployer = session.deployer()
+    try:
+        error = session.iteration(deployer)
+    except statuscheck.Cancelled:
+        return 0
+    finally:
+        deployer.close()
+    if error is not None:
+        return fail(error)
+    _out("You can also run [skaffold run --tail] to get the logs")
+    return 0
+
+
+def _dev(session: Session) -> int:
+    deployer = session.deployer()
+    items = session.artifacts()
+    _out("Listing files to watch...")
+    for artifact in items:
+        _out(f" - {artifact.image}")
+    paths = devloop.watched_paths([a.context for a in items], deployer)
+    cleanup = deployer.cleanup if session.parsed.flag("cleanup", True) else None
+    try:
+        error = devloop.run(lambda: session.iteration(deployer), paths, cleanup, _out, session.stop)
+    finally:
+        deployer.close()
+    return fail(error) if error else 0
+
+
+def _delete(session: Session) -> int:
+    deployer = session.deployer()
+    try:
+        _out("Cleaning up...")
+        if not session.parsed.flag("dry-run"):
+            deployer.cleanup()
+    finally:
+        deployer.close()
+    return 0
+
+
+def _build(session: Session) -> int:
+    quiet = session.parsed.flag("quiet")
+    items = build.artifacts(session.loaded.artifacts, session.loaded.root)
+    build.build(session.home, items, (lambda _line: None) if quiet else _out)
+    builds = {"builds": [{"imageName": a.image, "tag": a.ref} for a in items]}
+    if session.parsed.text("file-output"):
+        import json
+
+        Path(session.parsed.text("file-output")).write_text(json.dumps(builds) + "\n", encoding="utf-8")
+    if quiet:
+        import json
+
+        print(json.dumps(builds), flush=True)
+    return 0
+
+
+def _render(session: Session) -> int:
+    items = build.artifacts(session.loaded.artifacts, session.loaded.root)
+    namespace = session.parsed.text("namespace") or "default"
+    documents = []
+    for release in render.releases(session.loaded.deploy, session.loaded.root, namespace):
+        documents += render.render(release, items, session.loaded.root)
+    text = yaml.safe_dump_all(documents, default_flow_style=False, sort_keys=False)
+    if session.parsed.text("output"):
+        Path(session.parsed.text("output")).write_text(text, encoding="utf-8")
+    else:
+        print(text, end="", flush=True)
+    return 0
+
+
+def run(home: Path, argv: list[str], stop: threading.Event) -> int:
+    """Dispatch one command line; returns the exit code."""
+    command = next((a for a in argv if not a.startswith("-")), "")
+    rest = list(argv)
+    if command:
+        rest.remove(command)
+    if not command or command == "help" or (command not in COMMANDS and rest in ([], ["--help"], ["-h"])):
+        if command and command not in ("help",) and command not in COMMANDS:
+            return fail(f'unknown command "{command}" for "skaffold"', USAGE_EXIT)
+        print(HELP, end="")
+        return 0
+    if command not in COMMANDS:
+        return fail(f'unknown command "{command}" for "skaffold"', USAGE_EXIT)
+    parsed = parse(rest, COMMANDS[command])
+    _env_defaults(parsed, COMMANDS[command])
+    if parsed.flag("help"):
+        print(HELP, end="")
+        return 0
+    if command == "version":
+        print(VERSION)
+        return 0
+    if parsed.args:
+        return fail(f'unknown command "{parsed.args[0]}" for "skaffold {command}"', USAGE_EXIT)
+    if command in ("run", "dev"):
+        default = "user" if command == "dev" else "off"
+        modes = port_forward_modes(parsed.text("port-forward", default))
+        if modes != ["off"]:
+            raise UsageError(
+                f"--port-forward={','.join(modes)} is not supported by the devstack simulator stand-in "
+                "(only off; devstack forwards ports itself): pass --port-forward=off"
+            )
+    session = Session(home, command, parsed, stop)
+    handlers = {"run": _run, "dev": _dev, "delete": _delete, "build": _build, "render": _render}
+    return handlers[command](session)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of `devstack/sim/bin/skaffold`; returns the exit code."""
+    args = sys.argv[1:] if argv is None else argv
+    stop = threading.Event()
+
+    def on_signal(_signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        home = sim_home()
+    except StandinError as err:
+        return fail(str(err))
+    record_invocation(home, "skaffold", args)
+    try:
+        return run(home, args, stop)
+    except (UsageError, FlagError) as err:
+        return fail(str(err), USAGE_EXIT)
+    except StandinError as err:
+        return fail(str(err))
+    except OSError as err:
+        return fail(f"{type(err).__name__}: {err}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
