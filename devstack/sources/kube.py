@@ -84,7 +84,7 @@ def iter_lines(response: Any) -> Iterator[bytes]:
 class Coalescer:
     """Collects watch changes from every thread and emits them as one `KubeBatch` per interval."""
 
-    def __init__(self, emit: Emit, interval: float = 0.1):
+    def __init__(self, emit: Emit, interval: float = 0.02):
         self._emit = emit
         self._interval = interval
         self._queue: queue.SimpleQueue[ev.Event] = queue.SimpleQueue()
@@ -106,16 +106,27 @@ class Coalescer:
         self._flush()
 
     def _run(self) -> None:
-        while not self._stop.wait(self._interval):
-            self._flush()
-
-    def _flush(self) -> None:
-        changes: list[ev.KubeChanged] = []
-        while True:
+        # The first change after a quiet spell goes out at once; under load, changes arriving
+        # within `interval` of the last flush are batched together.
+        while not self._stop.is_set():
             try:
-                item = self._queue.get_nowait()
+                first = self._queue.get(timeout=0.2)
             except queue.Empty:
-                break
+                continue
+            self._flush(first)
+            self._stop.wait(self._interval)
+
+    def _flush(self, first: ev.Event | None = None) -> None:
+        changes: list[ev.KubeChanged] = []
+        pending: list[ev.Event] = [first] if first is not None else []
+        while True:
+            if pending:
+                item = pending.pop()
+            else:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
             if isinstance(item, ev.KubeChanged):
                 changes.append(item)
                 continue
@@ -235,7 +246,9 @@ def describe_error(err: BaseException) -> str:
 class ClusterWatch:
     """Every watch devstack needs for one namespace, feeding the store through a coalescer."""
 
-    def __init__(self, target: KubeTarget, emit: Emit, kinds: tuple[str, ...] = KINDS, interval: float = 0.1):
+    def __init__(
+        self, target: KubeTarget, emit: Emit, kinds: tuple[str, ...] = KINDS, interval: float = 0.02
+    ):
         self.target = target
         self._coalescer = Coalescer(emit, interval)
         self._stop = threading.Event()
