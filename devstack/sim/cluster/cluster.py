@@ -143,6 +143,7 @@ class Cluster:
             if kubelet is not None:
                 kubelet.on_pod(change)
             self._rs.on_pod(change)
+            self._deployments.on_pod(change)
             self._slices.on_pod(change)
         elif key == REPLICASETS.key:
             self._replicasets.apply(change)

@@ -48,6 +48,19 @@ class DeploymentController:
                 self.queue.add((obj["metadata"]["namespace"], str(ref["name"])))
                 return
 
+    def on_pod(self, change: Change) -> None:
+        """A pod is gone: its deployment may be waiting for that (Recreate waits for old pods)."""
+        if change.type != "DELETED":
+            return
+        ref = controller_ref(change.obj)
+        if not ref or ref.get("kind") != "ReplicaSet":
+            return
+        namespace = change.obj["metadata"]["namespace"]
+        rs = self._store.get(REPLICASETS, namespace, str(ref.get("name")))
+        owner = controller_ref(rs) if rs is not None else None
+        if owner and owner.get("kind") == "Deployment":
+            self.queue.add((namespace, str(owner["name"])))
+
     # -------------------------------------------------------------------- sync
     def _sync(self, key: _Key) -> None:
         deploy = self._store.get(DEPLOYMENTS, *key)

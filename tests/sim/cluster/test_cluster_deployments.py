@@ -223,3 +223,39 @@ async def test_deleted_pod_process_ends_and_replacement_becomes_ready(store: Sto
     assert new["metadata"]["ownerReferences"][0]["name"] == victim["metadata"]["ownerReferences"][0]["name"]
     new_pid = cluster.pids("default", new["metadata"]["name"])["app"]
     assert new_pid is not None and new_pid != pid and psutil.pid_exists(new_pid)
+
+
+async def test_recreate_strategy_stops_old_pods_before_starting_new_ones(
+    store: Store, cluster: Cluster
+) -> None:
+    manifest = deployment("batch", replicas=2, readiness=None, env={"TERM_DELAY": "0.5"})
+    manifest["spec"]["strategy"] = {"type": "Recreate"}
+    store.create(DEPLOYMENTS, manifest)
+    await wait_for(lambda: status(store, "batch").get("availableReplicas") == 2, 15, "first rollout")
+    [old_rs] = owned(store, REPLICASETS, store.get(DEPLOYMENTS, "default", "batch"))
+    overlap = [False]
+
+    def track(change: Change) -> None:
+        if change.rtype.key != PODS.key:
+            return
+        owners = {p["metadata"]["ownerReferences"][0]["uid"] for p in store.list(PODS, "default")}
+        if old_rs["metadata"]["uid"] in owners and len(owners) > 1:
+            overlap[0] = True
+
+    store.subscribe(track)
+
+    def change_template(obj: dict) -> None:
+        obj["spec"]["template"]["spec"]["containers"][0]["env"].append({"name": "V", "value": "2"})
+
+    store.mutate(DEPLOYMENTS, "default", "batch", change_template)
+
+    def done() -> bool:
+        st = status(store, "batch")
+        return (
+            st.get("observedGeneration") == 2
+            and st.get("updatedReplicas") == 2
+            and st.get("availableReplicas") == 2
+        )
+
+    await wait_for(done, 20, "the Recreate rollout")
+    assert not overlap[0]  # no new pod existed while an old one was still there
