@@ -3,6 +3,7 @@
 Routes:
     GET /healthz     200 {"status": "ok"}
     GET /api/hello   200 {"message": "hello from jetscale-backend", "pod": <POD_NAME or hostname>}
+    GET /api/bytes?n=N  N bytes of zeros (at most 256 MiB): for throughput measurements
     OPTIONS *        CORS preflight (204 for an allowed Origin, 403 otherwise)
 
 Environment:
@@ -36,6 +37,7 @@ from urllib.parse import urlsplit
 
 ALLOWED_METHODS = "GET, POST, OPTIONS"
 PREFLIGHT_MAX_AGE = "600"
+MAX_BYTES = 256 * 1024 * 1024
 SERVICE_NAME = "jetscale-backend"
 
 
@@ -88,6 +90,8 @@ def make_handler(settings: Settings) -> type[BaseHTTPRequestHandler]:
                 self._send_json(200, {"status": "ok"})
             elif path == "/api/hello":
                 self._send_json(200, {"message": f"hello from {SERVICE_NAME}", "pod": settings.pod})
+            elif path == "/api/bytes":
+                self._send_bytes(urlsplit(self.path).query)
             else:
                 self._send_json(404, {"error": "not found", "path": path})
 
@@ -124,6 +128,23 @@ def make_handler(settings: Settings) -> type[BaseHTTPRequestHandler]:
             data = json.dumps(body).encode()
             headers = {"Content-Type": "application/json", **(extra or {})}
             self._respond(status, headers, data)
+
+        def _send_bytes(self, query: str) -> None:
+            fields = dict(part.partition("=")[::2] for part in query.split("&") if part)
+            size = fields.get("n", "0")
+            if not size.isdigit() or int(size) > MAX_BYTES:
+                self._send_json(400, {"error": f"n must be an integer 0-{MAX_BYTES}"})
+                return
+            remaining = int(size)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Content-Length", str(remaining))
+            self.end_headers()
+            chunk = bytes(64 * 1024)
+            while remaining > 0:
+                piece = chunk[: min(remaining, len(chunk))]
+                self.wfile.write(piece)
+                remaining -= len(piece)
 
         def _send_empty(self, status: int, extra: dict[str, str]) -> None:
             self._respond(status, extra, b"")

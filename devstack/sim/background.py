@@ -72,6 +72,23 @@ class BackgroundSimulator:
 
         return self.run(wrapper, timeout)
 
+    def apply(self, objects: list[dict[str, Any]], namespace: str) -> None:
+        """Create the namespace (if needed) and every object, straight into the store."""
+        from devstack.sim import resources
+
+        def create() -> None:
+            store = self.simulator.store
+            if store.get(resources.NAMESPACES, "", namespace) is None:
+                store.create(resources.NAMESPACES, {"metadata": {"name": namespace}})
+            for obj in objects:
+                rtype = resources.find_kind(obj["apiVersion"], obj["kind"])
+                if rtype is None:
+                    raise ValueError(f"the simulator does not serve {obj['apiVersion']}/{obj['kind']}")
+                obj.setdefault("metadata", {}).setdefault("namespace", namespace)
+                store.create(rtype, obj)
+
+        self.call(create)
+
     def stop(self) -> None:
         """Stop the simulator (every pod process ends) and the loop thread."""
         try:
@@ -85,3 +102,22 @@ class BackgroundSimulator:
 
 async def _call(coroutine: Callable[[], Awaitable[T]]) -> T:
     return await coroutine()
+
+
+def helm_template(
+    chart: Path, release: str, namespace: str, sets: tuple[str, ...] = ()
+) -> list[dict[str, Any]]:
+    """The objects `helm template` renders (the real helm binary; raises if it fails)."""
+    import shutil
+    import subprocess
+
+    import yaml
+
+    helm = shutil.which("helm")
+    if helm is None:
+        raise FileNotFoundError("helm is not on PATH")
+    args = [helm, "template", release, str(chart), "--namespace", namespace]
+    for item in sets:
+        args += ["--set", item]
+    out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
+    return [doc for doc in yaml.safe_load_all(out) if doc]

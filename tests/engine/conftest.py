@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from helpers import require
 
-from devstack.sim.background import BackgroundSimulator
+from devstack.sim.background import BackgroundSimulator, helm_template
 from devstack.sources.kube import KubeTarget
 
 
@@ -35,35 +35,14 @@ REPO = Path(__file__).resolve().parents[2]
 def render_chart(*sets: str, namespace: str = "jetscale") -> list[dict]:
     """`helm template` of charts/jetscale with `--set` overrides (the real helm binary)."""
     import shutil
-    import subprocess
 
-    import yaml
-
-    helm = shutil.which("helm")
-    require(helm is not None, "helm on PATH")
-    assert helm is not None
-    args = [helm, "template", "jetscale", str(REPO / "charts" / "jetscale"), "--namespace", namespace]
-    for item in sets:
-        args += ["--set", item]
-    out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
-    return [doc for doc in yaml.safe_load_all(out) if doc]
+    require(shutil.which("helm") is not None, "helm on PATH")
+    return helm_template(REPO / "charts" / "jetscale", "jetscale", namespace, sets)
 
 
 def apply_objects(sim: BackgroundSimulator, objects: list[dict], namespace: str = "jetscale") -> None:
     """Create the namespace and every object in the simulator's store (as an apply would)."""
-    from devstack.sim import resources
-
-    def apply() -> None:
-        store = sim.simulator.store
-        if store.get(resources.NAMESPACES, "", namespace) is None:
-            store.create(resources.NAMESPACES, {"metadata": {"name": namespace}})
-        for obj in objects:
-            rtype = resources.find_kind(obj["apiVersion"], obj["kind"])
-            assert rtype is not None, f"the simulator does not serve {obj['kind']}"
-            obj.setdefault("metadata", {}).setdefault("namespace", namespace)
-            store.create(rtype, obj)
-
-    sim.call(apply)
+    sim.apply(objects, namespace)
 
 
 @pytest.fixture
