@@ -69,6 +69,9 @@ def make_handler(api_base_url: str, static_dir: Path = STATIC_DIR) -> type[BaseH
     class Handler(BaseHTTPRequestHandler):
         server_version = "jetscale-frontend/0.1"
         protocol_version = "HTTP/1.1"
+        # Headers and body go out in separate writes: without TCP_NODELAY, keep-alive clients
+        # wait ~40 ms per response for the delayed ACK.
+        disable_nagle_algorithm = True
 
         def log_message(self, format: str, *args: Any) -> None:
             print(f"{self.address_string()} - {format % args}", flush=True)
