@@ -1,7 +1,8 @@
 """Resource routes: one dispatcher for `/api/v1/...` and `/apis/G/V/...`, plus list, get and delete.
 
 Writes live in `writes.py`, watches in `watchstream.py`, pod logs in `logs.py`, port-forward in
-`portforward.py`. Lists carry `metadata.resourceVersion` and items without kind/apiVersion;
+`portforward.py`, Table output in `tables.py`. Lists carry `metadata.resourceVersion` and items
+without kind/apiVersion;
 `limit` is ignored (everything in one page, no `continue`), a `continue` token is refused with 400.
 """
 
@@ -13,7 +14,7 @@ from typing import Any
 
 from aiohttp import web
 
-from devstack.sim import errors, logs, portforward, protobuf, selectors, watchstream, writes
+from devstack.sim import errors, logs, portforward, protobuf, selectors, tables, watchstream, writes
 from devstack.sim.context import CONTEXT, ServerContext, Target, dry_run, flag, parse_path
 from devstack.sim.resources import BY_KEY, PODS, ResourceType
 from devstack.sim.store import Match
@@ -83,19 +84,31 @@ def list_body(ctx: ServerContext, rtype: ResourceType, namespace: str | None, ma
 
 
 def list_objects(request: web.Request, target: Target) -> web.Response:
-    """GET on a collection (one page, everything)."""
+    """GET on a collection (one page, everything); a Table when the client asks for one."""
     if request.query.get("continue"):
         raise errors.bad_request("the simulator does not paginate lists: continue tokens are not supported")
     ctx = request.app[CONTEXT]
-    body = list_body(ctx, target.rtype, target.namespace, matcher(request, target.rtype))
+    match = matcher(request, target.rtype)
+    version = tables.requested_version(request)
+    if version is None:
+        body = list_body(ctx, target.rtype, target.namespace, match)
+    else:
+        objects = ctx.store.list(target.rtype, target.namespace, match)
+        include = request.query.get("includeObject", "Metadata")
+        body = tables.table(target.rtype, objects, ctx.store.resource_version, version, include)
     return raw_json(dumps(body) + b"\n")
 
 
 def get_object(request: web.Request, target: Target) -> web.Response:
-    """GET on an object (or its status)."""
+    """GET on an object (or its status); a one-row Table when the client asks for one."""
     ctx = request.app[CONTEXT]
     assert target.name is not None
-    return json_response(ctx.store.require(target.rtype, target.namespace or "", target.name))
+    obj = ctx.store.require(target.rtype, target.namespace or "", target.name)
+    version = tables.requested_version(request)
+    if version is not None:
+        include = request.query.get("includeObject", "Metadata")
+        return json_response(tables.table(target.rtype, [obj], ctx.store.resource_version, version, include))
+    return json_response(obj)
 
 
 async def _delete_options(request: web.Request) -> Obj:

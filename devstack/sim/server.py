@@ -3,7 +3,8 @@
 Serves `/version`, `/healthz|/livez|/readyz`, discovery (`/api`, `/api/v1`, `/apis`, `/apis/G`,
 `/apis/G/V`), `/openapi/v3` (index + per group-version documents), every type in
 `resources.ALL` (list, watch, get, create, update, patch in four flavours, delete,
-deletecollection, `/status`, `/scale`), pod `/log` and WebSocket `/portforward`, and
+deletecollection, `/status`, `/scale`; server-side `Table` output for kubectl, see `tables.py`),
+pod `/log` and WebSocket `/portforward`, and
 `POST /admin/faults` (see `faults.py`). Every request needs a client certificate signed by the
 cluster CA: without one the answer is 401 `Unauthorized` (a certificate from another CA fails the
 TLS handshake). Errors are `Status` objects with the real codes and reasons.
@@ -20,8 +21,6 @@ answer):
   ServiceAccount, Service, Deployment, Pod, DeleteOptions — what `kubectl create ...` and Helm's
   release storage send), or with fields its table lacks — 415; CBOR bodies — 415; protobuf-only or
   CBOR-only `Accept` — 406 (answers are always JSON, which every client also accepts);
-- server-side Table output (`Accept: ...;as=Table`) — answered with the plain list when the
-  client also accepts JSON (kubectl does and prints it itself), 406 otherwise;
 - list pagination: `limit` is ignored (one page), a `continue` token gets 400;
 - `/openapi/v2` — 404 (kubectl uses v3); legacy `/api/v1/watch/...` paths — 404;
 - resources outside `resources.ALL` (RBAC, CRDs, jobs, statefulsets...) — 404, so

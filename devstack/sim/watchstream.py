@@ -17,7 +17,7 @@ import random
 
 from aiohttp import web
 
-from devstack.sim import errors
+from devstack.sim import errors, tables
 from devstack.sim.context import CONTEXT, Target, flag
 from devstack.sim.store import Change, Match, Watch
 from devstack.sim.wire import JSON, check_accept, dumps
@@ -112,6 +112,9 @@ async def _pump(
     interval = max(0.01, ctx.bookmark_interval)
     next_bookmark = loop.time() + interval
     queue = watch.queue
+    table_version = tables.requested_version(request)
+    include = request.query.get("includeObject", "Metadata")
+    first = True
     while True:
         now = loop.time()
         if now >= deadline:
@@ -133,9 +136,14 @@ async def _pump(
             change = queue.get_nowait()
         chunks: list[bytes] = []
         while change is not None:
-            chunks.append(
-                b'{"type":"' + change.type.encode() + b'","object":' + ctx.cache.encode(change.obj) + b"}\n"
-            )
+            if table_version is None:
+                encoded = ctx.cache.encode(change.obj)
+            else:
+                shown = tables.table(
+                    target.rtype, [change.obj], change.rv, table_version, include, headers=first
+                )
+                encoded, first = dumps(shown), False
+            chunks.append(b'{"type":"' + change.type.encode() + b'","object":' + encoded + b"}\n")
             if initial_left > 0:
                 initial_left -= 1
                 if initial_left == 0:

@@ -55,9 +55,9 @@ def method_not_allowed() -> errors.ApiError:
 
 
 def check_accept(request: web.Request) -> None:
-    """Refuse media types the simulator cannot produce (protobuf, Table-only, CBOR).
+    """Refuse media types the simulator cannot produce (protobuf-only, CBOR-only...).
 
-    A JSON alternative anywhere in `Accept` is enough: `as=Table` requests then get the plain list.
+    JSON, YAML-ish wildcards and meta.k8s.io `as=Table` (see `tables.py`) are fine.
 
     Raises:
         ApiError: 406 NotAcceptable.
@@ -67,19 +67,17 @@ def check_accept(request: web.Request) -> None:
         return
     for part in accept.split(","):
         media, *params = [p.strip() for p in part.split(";")]
-        if media in (
-            "application/json",
-            "application/*",
-            "*/*",
-            "application/yaml",
-            "text/plain",
-        ) and not any(p.startswith("as=") for p in params):
+        values = dict(p.split("=", 1) for p in params if "=" in p)
+        if media not in ("application/json", "application/*", "*/*", "application/yaml", "text/plain"):
+            continue
+        if "as" not in values or (values["as"] == "Table" and values.get("g") == "meta.k8s.io"):
             return
     raise errors.ApiError(
         406,
         "NotAcceptable",
-        f"only the following media types are accepted: application/json (the simulator serves neither "
-        f"protobuf, CBOR nor server-side Table output; asked for {accept!r})",
+        "only the following media types are accepted: application/json, "
+        "application/json;as=Table;g=meta.k8s.io "
+        f"(the simulator serves neither protobuf nor CBOR; asked for {accept!r})",
     )
 
 

@@ -99,7 +99,7 @@ async def test_list_get_and_selectors(api: Api, sim: Simulator) -> None:
         status, _ = await api.call("POST", f"/api/v1/namespaces/{ns}/pods", pod(name, labels))
         assert status == 201
     status, listed = await api.call(
-        "GET", "/api/v1/namespaces/default/pods", headers={"Accept": TABLE}, limit="500"
+        "GET", "/api/v1/namespaces/default/pods", headers={"Accept": "application/json"}, limit="500"
     )
     assert status == 200 and listed["kind"] == "PodList" and listed["apiVersion"] == "v1"
     assert listed["metadata"]["resourceVersion"] == str(sim.store.resource_version)
@@ -276,7 +276,7 @@ async def test_unknown_paths_verbs_and_media_types(api: Api) -> None:
     status, body = await api.call("POST", "/api/v1/namespaces/default/pods/p", pod("p"))
     assert_status(body, 405, "MethodNotAllowed")
     status, body = await api.call(
-        "GET", "/api/v1/pods", headers={"Accept": "application/json;as=Table;v=v1;g=meta.k8s.io"}
+        "GET", "/api/v1/pods", headers={"Accept": "application/json;as=Table;v=v1;g=other.io"}
     )
     assert_status(body, 406, "NotAcceptable")
     status, body = await api.call(
