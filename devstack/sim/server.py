@@ -16,7 +16,9 @@ answer):
   WebSocket upgrade fails) — 400; served are `kubectl port-forward`'s SPDY-in-WebSocket tunnel
   (`SPDY/3.1+portforward.k8s.io`) and the `v4/v5.channel.k8s.io` protocol (official Python
   client, kr8s);
-- `exec`, `attach`, `proxy`, `ephemeralcontainers`, `eviction`, `binding` subresources — 404;
+- `exec`, `attach`, `proxy`, `ephemeralcontainers`, `eviction`, `binding` subresources — 404
+  (so `kubectl exec`, `cp`, `attach`, `debug`, `drain` fail with NotFound);
+- `kubectl auth can-i` (authorization.k8s.io reviews) and `kubectl top` (metrics API) — 404;
 - protobuf bodies of kinds other than those `protobuf.py` decodes (Namespace, ConfigMap, Secret,
   ServiceAccount, Service, Deployment, Pod, DeleteOptions — what `kubectl create ...` and Helm's
   release storage send), or with fields its table lacks — 415; CBOR bodies — 415; protobuf-only or
