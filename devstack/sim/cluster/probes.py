@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
+import signal
 import ssl
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -145,9 +148,12 @@ async def _exec(command: list[str], target: ProbeTarget, timeout: float) -> Prob
     try:
         output, _ = await asyncio.wait_for(proc.communicate(), timeout)
     except TimeoutError:
-        proc.kill()
-        await proc.wait()
         return ProbeResult(False, f"command timed out: {' '.join(command)!r} timed out after {timeout:g}s")
+    finally:
+        if proc.returncode is None:  # timed out or cancelled: never leave the probe process behind
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            await proc.wait()
     if proc.returncode == 0:
         return ProbeResult(True)
     return ProbeResult(False, output.decode("utf-8", "replace").strip())

@@ -151,3 +151,20 @@ async def test_demo_backend_from_the_default_table(store: Store, make_cluster: C
     assert cs["lastState"]["terminated"]["exitCode"] == 1
     previous = [c async for c in sim.logs(LogRequest("default", "broken", previous=True))]
     assert previous == [b"FATAL: DATABASE_URL is not set\n"]
+
+
+async def test_exec_and_tcp_probes_run_for_real(store: Store, cluster: Cluster, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    flag = tmp_path / "ready-flag"
+    manifest = pod("probed", readiness=None)
+    manifest["spec"]["containers"][0]["readinessProbe"] = {"exec": {"command": ["test", "-f", str(flag)]}}
+    manifest["spec"]["containers"][0]["livenessProbe"] = {
+        "tcpSocket": {"port": "http"},
+        "initialDelaySeconds": 1,  # the server needs a moment to listen
+    }
+    store.create(PODS, manifest)
+    await wait_for(lambda: events_for(store, "probed", "Unhealthy"), 10, "a failed exec probe")
+    await asyncio.sleep(0.3)
+    assert not ready(store, "probed")
+    flag.write_text("ok")
+    await wait_for(lambda: ready(store, "probed"), 10, "ready once the file exists")
+    assert container_status(store, "default", "probed")["restartCount"] == 0  # the TCP liveness probe passed
