@@ -10,10 +10,11 @@ import subprocess
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import aiohttp
 import pytest
 from kubernetes import client
 from kubernetes.stream import portforward
-from sim_helpers import kubectl, kubectl_available, new_client
+from sim_helpers import client_ssl, kubectl, kubectl_available, new_client
 
 from devstack.sim.app import Simulator
 from devstack.sim.resources import PODS
@@ -85,3 +86,48 @@ async def test_chart_runs_and_is_reachable(live: Simulator) -> None:
     deleted = await kubectl(live, "delete", "pod", name, "--timeout=60s")
     assert deleted.code == 0, deleted.err
     assert live.store.get(PODS, "default", name) is None  # the kubelet finished the graceful delete
+
+
+async def test_admin_faults_reach_the_cluster(live: Simulator) -> None:
+    manifest = (
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: victim}\n"
+        "spec: {containers: [{name: backend, image: jetscale-backend:dev, env: [{name: PORT, value: '0'}]}]}\n"
+    )
+    assert (await kubectl(live, "apply", "-f", "-", stdin=manifest)).code == 0
+    ready = await kubectl(live, "wait", "--for=condition=Ready", "pod/victim", "--timeout=60s")
+    assert ready.code == 0, ready.err
+    connector = aiohttp.TCPConnector(ssl=client_ssl(live))
+    async with aiohttp.ClientSession(connector=connector) as session:
+
+        async def fault(body: dict[str, object]) -> dict[str, object]:
+            async with session.post(live.server.url + "/admin/faults", json=body) as resp:
+                assert resp.status == 200, await resp.text()
+                return dict(await resp.json())
+
+        answer = await fault({"fault": "inject_oom", "namespace": "default", "pod": "victim"})
+        assert isinstance(answer["result"], int)  # the killed pid
+
+        def last_state() -> dict[str, object]:
+            status = live.store.get(PODS, "default", "victim")["status"]
+            return dict((status.get("containerStatuses") or [{}])[0].get("lastState") or {})
+
+        for _ in range(100):
+            if last_state().get("terminated"):
+                break
+            await asyncio.sleep(0.1)
+        terminated = last_state()["terminated"]
+        assert (
+            isinstance(terminated, dict)
+            and terminated["reason"] == "OOMKilled"
+            and terminated["exitCode"] == 137
+        )
+        restarted = await kubectl(live, "wait", "--for=condition=Ready", "pod/victim", "--timeout=60s")
+        assert restarted.code == 0, restarted.err
+        await fault({"fault": "kill_process", "namespace": "default", "pod": "victim", "exit_code": 3})
+        for _ in range(100):
+            status = live.store.get(PODS, "default", "victim")["status"]
+            if status["containerStatuses"][0].get("restartCount", 0) >= 2:
+                break
+            await asyncio.sleep(0.1)
+        assert status["containerStatuses"][0]["restartCount"] >= 2
+        assert status["containerStatuses"][0]["lastState"]["terminated"]["exitCode"] == 3
