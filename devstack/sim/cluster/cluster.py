@@ -86,8 +86,8 @@ class Cluster:
     async def start(self) -> None:
         """Register the node, subscribe the controllers and reconcile what the store already holds.
 
-        The node is `options.node_name`; when the store has no node of that name but exactly one
-        other node (as the Simulator seeds `<name>-control-plane`), that node is adopted.
+        The node is `options.node_name`. When that is left at its default and the store already
+        holds exactly one node (the Simulator seeds `<name>-control-plane`), that node is adopted.
 
         Raises:
             RuntimeError: the cluster was stopped (a stopped cluster cannot start again).
@@ -97,7 +97,8 @@ class Cluster:
         if self._running:
             return
         nodes = self.store.list(NODES)
-        if self.store.get(NODES, "", self.options.node_name) is None and len(nodes) == 1:
+        default_name = self.options.node_name == ClusterOptions().node_name
+        if default_name and self.store.get(NODES, "", self.options.node_name) is None and len(nodes) == 1:
             self.options = dataclasses.replace(self.options, node_name=nodes[0]["metadata"]["name"])
             self._events.node_name = self.options.node_name
         node = ensure_node(self.store, self.options.node_name)

@@ -12,7 +12,7 @@ from conftest import ClusterFactory, child_processes
 
 from devstack.sim.cluster import Cluster, ImageTable
 from devstack.sim.cluster.node import node_object
-from devstack.sim.resources import DEPLOYMENTS, NODES, PODS
+from devstack.sim.resources import DEPLOYMENTS, NAMESPACES, NODES, PODS
 from devstack.sim.runtime import LogRequest
 from devstack.sim.store import Store
 
@@ -168,3 +168,21 @@ async def test_exec_and_tcp_probes_run_for_real(store: Store, cluster: Cluster, 
     flag.write_text("ok")
     await wait_for(lambda: ready(store, "probed"), 10, "ready once the file exists")
     assert container_status(store, "default", "probed")["restartCount"] == 0  # the TCP liveness probe passed
+
+
+async def test_deleting_a_namespace_stops_its_processes(store: Store, cluster: Cluster) -> None:
+    store.create(PODS, pod("web", namespace="jetscale", readiness=None))
+    await wait_for(lambda: cluster.pids("jetscale", "web").get("app"), 10, "a process")
+    pid = cluster.pids("jetscale", "web")["app"]
+    store.delete(NAMESPACES, "", "jetscale")
+    await wait_for(lambda: not psutil.pid_exists(pid), 10, "the process to end")  # type: ignore[arg-type]
+    assert store.get(PODS, "jetscale", "web") is None
+
+
+async def test_an_explicit_node_name_is_registered_not_adopted(
+    store: Store, images: ImageTable, make_cluster: ClusterFactory
+) -> None:
+    store.create(NODES, node_object("kind-control-plane"))
+    sim = await make_cluster(images, dataclasses.replace(FAST, node_name="worker-1"))
+    assert sim.node_name == "worker-1"
+    assert sorted(n["metadata"]["name"] for n in store.list(NODES)) == ["kind-control-plane", "worker-1"]
