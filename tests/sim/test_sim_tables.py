@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sim_helpers import Api, kubectl, kubectl_available
 
-from devstack.sim import tables
+from devstack.sim import printers, tables
 from devstack.sim.app import Simulator
 from devstack.sim.resources import DEPLOYMENTS, EVENTS, PODS, SERVICES
 
@@ -50,7 +50,7 @@ def pod(name: str, status: dict[str, Any], **meta: Any) -> dict[str, Any]:
 
 
 def cells(obj: dict[str, Any]) -> list[Any]:
-    return tables._pod(obj)
+    return printers._pod(obj)
 
 
 def test_pod_status_column() -> None:
