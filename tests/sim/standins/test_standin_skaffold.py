@@ -14,7 +14,7 @@ from pathlib import Path
 
 import psutil
 import pytest
-from standin_helpers import REPO, Standins, http_through_port_forward
+from standin_helpers import REPO, Standins, http_through_port_forward, wait_for
 
 from devstack.core.toolout import parse_skaffold_line
 
@@ -48,6 +48,13 @@ def deployments(standins: Standins) -> dict[str, dict[str, object]]:
         }
         for item in json.loads(done.stdout)["items"]
     }
+
+
+def pods(standins: Standins) -> list[str]:
+    """Pod names in namespace jetscale."""
+    done = standins.kubectl("kind-jetscale", "get", "pods", "-n", "jetscale", "-o", "name")
+    assert done.returncode == 0, done.stderr
+    return done.stdout.split()
 
 
 @pytest.fixture
@@ -139,53 +146,87 @@ def test_run_deploys_the_chart_then_delete_removes_it(jetscale: Standins) -> Non
     print(f"skaffold run took {took:.1f}s")
 
 
-def test_broken_image_fails_the_status_check(jetscale: Standins, stack_copy: Path) -> None:
+FAILING_PROFILES = """\
+  - name: broken-image
+    patches:
+      - op: replace
+        path: /deploy/helm/releases/0/setValueTemplates/backend.image.repository
+        value: registry.invalid/nope
+  - name: crashing
+    patches:
+      - op: replace
+        path: /deploy/helm/releases/0/setValueTemplates/backend.image.repository
+        value: crashy
+  - name: never-ready
+    deploy:
+      statusCheckDeadlineSeconds: 3
+    patches:
+      - op: replace
+        path: /deploy/helm/releases/0/setValueTemplates/backend.image.repository
+        value: sleepy
+"""
+IMAGE_TABLE = """\
+images:
+  jetscale-frontend:
+    command: ["{python}", "demo/frontend/server.py"]
+    cwd: %(repo)s
+  jetscale-backend:
+    command: ["{python}", "demo/backend/app.py"]
+    cwd: %(repo)s
+  crashy:
+    command: ["{python}", "-c", "import sys; print('db unreachable', flush=True); sys.exit(3)"]
+  sleepy:
+    command: ["{python}", "-c", "import time; time.sleep(600)"]
+"""
+
+
+def test_status_check_failures(
+    docker_daemon: None, standins: Standins, stack_copy: Path, tmp_path: Path
+) -> None:
+    table = tmp_path / "images.yaml"
+    table.write_text(IMAGE_TABLE % {"repo": REPO}, encoding="utf-8")
+    standins.env.update(DEVSTACK_SIM_DOCKER="on", DEVSTACK_SIM_IMAGES=str(table))
+    standins.create("jetscale")
     skaffold_yaml = stack_copy / "skaffold.yaml"
-    skaffold_yaml.write_text(
-        skaffold_yaml.read_text(encoding="utf-8") + "  - name: broken-image\n"
-        "    patches:\n"
-        "      - op: replace\n"
-        "        path: /deploy/helm/releases/0/setValueTemplates/backend.image.repository\n"
-        "        value: registry.invalid/nope\n",
-        encoding="utf-8",
-    )
-    args = devstack_args("run", jetscale.kubeconfig, profile="local-kind,broken-image")
-    done = jetscale.run("skaffold", *args, cwd=stack_copy)
-    assert done.returncode == 1
-    assert done.stderr == "1/2 deployment(s) failed\n"
-    tag = next(
-        line.split(":")[-1] for line in done.stdout.splitlines() if line.startswith(" - jetscale-backend -> ")
-    )
-    failure = (
+    skaffold_yaml.write_text(skaffold_yaml.read_text(encoding="utf-8") + FAILING_PROFILES, encoding="utf-8")
+
+    def run(profile: str) -> tuple[subprocess.CompletedProcess[str], float, str]:
+        started = time.monotonic()
+        args = devstack_args("run", standins.kubeconfig, profile=f"local-kind,{profile}")
+        done = standins.run("skaffold", *args, cwd=stack_copy)
+        tag = next(
+            l.split(":")[-1] for l in done.stdout.splitlines() if l.startswith(" - jetscale-backend -> ")
+        )
+        assert done.returncode == 1, done.stdout
+        assert done.stderr == "1/2 deployment(s) failed\n"
+        assert ("rollout-failed", "jetscale-backend") in signals(done.stdout)
+        took = time.monotonic() - started
+        # skaffold delete also cleans up after a failed run; the next run starts without old pods
+        removed = standins.run("skaffold", *devstack_args("delete", standins.kubeconfig), cwd=stack_copy)
+        assert removed.stdout.splitlines() == ["Cleaning up...", 'release "jetscale" uninstalled']
+        wait_for(lambda: not pods(standins), 30, "the pods of the failed run to go")
+        return done, took, tag
+
+    done, _, tag = run("broken-image")
+    assert "jetscale-backend" in done.stdout
+    assert (
         " - jetscale:deployment/jetscale-backend failed. Error: container backend is waiting to start: "
         f"registry.invalid/nope:{tag} can't be pulled."
-    )
-    assert failure in done.stdout.splitlines()
-    assert ("rollout-failed", "jetscale-backend") in signals(done.stdout)
-    assert deployments(jetscale)["jetscale-backend"]["ready"] == "0/1"
+    ) in done.stdout.splitlines()
 
-
-def test_crash_loop_fails_the_status_check(jetscale: Standins, stack_copy: Path, tmp_path: Path) -> None:
-    table = tmp_path / "images.yaml"
-    table.write_text(
-        "images:\n"
-        "  jetscale-frontend:\n"
-        '    command: ["{python}", "demo/frontend/server.py"]\n'
-        f"    cwd: {REPO}\n"
-        "  jetscale-backend:\n"
-        '    command: ["{python}", "-c", "import sys; print(\'db unreachable\'); sys.exit(3)"]\n',
-        encoding="utf-8",
-    )
-    jetscale.run("kind", "delete", "cluster", "--name", "jetscale", "--kubeconfig", str(jetscale.kubeconfig))
-    jetscale.env["DEVSTACK_SIM_IMAGES"] = str(table)
-    jetscale.create("jetscale")
-    done = jetscale.run("skaffold", *devstack_args("run", jetscale.kubeconfig), cwd=stack_copy)
-    assert done.returncode == 1, done.stdout
+    done, _, _ = run("crashing")
     assert (
         " - jetscale:deployment/jetscale-backend failed. Error: container backend is backing off waiting to restart."
         in done.stdout.splitlines()
     )
-    assert done.stderr == "1/2 deployment(s) failed\n"
+
+    done, took, _ = run("never-ready")
+    failed = [
+        l for l in done.stdout.splitlines() if l.startswith(" - jetscale:deployment/jetscale-backend failed.")
+    ]
+    # past the 3s deadline, skaffold reports the pod's latest problem (its failing readiness probe)
+    assert len(failed) == 1 and "Readiness probe failed" in failed[0], done.stdout
+    assert 3 <= took < 30
 
 
 def test_profiles_and_flags(standins: Standins) -> None:
@@ -282,3 +323,5 @@ def test_dev_rebuilds_on_change_and_cleans_up_on_sigterm(jetscale: Standins, sta
     assert deployments(jetscale) == {}
     _, alive = psutil.wait_procs(tree, timeout=5)
     assert not alive, f"skaffold dev left processes: {alive}"
+    children = [p for p in psutil.Process().children(recursive=True) if p.status() != psutil.STATUS_ZOMBIE]
+    assert not children, f"processes left under the test process: {children}"
