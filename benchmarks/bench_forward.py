@@ -99,7 +99,9 @@ def _answers(port: int) -> bool:
     return True
 
 
-def replacement_run(port: int, delete: Callable[[], None], new_pod_serving: Callable[[], bool]) -> dict[str, Any]:
+def replacement_run(
+    port: int, delete: Callable[[], None], new_pod_serving: Callable[[], bool]
+) -> dict[str, Any]:
     """Requests in a loop across a pod deletion; failures and waits."""
     failures: list[str] = []
     waits: list[float] = []
@@ -138,8 +140,20 @@ class KubectlRestartLoop:
     """`kubectl port-forward svc/NAME` restarted whenever it exits: what Skaffold does."""
 
     def __init__(self, kubeconfig: str, context: str, namespace: str, service: str, local: int, remote: int):
-        self.args = ["kubectl", "--kubeconfig", kubeconfig, "--context", context, "-n", namespace, "port-forward",
-                     "--pod-running-timeout", "1s", f"svc/{service}", f"{local}:{remote}"]
+        self.args = [
+            "kubectl",
+            "--kubeconfig",
+            kubeconfig,
+            "--context",
+            context,
+            "-n",
+            namespace,
+            "port-forward",
+            "--pod-running-timeout",
+            "1s",
+            f"svc/{service}",
+            f"{local}:{remote}",
+        ]
         self.stop = threading.Event()
         self.restarts = 0
         self.thread = threading.Thread(target=self._run, daemon=True)
@@ -163,9 +177,21 @@ class SimProcess:
         self.kubeconfig = str(home / "kubeconfig")
         self.context = f"kind-{name}"
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "devstack.sim", "serve", "--name", name, "--kubeconfig", self.kubeconfig,
-             "--state-dir", str(home / "sim")],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+            [
+                sys.executable,
+                "-m",
+                "devstack.sim",
+                "serve",
+                "--name",
+                name,
+                "--kubeconfig",
+                self.kubeconfig,
+                "--state-dir",
+                str(home / "sim"),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
         )
         assert self.process.stdout is not None
         line = self.process.stdout.readline()
@@ -175,7 +201,10 @@ class SimProcess:
     def kubectl(self, *args: str, stdin: str | None = None) -> str:
         return subprocess.run(
             ["kubectl", "--kubeconfig", self.kubeconfig, "--context", self.context, *args],
-            input=stdin, capture_output=True, text=True, check=True,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout
 
     def stop(self) -> None:
@@ -207,8 +236,11 @@ def main() -> None:
     target = KubeTarget(sim.context, "jetscale", sim.kubeconfig)
     store = Store()
     watch = ClusterWatch(target, store.dispatch)
-    forwarder = ForwardThread(store, target, (Forward(name="backend", service="jetscale-backend", remote_port=8000,
-                                                       local_port=forward_port),))
+    forwarder = ForwardThread(
+        store,
+        target,
+        (Forward(name="backend", service="jetscale-backend", remote_port=8000, local_port=forward_port),),
+    )
     results: dict[str, Any] = {}
     try:
         sim.kubectl("create", "namespace", "jetscale")
@@ -216,23 +248,37 @@ def main() -> None:
         sim.kubectl("apply", "-n", "jetscale", "-f", "-", stdin=manifests)
         watch.start()
         forwarder.start()
-        wait_until(lambda: store.state.forwards.get("backend") and store.state.forwards["backend"].status == "ready",
-                   60, "forward ready")
+        wait_until(
+            lambda: store.state.forwards.get("backend") and store.state.forwards["backend"].status == "ready",
+            60,
+            "forward ready",
+        )
         for name, keep in (("keep_alive", True), ("new_connection", False)):
             direct_ms = statistics.median(latencies(direct_port, args.requests, keep)) * 1000
             forward_ms = statistics.median(latencies(forward_port, args.requests, keep)) * 1000
-            results[name] = {"direct_median_ms": round(direct_ms, 3), "forward_median_ms": round(forward_ms, 3),
-                             "ratio": round(forward_ms / direct_ms, 2)}
+            results[name] = {
+                "direct_median_ms": round(direct_ms, 3),
+                "forward_median_ms": round(forward_ms, 3),
+                "ratio": round(forward_ms / direct_ms, 2),
+            }
         size = args.bulk_mib * 1024 * 1024
         direct_rate = max(throughput(direct_port, size) for _ in range(2))
         forward_rate = max(throughput(forward_port, size) for _ in range(2))
-        results["bulk"] = {"bytes": size, "direct_MiB_s": round(direct_rate / 2**20, 1),
-                           "forward_MiB_s": round(forward_rate / 2**20, 1), "ratio": round(forward_rate / direct_rate, 3)}
+        results["bulk"] = {
+            "bytes": size,
+            "direct_MiB_s": round(direct_rate / 2**20, 1),
+            "forward_MiB_s": round(forward_rate / 2**20, 1),
+            "ratio": round(forward_rate / direct_rate, 3),
+        }
 
         def backend_pod() -> str:
             pods = json.loads(sim.kubectl("get", "pods", "-n", "jetscale", "-o", "json"))["items"]
-            live = [p["metadata"]["name"] for p in pods if p["metadata"]["name"].startswith("jetscale-backend")
-                    and not p["metadata"].get("deletionTimestamp")]
+            live = [
+                p["metadata"]["name"]
+                for p in pods
+                if p["metadata"]["name"].startswith("jetscale-backend")
+                and not p["metadata"].get("deletionTimestamp")
+            ]
             return live[0] if live else ""
 
         def replace_through(port: int) -> dict[str, Any]:
@@ -245,7 +291,9 @@ def main() -> None:
 
         results["replacement_devstack"] = replace_through(forward_port)
         kubectl_port = free_port()
-        loop = KubectlRestartLoop(sim.kubeconfig, sim.context, "jetscale", "jetscale-backend", kubectl_port, 8000)
+        loop = KubectlRestartLoop(
+            sim.kubeconfig, sim.context, "jetscale", "jetscale-backend", kubectl_port, 8000
+        )
         loop.thread.start()
         wait_until(lambda: _answers(kubectl_port), 60, "kubectl port-forward answering")
         results["replacement_kubectl_restart_loop"] = replace_through(kubectl_port)
