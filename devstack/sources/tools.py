@@ -1,7 +1,8 @@
 """Finding the real command-line tools devstack drives, and the environment children run in.
 
 devstack looks for the real kind/skaffold/kubectl/helm. The simulator's stand-ins
-(`devstack/sim/bin`) are only used when a `ToolEnv` is built with `allow_sim=True` (demo, tests).
+(`devstack/sim/bin`) are only used when a `ToolEnv` is built with `allow_sim=True`: by
+`devstack demo`, and by tests that set `DEVSTACK_SIM_TOOLS=1` in devstack's environment.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ class ToolEnv:
     """The environment child processes get, and where their programs are found."""
 
     env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
-    allow_sim: bool = False
+    allow_sim: bool = field(default_factory=lambda: os.environ.get("DEVSTACK_SIM_TOOLS") == "1")
 
     def search_path(self) -> str:
         """PATH used to find tools (the simulator's stand-ins removed unless allowed)."""
