@@ -52,9 +52,13 @@ def run(
     cleanup: Callable[[], None] | None,
     out: Out,
     stop: threading.Event,
+    after_first: Callable[[], None] | None = None,
     poll: float = 1.0,
 ) -> str | None:
-    """The dev loop; returns None after a clean stop, else the error that ended dev mode."""
+    """The dev loop; returns None after a clean stop, else the error that ended dev mode.
+
+    `after_first` runs once the first deploy succeeded (port forwarding starts there).
+    """
     try:
         seen = snapshot(paths)
         try:
@@ -64,6 +68,8 @@ def run(
         if error is not None and not stop.is_set():
             return f"exiting dev mode because first deploy failed: {error}"
         if not stop.is_set():
+            if after_first is not None:
+                after_first()
             out("Press Ctrl+C to exit")
             out("Watching for changes...")
         while not stop.wait(poll):

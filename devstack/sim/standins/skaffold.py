@@ -5,8 +5,9 @@ Commands `run`, `dev`, `delete`, `build`, `render`, `version` (`v2.16.1`) over t
 are simulated (images recorded in `$DEVSTACK_SIM_HOME/images.json`); releases are rendered with the
 real `helm template` and applied with the official kubernetes client to the cluster behind
 `--kube-context`. Exit codes: 0 success or Ctrl-C, 1 any error (status check included), 127 usage.
-Not supported: `--port-forward` other than `off` (devstack forwards ports itself), log tailing,
-non-helm deployers, the local-registry-hosting push path.
+`--port-forward` `user` and `services` forward through the API server's WebSocket port-forward
+(`pods` and `debug` are accepted and forward nothing). Not supported: log tailing, non-helm
+deployers, the local-registry-hosting push path.
 """
 
 from __future__ import annotations
@@ -15,17 +16,16 @@ import os
 import signal
 import sys
 import threading
-import uuid
 from pathlib import Path
 from types import FrameType
 
 import yaml
 
-from devstack.sim.standins import build, devloop, render, skconfig, statuscheck
-from devstack.sim.standins.deploy import Deployer, Target
+from devstack.sim.standins import build, devloop, portforward, render, statuscheck
 from devstack.sim.standins.flags import Flag, FlagError, Parsed, parse, parse_bool
 from devstack.sim.standins.home import StandinError, sim_home
 from devstack.sim.standins.record import fail, record_invocation
+from devstack.sim.standins.sksession import Session, forwarder, out
 
 VERSION = "v2.16.1"
 USAGE_EXIT = 127
@@ -40,7 +40,7 @@ Usage:
 
 Commands: run, dev, delete, build, render, version
 
-Flags: -p/--profile, -f/--filename, --kube-context, --kubeconfig (not on render), --port-forward (off),
+Flags: -p/--profile, -f/--filename, --kube-context, --kubeconfig (not on render), --port-forward,
   --status-check, --tail, --cleanup, --cache-artifacts, --default-repo (ignored), -n/--namespace
 """
 COMMON = [
@@ -75,10 +75,6 @@ COMMANDS = {
 
 class UsageError(StandinError):
     """A command-line error (exit 127)."""
-
-
-def _out(line: str) -> None:
-    print(line, flush=True)
 
 
 def _env_defaults(parsed: Parsed, flags: list[Flag]) -> None:
@@ -122,108 +118,52 @@ def port_forward_modes(value: str) -> list[str]:
     return ["off"] if "off" in modes else modes
 
 
-def _kube_target(parsed: Parsed) -> Target:
-    from kubernetes import config
-
-    kubeconfig = parsed.text("kubeconfig") or None
-    try:
-        contexts, active = config.list_kube_config_contexts(config_file=kubeconfig)
-    except (config.ConfigException, OSError) as err:
-        raise StandinError(f"getting current cluster context: {err}") from None
-    name = parsed.text("kube-context") or (active or {}).get("name", "")
-    entry = next((c for c in contexts or [] if c.get("name") == name), None)
-    if entry is None:
-        raise StandinError(f'getting Kubernetes client: context "{name}" does not exist')
-    details = entry.get("context") or {}
-    namespace = parsed.text("namespace") or str(details.get("namespace") or "default")
-    return Target(kubeconfig, name, str(details.get("cluster") or ""), namespace)
-
-
-class Session:
-    """One skaffold command: the effective config, the target cluster, the run id."""
-
-    def __init__(self, home: Path, command: str, parsed: Parsed, stop: threading.Event) -> None:
-        self.home = home
-        self.command = command
-        self.parsed = parsed
-        self.stop = stop
-        self.target = _kube_target(parsed) if command != "render" else None
-        context = self.target.context if self.target else ""
-        path = Path(parsed.text("filename", "skaffold.yaml")).expanduser()
-        self.loaded = skconfig.load(
-            path.resolve(),
-            parsed.items("profile"),
-            context,
-            command,
-            parsed.flag("profile-auto-activation", True),
-        )
-        self.run_id = str(uuid.uuid4())
-
-    def artifacts(self) -> list[build.Artifact]:
-        """The artifacts, tagged from their current sources."""
-        return build.artifacts(self.loaded.artifacts, self.loaded.root)
-
-    def deployer(self) -> Deployer:
-        """A deployer for the target."""
-        assert self.target is not None
-        return Deployer(self.home, self.loaded.root, self.loaded.deploy, self.target, self.run_id, _out)
-
-    def build(self) -> list[build.Artifact]:
-        """Tags, cache and (simulated) builds."""
-        items = self.artifacts()
-        local = (self.loaded.config.get("build") or {}).get("local") or {}
-        concurrency = local.get("concurrency", 1)
-        build.build(
-            self.home,
-            items,
-            _out,
-            use_cache=self.parsed.flag("cache-artifacts", True),
-            parallel=concurrency != 1,
-        )
-        return items
-
-    def iteration(self, deployer: Deployer) -> str | None:
-        """Build, deploy, status check; returns the status-check error, if any."""
-        items = self.build()
-        _out("Tags used in deployment:")
-        for artifact in items:
-            _out(f" - {artifact.image} -> {artifact.ref}")
-        _out("Starting deploy...")
-        deployer.load_images(items)
-        namespaces = deployer.deploy(items)
-        deploy_config = self.loaded.deploy
-        status_check = self.parsed.flag("status-check", deploy_config.get("statusCheck", True) is not False)
-        if not status_check:
-            return None
-        deadline = int(deploy_config.get("statusCheckDeadlineSeconds") or statuscheck.DEFAULT_DEADLINE)
-        return statuscheck.run(deployer.kube, namespaces, self.run_id, deadline, _out, self.stop)
-
-
 def _run(session: Session) -> int:
     deployer = session.deployer()
+    forwards = None
     try:
         error = session.iteration(deployer)
+        if error is None:
+            forwards = forwarder(session, deployer)
     except statuscheck.Cancelled:
         return 0
     finally:
-        deployer.close()
+        if forwards is None:
+            deployer.close()
     if error is not None:
         return fail(error)
-    _out("You can also run [skaffold run --tail] to get the logs")
+    if forwards is not None:
+        out("Press Ctrl+C to exit")
+        session.stop.wait()
+        forwards.stop()
+        deployer.close()
+        return 0
+    out("You can also run [skaffold run --tail] to get the logs")
     return 0
 
 
 def _dev(session: Session) -> int:
     deployer = session.deployer()
     items = session.artifacts()
-    _out("Listing files to watch...")
+    out("Listing files to watch...")
     for artifact in items:
-        _out(f" - {artifact.image}")
+        out(f" - {artifact.image}")
     paths = devloop.watched_paths([a.context for a in items], deployer)
     cleanup = deployer.cleanup if session.parsed.flag("cleanup", True) else None
+    forwarders: list[portforward.PortForwarder] = []
+
+    def start_forwarding() -> None:
+        started = forwarder(session, deployer)
+        if started is not None:
+            forwarders.append(started)
+
     try:
-        error = devloop.run(lambda: session.iteration(deployer), paths, cleanup, _out, session.stop)
+        error = devloop.run(
+            lambda: session.iteration(deployer), paths, cleanup, out, session.stop, start_forwarding
+        )
     finally:
+        for running in forwarders:
+            running.stop()
         deployer.close()
     return fail(error) if error else 0
 
@@ -231,7 +171,7 @@ def _dev(session: Session) -> int:
 def _delete(session: Session) -> int:
     deployer = session.deployer()
     try:
-        _out("Cleaning up...")
+        out("Cleaning up...")
         if not session.parsed.flag("dry-run"):
             deployer.cleanup()
     finally:
@@ -242,7 +182,7 @@ def _delete(session: Session) -> int:
 def _build(session: Session) -> int:
     quiet = session.parsed.flag("quiet")
     items = build.artifacts(session.loaded.artifacts, session.loaded.root)
-    build.build(session.home, items, (lambda _line: None) if quiet else _out)
+    build.build(session.home, items, (lambda _line: None) if quiet else out)
     builds = {"builds": [{"imageName": a.image, "tag": a.ref} for a in items]}
     if session.parsed.text("file-output"):
         import json
@@ -292,15 +232,12 @@ def run(home: Path, argv: list[str], stop: threading.Event) -> int:
         return 0
     if parsed.args:
         return fail(f'unknown command "{parsed.args[0]}" for "skaffold {command}"', USAGE_EXIT)
+    modes = ["off"]
     if command in ("run", "dev"):
         default = "user" if command == "dev" else "off"
         modes = port_forward_modes(parsed.text("port-forward", default))
-        if modes != ["off"]:
-            raise UsageError(
-                f"--port-forward={','.join(modes)} is not supported by the devstack simulator stand-in "
-                "(only off; devstack forwards ports itself): pass --port-forward=off"
-            )
     session = Session(home, command, parsed, stop)
+    session.forward_modes = modes
     handlers = {"run": _run, "dev": _dev, "delete": _delete, "build": _build, "render": _render}
     return handlers[command](session)
 

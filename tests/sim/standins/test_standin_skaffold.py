@@ -325,3 +325,57 @@ def test_dev_rebuilds_on_change_and_cleans_up_on_sigterm(jetscale: Standins, sta
     assert not alive, f"skaffold dev left processes: {alive}"
     children = [p for p in psutil.Process().children(recursive=True) if p.status() != psutil.STATUS_ZOMBIE]
     assert not children, f"processes left under the test process: {children}"
+
+
+def test_run_with_port_forward_moves_off_a_busy_port(standins: Standins, stack_copy: Path) -> None:
+    import socket
+    import urllib.request
+
+    import yaml
+
+    standins.env["DEVSTACK_SIM_DOCKER"] = "off"
+    standins.create("jetscale")
+    holder = socket.socket()
+    holder.bind(("127.0.0.1", 0))
+    holder.listen()
+    busy = holder.getsockname()[1]
+    config_path = stack_copy / "skaffold.yaml"
+    config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    config["portForward"] = [config["portForward"][0] | {"localPort": busy}]
+    config_path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    args = [*devstack_args("run", standins.kubeconfig)[:-3], "--port-forward=user"]
+    process = subprocess.Popen(
+        [standins.which("skaffold"), *args],
+        cwd=stack_copy,
+        env=standins.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=_reader, args=(process, lines), daemon=True).start()
+    seen: list[str] = []
+    try:
+        deadline = time.monotonic() + 60
+        while "Press Ctrl+C to exit" not in seen:
+            assert time.monotonic() < deadline and process.poll() is None, seen
+            try:
+                seen.append(lines.get(timeout=1))
+            except queue.Empty:
+                continue
+        forwarded = [parse_skaffold_line(line) for line in seen if line.startswith("Port forwarding ")]
+        assert [(s.kind, s.subject) for s in forwarded if s] == [
+            ("port-forward", "service/jetscale-frontend")
+        ]
+        local = int(forwarded[0].detail) if forwarded[0] else 0
+        assert busy < local <= busy + 10
+        with urllib.request.urlopen(f"http://127.0.0.1:{local}/healthz", timeout=10) as response:
+            assert response.status == 200
+        os.killpg(process.pid, signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+    finally:
+        holder.close()
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
