@@ -1,0 +1,146 @@
+"""Explanations for forwards and checks, the workload behind a pod, and the overall verdict.
+
+Pure functions of the state (like `health.py`): the TUI's "why is this red?" view, and any other
+front end, show the same sentence, evidence and fix for the same forward or check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from devstack.core.forwards import CheckResult, ForwardView
+from devstack.core.health import Explanation, explain_deployment, explain_service, worst
+from devstack.core.kube import DeploymentInfo, PodInfo
+from devstack.core.model import Level, StepStatus
+from devstack.core.state import State
+
+FORWARD_LEVELS = {"ready": Level.OK, "waiting": Level.WARNING, "listening": Level.PROGRESSING}
+
+
+def workload_of(state: State, pod: PodInfo) -> DeploymentInfo | None:
+    """The Deployment whose selector matches the pod (None for bare pods)."""
+    labels = set(pod.labels)
+    for deployment in sorted(state.deployments.values(), key=lambda d: d.name):
+        wanted = set(deployment.selector)
+        if deployment.namespace == pod.namespace and wanted and wanted <= labels:
+            return deployment
+    return None
+
+
+def forward_level(view: ForwardView) -> Level:
+    """ok when ready, warning when waiting for an endpoint, error when it cannot serve."""
+    return FORWARD_LEVELS.get(view.status, Level.ERROR)
+
+
+def explain_forward(state: State, view: ForwardView) -> Explanation:
+    """Why a localhost forward is (not) reaching its Service, with the service's own verdict."""
+    local = f"localhost:{view.local_port}"
+    counters = (
+        f"{view.active} active, {view.connections} connection(s), "
+        f"{view.bytes_in} B in, {view.bytes_out} B out"
+    )
+    error = (f"last error: {view.last_error}",) if view.last_error else ()
+    if view.status == "ready":
+        return Explanation(
+            Level.OK,
+            "Ready",
+            f"{local} reaches {view.service}:{view.remote_port} through pod {view.pod} "
+            f"(port {view.target_port}).",
+            (counters, *error),
+        )
+    if view.status == "listening":
+        return Explanation(
+            Level.PROGRESSING, "Listening", f"{local} is bound; looking for a ready endpoint.", (counters,)
+        )
+    service = next(
+        (s for s in state.services.values() if s.name == view.service),
+        None,
+    )
+    if view.status == "waiting":
+        inner = explain_service(state, service) if service is not None else None
+        summary = (
+            f"{local} is open but {view.service} has no ready endpoint, so new connections wait "
+            "(and give up after the forward's wait time)."
+        )
+        if service is None:
+            return Explanation(
+                Level.WARNING,
+                "NoService",
+                f"{local} is open but Service {view.service} does not exist (yet).",
+                (counters, *error),
+                "deploy the stack (`u`), or fix the service name in the profile's forwards",
+            )
+        return Explanation(
+            Level.WARNING,
+            inner.reason if inner and inner.level is not Level.OK else "Waiting",
+            summary + (f" {inner.summary}" if inner and inner.level is not Level.OK else ""),
+            (counters, *error, *(inner.evidence if inner else ())),
+            inner.action if inner and inner.action else "select the pods behind the Service for details",
+        )
+    return Explanation(
+        Level.ERROR,
+        "ForwardError",
+        f"{local} cannot serve: {view.last_error or 'the local port could not be bound'}.",
+        (counters, *error),
+        "free the port (another process holds it) or change forwards.local_port in the profile, then `r`",
+    )
+
+
+def explain_check(result: CheckResult, running: bool = False) -> Explanation:
+    """A check's verdict: the first failing step's detail, every step as evidence, its hint as fix."""
+    evidence = tuple(
+        f"{'✓' if step.ok else '✗'} {step.name}: {step.detail}"
+        + (f" (hint: {step.hint})" if step.hint and not step.ok else "")
+        for step in result.steps
+    )
+    if running:
+        return Explanation(Level.PROGRESSING, "Running", f"Check {result.name} is running.", evidence)
+    if result.ok:
+        return Explanation(Level.OK, "Passed", f"Check {result.name} passed.", evidence)
+    failed = next((s for s in result.steps if not s.ok), None)
+    if failed is None:
+        return Explanation(Level.ERROR, "NoSteps", f"Check {result.name} ran no step.", evidence)
+    return Explanation(
+        Level.ERROR,
+        "CheckFailed",
+        f"Check {result.name} failed at '{failed.name}': {failed.detail}",
+        evidence,
+        failed.hint,
+    )
+
+
+def workload_verdicts(state: State, cluster: str = "") -> list[tuple[str, Explanation]]:
+    """(deployment name, explanation) for every Deployment, sorted by name."""
+    return [
+        (d.name, explain_deployment(state, d, cluster))
+        for d in sorted(state.deployments.values(), key=lambda d: d.name)
+    ]
+
+
+def overall(state: State, verdicts: Sequence[tuple[str, Explanation]]) -> tuple[Level, str]:
+    """One verdict for the header: the worst of API, steps, workloads, forwards and checks.
+
+    `verdicts` are the workloads' explanations (`workload_verdicts`), computed once by the caller.
+    """
+    if state.cluster.api == "unreachable":
+        return Level.ERROR, f"API unreachable: {state.cluster.error}"
+    failed = state.failed_step
+    bad = [(n, v) for n, v in verdicts if v.level is not Level.OK]
+    failing_checks = [c.name for c in state.checks if not c.ok]
+    forwards = [f for f in state.forwards.values() if forward_level(f) is not Level.OK]
+    levels = [v.level for _, v in bad] + [forward_level(f) for f in forwards]
+    levels += [Level.ERROR] * bool(failing_checks or failed)
+    level = worst(levels)
+    if bad:
+        return level, "; ".join(f"{name}: {v.reason}" for name, v in bad[:3])
+    if failed is not None:
+        return Level.ERROR, f"{failed.name} failed"
+    if failing_checks:
+        return Level.ERROR, f"check failed: {', '.join(failing_checks)}"
+    if forwards:
+        return level, "; ".join(f"{f.name}: {f.status}" for f in forwards)
+    if any(s.status is StepStatus.RUNNING for s in state.steps):
+        return Level.PROGRESSING, "starting"
+    if not verdicts:
+        return Level.PROGRESSING, "no workloads yet"
+    return Level.OK, f"{len(verdicts)} workload(s) healthy"

@@ -1,0 +1,360 @@
+"""`Session`: the engine for one profile, as a front end (the TUI) drives it.
+
+A session owns a `Store` and, once `prepare()` has built its `EngineContext`, runs `up` in a
+background thread (interactive: `skaffold dev`), and offers the actions a front end needs:
+checks, rollout restart, delete pod, down, following a pod's log, switching profile. Every method
+that talks to the cluster blocks: front ends call them from worker threads. Results reach the
+front end through the store (and, for log lines, a callback).
+
+A session without an engine (`Session.offline`) is just a store and a clock: the TUI renders it,
+and every action says that there is no engine. Snapshot tests use it with a fixed clock.
+
+Nothing heavy is imported here at module level: the profile loader, the engine and the
+`kubernetes` client load when `prepare()` or an action runs (after the TUI's first frame).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from devstack.core import events as ev
+from devstack.core.pipeline import UP_STEPS, step_names
+from devstack.core.store import Store
+from devstack.errors import DevstackError
+from devstack.exitcodes import USAGE
+
+if TYPE_CHECKING:
+    from devstack.core.forwards import CheckResult
+    from devstack.engine.context import EngineContext
+    from devstack.engine.up import UpRun
+    from devstack.sources.kubeapi import KubeApi
+    from devstack.sources.tools import ToolEnv
+
+ContextBuilder = Callable[[Store], "EngineContext"]
+Clock = Callable[[], float]
+STOP_JOIN = 30.0
+
+
+class NoEngine(DevstackError):
+    """An action on a session that has no engine (a pre-seeded store, e.g. in snapshot tests)."""
+
+    def __init__(self, what: str):
+        super().__init__(f"{what}: this session has no engine (a fixed state)", exit_code=USAGE)
+
+
+class Session:
+    """The engine for one profile: `prepare`, `start_up`, actions, `stop`, `close`."""
+
+    def __init__(
+        self,
+        store: Store | None = None,
+        *,
+        build: ContextBuilder | None = None,
+        clock: Clock = time.time,
+        check_cluster: bool = True,
+    ):
+        self.store = store or Store()
+        self.clock = clock
+        self.check_cluster = check_cluster
+        self.ctx: EngineContext | None = None
+        self.last_exit_code: int | None = None
+        self._build = build
+        self._cleanups: list[Callable[[], None]] = []
+        self._lock = threading.Lock()
+        self._run: UpRun | None = None
+        self._up_thread: threading.Thread | None = None
+        self._cancel = threading.Event()
+        self._api: KubeApi | None = None
+
+    # ------------------------------------------------------------------ construction
+    @classmethod
+    def offline(cls, store: Store, clock: Clock = time.time) -> Session:
+        """A session without an engine: a store to render and a clock for ages."""
+        return cls(store, clock=clock, check_cluster=False)
+
+    @classmethod
+    def for_profile(cls, spec: str | None, cwd: Path, tools: ToolEnv | None = None) -> Session:
+        """A session for `-p spec` found from `cwd` (loaded in `prepare`, not now)."""
+
+        def build(store: Store) -> EngineContext:
+            from devstack.engine.context import EngineContext, guard_context
+            from devstack.profile import load
+            from devstack.sources.tools import ToolEnv
+
+            loaded = load(spec, cwd)
+            guard_context(loaded)
+            return EngineContext(loaded, store, tools or ToolEnv(), interactive=True)
+
+        return cls(build=build)
+
+    @classmethod
+    def demo(cls, scenario: str, frontend_port: int, backend_port: int) -> Session:
+        """A session on a throwaway simulated environment (`devstack demo`), removed by `close`."""
+        session = cls(check_cluster=False)
+
+        def build(store: Store) -> EngineContext:
+            from devstack.demo import DemoEnvironment
+            from devstack.engine.context import EngineContext
+
+            environment = DemoEnvironment(scenario, frontend_port, backend_port).__enter__()
+            session.add_cleanup(environment.close)
+            return EngineContext(environment.loaded, store, environment.tools, interactive=True)
+
+        session._build = build
+        return session
+
+    def add_cleanup(self, cleanup: Callable[[], None]) -> None:
+        """Run `cleanup` in `close()` (after the engine stopped), last added first."""
+        self._cleanups.append(cleanup)
+
+    # ------------------------------------------------------------------ facts
+    @property
+    def has_engine(self) -> bool:
+        """False for an offline session."""
+        return self._build is not None
+
+    @property
+    def prepared(self) -> bool:
+        """`prepare()` built the engine context."""
+        return self.ctx is not None
+
+    @property
+    def running(self) -> bool:
+        """`up` is running its steps right now."""
+        thread = self._up_thread
+        return thread is not None and thread.is_alive()
+
+    @property
+    def dev_loop_running(self) -> bool:
+        """A `skaffold dev` is running (quitting would stop it)."""
+        deploy = self.store.state.deploy
+        return deploy.mode == "dev" and bool(deploy.tool) and deploy.exit_code is None
+
+    @property
+    def cluster_name(self) -> str:
+        """The kind cluster's name (for `kind load` hints), "" otherwise."""
+        if self.ctx is None or self.ctx.profile.cluster.provider != "kind":
+            return ""
+        return self.ctx.profile.cluster.name
+
+    @property
+    def frontend_url(self) -> str:
+        """http://localhost:<frontend port> (from the profile's forwards, else its checks)."""
+        if self.ctx is None:
+            return "http://localhost:3000"
+        profile = self.ctx.profile
+        forward = next((f for f in profile.forwards if f.name == "frontend"), None) or next(
+            iter(profile.forwards), None
+        )
+        if forward is not None:
+            return f"http://localhost:{forward.local_port}"
+        return profile.checks.api_base_url.frontend_url
+
+    def profiles(self) -> list[str]:
+        """Names of the profiles next to the current one."""
+        if self.ctx is None:
+            return []
+        return sorted(p.stem for p in (self.ctx.loaded.root / "profiles").glob("*.y*ml"))
+
+    def _context(self, what: str) -> EngineContext:
+        if not self.has_engine:
+            raise NoEngine(what)
+        if self.ctx is None:
+            self.prepare()
+        assert self.ctx is not None
+        return self.ctx
+
+    # ------------------------------------------------------------------ lifecycle
+    def prepare(self) -> None:
+        """Build the engine context (load the profile, set up the demo); blocking, idempotent.
+
+        A failure is dispatched as a failed `profile` step (so every view shows it) and raised.
+        """
+        if self.ctx is not None or self._build is None:
+            return
+        try:
+            self.ctx = self._build(self.store)
+        except DevstackError as err:
+            self.store.dispatch(ev.StepFailed("profile", err.message, at=self.clock(), fix=err.fix))
+            raise
+        profile = self.ctx.profile
+        self.store.dispatch(ev.SessionStarted("tui", profile.name, self.ctx.context, step_names(UP_STEPS)))
+
+    def cluster_exists(self) -> bool | None:
+        """Whether the profile's cluster exists (None when it cannot be told, e.g. kind missing)."""
+        ctx = self._context("cluster")
+        if ctx.profile.cluster.provider != "kind":
+            return True
+        from devstack.sources import kind
+
+        try:
+            return ctx.profile.cluster.name in kind.clusters(ctx.tools)
+        except DevstackError:
+            return None
+
+    def start_up(self) -> bool:
+        """Run `up` in a background thread; False when it is already running.
+
+        A previous run's dev loop, forwards and watches are stopped first (in that thread).
+        """
+        ctx = self._context("up")
+        with self._lock:
+            if self.running:
+                return False
+            previous, self._run = self._run, None
+            self._cancel = threading.Event()
+            ctx.cancel = self._cancel
+            thread = threading.Thread(target=self._up_main, args=(previous,), name="devstack-up", daemon=True)
+            self._up_thread = thread
+            thread.start()
+        return True
+
+    def wait_up(self, timeout: float | None = None) -> int | None:
+        """Until the running `up` finished; its exit code (None while still running)."""
+        thread = self._up_thread
+        if thread is not None:
+            thread.join(timeout)
+        return None if self.running else self.last_exit_code
+
+    def _up_main(self, previous: UpRun | None) -> None:
+        from devstack.engine.guarded import GuardedUp
+
+        if previous is not None:
+            stop_run(previous)
+        assert self.ctx is not None
+        run = GuardedUp(self.ctx, cancel=self._cancel, owner=threading.current_thread())
+        self._run = run
+        try:
+            self.last_exit_code = run.run()
+        except DevstackError as err:
+            self.store.dispatch(ev.StepFailed("context", err.message, at=self.clock(), fix=err.fix))
+            self.last_exit_code = err.exit_code
+        except Exception as err:  # noqa: BLE001 - shown in the state; the session keeps running
+            message = f"internal error: {type(err).__name__}: {err}"
+            self.store.dispatch(ev.StepFailed("up", message, at=self.clock()))
+            self.last_exit_code = 1
+
+    def stop(self, keep_watches: bool = False) -> None:
+        """Stop the dev loop, the forwards and (unless `keep_watches`) the watches; blocking."""
+        self._cancel.set()
+        run = self._run
+        if run is not None:
+            run.deploy.shutdown()
+        thread = self._up_thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(STOP_JOIN)
+        if run is not None:
+            stop_run(run, keep_watches=keep_watches)
+            if not keep_watches:
+                self._run = None
+        if not keep_watches and self._api is not None:
+            self._api.close()
+            self._api = None
+
+    def close(self) -> None:
+        """`stop()`, reap every child process, then run the cleanups (e.g. remove the demo)."""
+        from devstack.sources.processes import reap_all
+
+        try:
+            self.stop()
+        finally:
+            reap_all()
+            while self._cleanups:
+                self._cleanups.pop()()
+
+    # ------------------------------------------------------------------ actions
+    def _kube(self, what: str) -> KubeApi:
+        ctx = self._context(what)
+        if self._api is None:
+            from devstack.sources.kubeapi import KubeApi
+
+            self._api = KubeApi(ctx.target)
+        return self._api
+
+    def run_checks(self) -> list[CheckResult]:
+        """Run the profile's checks now (results go to the store too)."""
+        from devstack.sources.checks import run_checks
+
+        ctx = self._context("checks")
+        api = self._kube("checks")
+        return run_checks(ctx.profile, self.store.dispatch, api.deployment_env)
+
+    def restart_workload(self, deployment: str) -> None:
+        """`kubectl rollout restart deployment/<name>`."""
+        self._kube("restart").rollout_restart(deployment)
+
+    def delete_pod(self, pod: str) -> None:
+        """Delete a pod (its ReplicaSet replaces it)."""
+        self._kube("delete pod").delete_pod(pod)
+
+    def restart_forwards(self) -> None:
+        """Close the localhost forwards and open them again (same ports)."""
+        from devstack.sources.forward import ForwardThread
+
+        ctx = self._context("forwards")
+        run = self._run
+        if run is None or run.forwards is None:
+            raise DevstackError("no forwards are running", fix="press u to bring the stack up")
+        run.forwards.stop()
+        run.forwards = None
+        forwards = ForwardThread(ctx.store, ctx.target, ctx.profile.forwards)
+        forwards.start()
+        run.forwards = forwards
+
+    def down(self) -> str:
+        """Stop the dev loop and forwards, then `skaffold delete` (the watches keep showing)."""
+        from devstack.engine.deploy import skaffold_delete
+
+        ctx = self._context("down")
+        self.stop(keep_watches=True)
+        output = skaffold_delete(ctx)
+        return output.splitlines()[-1] if output else f"removed the stack from {ctx.context}"
+
+    def stream_logs(
+        self, pod: str, container: str, on_lines: Callable[[list[str]], None], cancel: threading.Event
+    ) -> None:
+        """Follow a container's log until `cancel` is set; batches of lines go to `on_lines`."""
+        from devstack.sources.kubeapi import KubeApi
+        from devstack.sources.logs import follow_logs
+
+        ctx = self._context("logs")
+        api = KubeApi(ctx.target)
+        try:
+            follow_logs(api.client, ctx.target, pod, container, on_lines, cancel)
+        finally:
+            api.close()
+
+    def switch_profile(self, name: str) -> None:
+        """Stop everything and load another profile of the same stack (same tools)."""
+        ctx = self._context("switch profile")
+        self.stop()
+        from devstack.engine.context import EngineContext, guard_context
+        from devstack.profile import load
+
+        loaded = load(name, ctx.loaded.root)
+        guard_context(loaded)
+        self.ctx = EngineContext(loaded, self.store, ctx.tools, interactive=True)
+        self.store.dispatch(
+            ev.SessionStarted("tui", loaded.profile.name, self.ctx.context, step_names(UP_STEPS))
+        )
+
+
+def stop_run(run: UpRun, keep_watches: bool = False) -> None:
+    """Stop what an `up` left running: skaffold dev, the forwards and (optionally) the watches.
+
+    Like `UpRun.stop`, but safe for a run that failed before its watches started.
+    """
+    if run.forwards is not None:
+        run.forwards.stop()
+        run.forwards = None
+    run.deploy.shutdown()
+    if keep_watches:
+        return
+    if run.live.watch.watchers:
+        run.live.stop()
+    else:
+        run.live.api.close()

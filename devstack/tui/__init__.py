@@ -1,0 +1,1 @@
+"""The devstack terminal app (Textual). Import `devstack.tui.app` lazily: Textual is heavy."""

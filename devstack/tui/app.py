@@ -1,0 +1,206 @@
+"""`DevstackApp`: the terminal app, a view of one `Session`'s store.
+
+The session (engine + store) is handed in, as harlequin hands in its adapter. The app subscribes
+to the store through the `Bridge` (coalesced repaints), renders `Frame`s of the state, and turns
+keys into session calls in thread workers. The engine is prepared after the first frame, so
+neither the profile loader nor the `kubernetes` client delays it.
+
+Exit (`q`, Ctrl-C, SIGTERM, SIGHUP, SIGINT): the session stops the dev loop, forwards and watches
+in a worker, then the app exits and Textual restores the terminal; the caller then `close()`s the
+session (children reaped, demo removed).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import threading
+from collections.abc import Iterable
+from typing import Any, ClassVar
+
+from textual.app import SystemCommand
+from textual.binding import BindingType
+from textual.screen import Screen
+
+from devstack.core.state import State
+from devstack.engine.session import Session
+from devstack.tui import keys
+from devstack.tui.actions import ActionsApp
+from devstack.tui.bridge import INTERVAL, Bridge
+from devstack.tui.messages import StateChanged
+from devstack.tui.model import Frame, ViewModel
+from devstack.tui.screens.confirm import BusyScreen, ConfirmScreen
+from devstack.tui.screens.detail import DetailScreen
+from devstack.tui.screens.main import MainScreen
+from devstack.tui.screens.walkthrough import WalkthroughScreen
+from devstack.tui.tour import mark_tour, tour_seen
+
+EXIT_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
+
+
+class DevstackApp(ActionsApp):
+    """The dashboard for one session.
+
+    Args:
+        session: The engine and store to show (an offline session renders a fixed state).
+        autostart: Run `up` once the engine is prepared (unless the walkthrough is shown).
+        tour: True shows the walkthrough, False never, None on the first launch or without a
+            cluster.
+        interval: Seconds between repaints at most (the bridge coalesces everything in between).
+    """
+
+    CSS_PATH = "app.tcss"
+    TITLE = "devstack"
+    BINDINGS: ClassVar[list[BindingType]] = keys.bindings()
+
+    def __init__(
+        self,
+        session: Session,
+        *,
+        autostart: bool = False,
+        tour: bool | None = None,
+        interval: float = INTERVAL,
+    ) -> None:
+        super().__init__()
+        self.session = session
+        self.autostart = autostart
+        self.tour = tour
+        self.model = ViewModel()
+        self.bridge = Bridge(self, session.store, self.paint, interval)
+        self.frame: Frame | None = None
+        self._done = {}
+        self._log_cancel: threading.Event | None = None
+        self._previous_handlers: dict[int, Any] = {}
+        self._stopping = False
+        self.exit_code = 0
+
+    def get_default_screen(self) -> Screen[Any]:
+        """The dashboard."""
+        return MainScreen()
+
+    # ------------------------------------------------------------------ lifecycle
+    def on_mount(self) -> None:
+        """Paint the state, listen for changes and signals; prepare the engine after this frame."""
+        self.bridge.attach()
+        self.set_interval(1.0, self.bridge.poke, name="ages")
+        self._install_signal_handlers()
+        self.call_after_refresh(self._begin)
+
+    def _begin(self) -> None:
+        self.bridge.flush()
+        if self.session.has_engine:
+            self.work("prepare", self._prepare, self._prepared)
+        elif self.tour:
+            self.open_walkthrough()
+
+    def _prepare(self) -> bool | None:
+        """Worker: load the profile / demo, and find out whether the cluster exists."""
+        self.session.prepare()
+        if self.tour is None and self.session.check_cluster:
+            return self.session.cluster_exists()
+        return None
+
+    def _prepared(self, cluster_exists: bool | None) -> None:
+        self.model.cluster = self.session.cluster_name
+        first_time = self.tour is None and (not tour_seen() or cluster_exists is False)
+        if self.tour or first_time:
+            self.open_walkthrough()
+        elif self.autostart:
+            self.action_up()
+
+    def open_walkthrough(self) -> None:
+        """Show the first-run walkthrough (remembered as seen when it closes)."""
+        frame = self.frame or self.model.frame(self.session.store.state, self.session.clock())
+        self.push_screen(WalkthroughScreen(frame, self.session.frontend_url), self._walkthrough_closed)
+
+    def _walkthrough_closed(self, completed: bool | None) -> None:
+        mark_tour(bool(completed))
+
+    def on_unmount(self) -> None:
+        """Stop listening; give the signals back."""
+        self.bridge.detach()
+        if self._log_cancel is not None:
+            self._log_cancel.set()
+        self._restore_signal_handlers()
+
+    # ------------------------------------------------------------------ state → screen
+    def on_state_changed(self, _message: StateChanged) -> None:
+        """The store changed: repaint now or when the interval has passed."""
+        self.bridge.on_state_changed()
+
+    def paint(self, state: State) -> None:
+        """Render one state on every screen that shows it."""
+        self.frame = frame = self.model.frame(state, self.session.clock())
+        for screen in self.screen_stack:
+            if isinstance(screen, (MainScreen, DetailScreen, WalkthroughScreen)) and screen.is_mounted:
+                screen.show(frame)
+
+    # ------------------------------------------------------------------ exit
+    async def action_quit(self) -> None:
+        """Quit; asks first when that stops a running dev loop (or a running `up`)."""
+        if self.session.dev_loop_running or self.session.running:
+            question = ConfirmScreen(
+                "Quit devstack?", "This stops skaffold dev and the localhost forwards.", yes="Quit"
+            )
+            self.push_screen(question, lambda yes: self.shutdown() if yes else None)
+        else:
+            self.shutdown()
+
+    def action_quit_now(self) -> None:
+        """Ctrl-C: quit without asking."""
+        self.shutdown()
+
+    def shutdown(self, code: int = 0) -> None:
+        """Stop the session in a worker, then exit (a second request exits at once)."""
+        if self._stopping:
+            self.exit(return_code=code or self.exit_code)
+            return
+        self._stopping = True
+        self.exit_code = code
+        self._stop_following()
+        if not self.session.has_engine:
+            self.exit(return_code=code)
+            return
+        self.push_screen(BusyScreen("Stopping the dev loop, the forwards and the watches…"))
+        self.work("stop", self.session.stop, lambda _: self.exit(return_code=self.exit_code))
+        self._done["stop-error"] = lambda _: None
+
+    def report(self, what: str, error: BaseException | None) -> None:
+        """Failures are shown; a failure while stopping still exits."""
+        super().report(what, error)
+        if what == "stop":
+            self.exit(return_code=self.exit_code or 1)
+
+    def _install_signal_handlers(self) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            return
+        loop = asyncio.get_running_loop()
+        for sig in EXIT_SIGNALS:
+            self._previous_handlers[sig] = signal.getsignal(sig)
+            loop.add_signal_handler(sig, self._on_signal, sig)
+
+    def _restore_signal_handlers(self) -> None:
+        if not self._previous_handlers:
+            return
+        loop = asyncio.get_running_loop()
+        for sig, previous in self._previous_handlers.items():
+            loop.remove_signal_handler(sig)
+            signal.signal(sig, previous)
+        self._previous_handlers.clear()
+
+    def _on_signal(self, sig: int) -> None:
+        """SIGTERM/SIGHUP/SIGINT: the same clean stop as `q` (exit code 128+n)."""
+        self.shutdown(128 + sig)
+
+    # ------------------------------------------------------------------ palette
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Every key's action in the command palette, plus Textual's own."""
+        for key in keys.APP_KEYS:
+            yield SystemCommand(f"{key.label} ({key.shown})", key.help, self._palette_action(key.action))
+        yield from super().get_system_commands(screen)
+
+    def _palette_action(self, action: str) -> Any:
+        async def run() -> None:
+            await self.run_action(action)
+
+        return run

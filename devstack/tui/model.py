@@ -1,0 +1,108 @@
+"""What every pane needs from one state, computed once per repaint (and cached across repaints).
+
+Health explanations are pure but not free: `explain_pod` scans the events, and a Deployment's
+verdict explains each of its pods. With thousands of pods that is quadratic, so `ViewModel`
+explains a pod again only when its summary, its events or its log tail changed, and explains a
+Deployment from its pods that are not OK only (the OK ones cannot change its verdict).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+from devstack.core.explain import overall
+from devstack.core.health import Explanation, explain_deployment, explain_pod
+from devstack.core.kube import DeploymentInfo, EventInfo, PodInfo
+from devstack.core.model import Level
+from devstack.core.state import LogTail, State
+
+PodKey = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One state and everything derived from it that more than one pane shows."""
+
+    state: State
+    now: float
+    pods: Mapping[str, Explanation]
+    workloads: tuple[tuple[DeploymentInfo, Explanation], ...]
+    health: tuple[Level, str]
+
+    def workload(self, name: str) -> tuple[DeploymentInfo, Explanation] | None:
+        """A Deployment by name with its verdict."""
+        return next((w for w in self.workloads if w[0].name == name), None)
+
+
+@dataclass(frozen=True)
+class _PodEntry:
+    pod: PodInfo
+    events: tuple[EventInfo, ...]
+    logs: LogTail | None
+    verdict: Explanation
+
+
+class ViewModel:
+    """Builds `Frame`s, re-explaining only what changed since the previous one."""
+
+    def __init__(self, cluster: str = ""):
+        self.cluster = cluster
+        self.explained = 0
+        self._pods: dict[str, _PodEntry] = {}
+        self._events_source: Mapping[str, EventInfo] | None = None
+        self._pod_events: dict[PodKey, tuple[EventInfo, ...]] = {}
+
+    def frame(self, state: State, now: float) -> Frame:
+        """Everything the panes share for `state` at time `now`."""
+        self._index_events(state)
+        pods = self._pod_verdicts(state)
+        workloads = tuple(
+            (d, self._workload_verdict(state, d, pods))
+            for d in sorted(state.deployments.values(), key=lambda d: d.name)
+        )
+        health = overall(state, [(d.name, v) for d, v in workloads])
+        return Frame(state, now, pods, workloads, health)
+
+    def _index_events(self, state: State) -> None:
+        if state.events is self._events_source:
+            return
+        index: dict[PodKey, list[EventInfo]] = {}
+        for event in state.events.values():
+            if event.object_kind == "Pod":
+                index.setdefault((event.namespace, event.object_name), []).append(event)
+        self._pod_events = {key: tuple(found) for key, found in index.items()}
+        self._events_source = state.events
+
+    def _events_of(self, pod: PodInfo) -> tuple[EventInfo, ...]:
+        return self._pod_events.get((pod.namespace, pod.name), ())
+
+    def _pod_verdicts(self, state: State) -> dict[str, Explanation]:
+        entries: dict[str, _PodEntry] = {}
+        for key, pod in state.pods.items():
+            events = self._events_of(pod)
+            logs = state.logs.get(key)
+            entry = self._pods.get(key)
+            if entry is None or entry.pod is not pod or entry.logs is not logs or entry.events != events:
+                only_mine = replace(state, events={e.key: e for e in events})
+                entry = _PodEntry(pod, events, logs, explain_pod(only_mine, pod, self.cluster))
+                self.explained += 1
+            entries[key] = entry
+        self._pods = entries
+        return {key: entry.verdict for key, entry in entries.items()}
+
+    def _workload_verdict(
+        self, state: State, deployment: DeploymentInfo, pods: Mapping[str, Explanation]
+    ) -> Explanation:
+        """`explain_deployment` on a state holding only the Deployment's pods that are not OK."""
+        wanted = set(deployment.selector)
+        bad = {
+            key: pod
+            for key, pod in state.pods.items()
+            if pods[key].level is not Level.OK
+            and pod.namespace == deployment.namespace
+            and wanted
+            and wanted <= set(pod.labels)
+        }
+        events = {e.key: e for pod in bad.values() for e in self._events_of(pod)}
+        return explain_deployment(replace(state, pods=bad, events=events), deployment, self.cluster)

@@ -1,0 +1,1 @@
+"""Screens: main, help overlay, "why is this red?" detail, confirm, walkthrough, profile picker."""

@@ -1,0 +1,52 @@
+"""The Events pane: Kubernetes events, warnings first, newest first."""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+from devstack.core.kube import EventInfo
+from devstack.tui.format import age, coloured, mark, parse_time
+from devstack.tui.model import Frame
+from devstack.tui.widgets.table import Cells, KeyedTable, SyncStats
+
+MAX_ROWS = 300
+
+
+class EventsPane(KeyedTable):
+    """The newest events (at most `MAX_ROWS`), Warning ones on top."""
+
+    COLUMNS = (
+        ("mark", " "),
+        ("age", "AGE"),
+        ("object", "OBJECT"),
+        ("reason", "REASON"),
+        ("message", "MESSAGE"),
+    )
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(title="Events", id=id)
+        self._source: object = None
+        self._ordered: list[EventInfo] = []
+
+    def show(self, frame: Frame) -> SyncStats:
+        """Sync with the state's events."""
+        events = frame.state.events
+        if events is not self._source:
+            newest = sorted(events.values(), key=lambda e: e.last_seen, reverse=True)
+            self._ordered = sorted(newest, key=lambda e: not e.warning)[:MAX_ROWS]
+            self._source = events
+        rows: dict[str, Cells] = {}
+        for event in self._ordered:
+            seen = parse_time(event.last_seen)
+            status = "warning" if event.warning else "pending"
+            count = f" (x{event.count})" if event.count > 1 else ""
+            rows[event.key] = (
+                mark(status),
+                Text(age(frame.now - seen if seen is not None else None)),
+                Text(f"{event.object_kind.lower()}/{event.object_name}"),
+                coloured(event.reason, status),
+                Text(event.message + count),
+            )
+        warnings = sum(1 for e in events.values() if e.warning)
+        self.border_subtitle = f"{warnings} warning(s)" if warnings else ""
+        return self.sync(rows, [e.key for e in self._ordered])

@@ -1,0 +1,42 @@
+"""The Forwards pane: localhost port → pod, state, connections, bytes."""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+from devstack.core.explain import forward_level
+from devstack.tui.format import coloured, level_mark, size
+from devstack.tui.model import Frame
+from devstack.tui.widgets.table import Cells, KeyedTable, SyncStats
+
+
+class ForwardsPane(KeyedTable):
+    """Every localhost forward of the profile (`r` re-opens them, `enter` explains)."""
+
+    COLUMNS = (
+        ("mark", " "),
+        ("local", "LOCAL"),
+        ("target", "TARGET"),
+        ("state", "STATE"),
+        ("conns", "CONN"),
+        ("bytes", "IN/OUT"),
+    )
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(title="Forwards", id=id)
+
+    def show(self, frame: Frame) -> SyncStats:
+        """Sync with the state's forwards."""
+        rows: dict[str, Cells] = {}
+        for view in sorted(frame.state.forwards.values(), key=lambda v: v.local_port):
+            level = forward_level(view)
+            target = f"{view.pod}:{view.target_port}" if view.pod else f"{view.service}:{view.remote_port}"
+            rows[view.name] = (
+                level_mark(level),
+                Text(f":{view.local_port}"),
+                Text(target),
+                coloured(view.status, level.value),
+                Text(f"{view.active}/{view.connections}"),
+                Text(f"{size(view.bytes_in)}/{size(view.bytes_out)}"),
+            )
+        return self.sync(rows)

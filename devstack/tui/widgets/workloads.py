@@ -1,0 +1,31 @@
+"""The Workloads pane: each Deployment's replicas and verdict (`r` restarts it)."""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+from devstack.tui.format import coloured, level_mark
+from devstack.tui.model import Frame
+from devstack.tui.widgets.table import Cells, KeyedTable, SyncStats
+
+
+class WorkloadsPane(KeyedTable):
+    """Deployments with ready/wanted replicas and why they are not ready."""
+
+    COLUMNS = (("mark", " "), ("name", "DEPLOYMENT"), ("ready", "READY"), ("status", "STATUS"))
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(title="Workloads", id=id)
+
+    def show(self, frame: Frame) -> SyncStats:
+        """Sync with the frame's workload verdicts."""
+        rows: dict[str, Cells] = {}
+        for deployment, verdict in frame.workloads:
+            level = verdict.level.value
+            rows[deployment.key] = (
+                level_mark(verdict.level),
+                Text(deployment.name),
+                coloured(f"{deployment.ready_replicas}/{deployment.replicas}", level),
+                coloured(verdict.reason, level),
+            )
+        return self.sync(rows)
