@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 import shutil
 import socket
 import subprocess
@@ -17,6 +18,16 @@ import yaml
 REPO = Path(__file__).resolve().parents[3]
 KUBECTL = "/usr/bin/kubectl"
 EKS_CONTEXT = "arn:aws:eks:eu-west-1:123456789012:cluster/prod"
+# Docker container names are global to the daemon (as with real kind): clusters with node containers
+# get a per-session suffix, so a `devstack demo` or another test run on the same daemon never collides.
+SESSION = secrets.token_hex(3)
+
+
+def docker_name(base: str) -> str:
+    """A cluster name unique to this test session (for clusters whose nodes live in Docker)."""
+    return f"{base}-{SESSION}"
+
+
 T = TypeVar("T")
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from standin_helpers import EKS_CONTEXT, Standins, connect_result, wait_for
+from standin_helpers import EKS_CONTEXT, Standins, connect_result, docker_name, wait_for
 
 from devstack.core.toolout import kind_progress
 from devstack.sim.standins import nodes
@@ -82,7 +82,7 @@ def test_create_use_duplicate_delete(
     if docker_mode == "on":
         request.getfixturevalue("docker_daemon")
     standins.env["DEVSTACK_SIM_DOCKER"] = docker_mode
-    name = f"life-{docker_mode}"
+    name = docker_name("life") if docker_mode == "on" else "life-off"
     done = standins.run(
         "kind",
         "create",
@@ -294,65 +294,66 @@ def test_nodes_in_docker_and_the_api_follows_the_control_plane(
     host_port, udp_port = _free_port(), _free_port()
     config = tmp_path / "kind.yaml"
     config.write_text(KIND_CONFIG.format(host_port=host_port, udp_port=udp_port), encoding="utf-8")
-    done = standins.create("dock", "--config", str(config))
+    name = docker_name("dock")
+    done = standins.create(name, "--config", str(config))
     assert " • Joining worker nodes 🚜  ..." in done.stderr.splitlines()
     assert " • Preparing nodes 📦 📦   ..." in done.stderr.splitlines()
-    api_host, api_port = standins.server("kind-dock")
+    api_host, api_port = standins.server(f"kind-{name}")
 
     docker = nodes.docker_client()
     assert docker is not None
     try:
         found = {
             c.name: c
-            for c in docker.containers.list(all=True, filters={"label": "io.x-k8s.kind.cluster=dock"})
+            for c in docker.containers.list(all=True, filters={"label": f"io.x-k8s.kind.cluster={name}"})
         }
-        assert sorted(found) == ["dock-control-plane", "dock-worker"]
-        plane = found["dock-control-plane"]
+        assert sorted(found) == [f"{name}-control-plane", f"{name}-worker"]
+        plane = found[f"{name}-control-plane"]
         assert plane.labels["io.x-k8s.kind.role"] == "control-plane"
-        assert found["dock-worker"].labels["io.x-k8s.kind.role"] == "worker"
-        assert plane.attrs["Config"]["Hostname"] == "dock-control-plane"
+        assert found[f"{name}-worker"].labels["io.x-k8s.kind.role"] == "worker"
+        assert plane.attrs["Config"]["Hostname"] == f"{name}-control-plane"
         assert plane.attrs["HostConfig"]["NetworkMode"] == "none"
         assert plane.attrs["HostConfig"]["PortBindings"] == {
             "6443/tcp": [{"HostIp": "127.0.0.1", "HostPort": str(api_port)}],
             "80/tcp": [{"HostIp": "127.0.0.1", "HostPort": str(host_port)}],
             "53/udp": [{"HostIp": "0.0.0.0", "HostPort": str(udp_port)}],
         }
-        assert found["dock-worker"].attrs["HostConfig"]["PortBindings"] in ({}, None)
+        assert found[f"{name}-worker"].attrs["HostConfig"]["PortBindings"] in ({}, None)
 
         # devstack's own node reader and drift check see a cluster that matches its config
         from devstack.engine.cluster import drift
         from devstack.sources.nodes import list_nodes
 
-        seen = list_nodes("dock")
+        seen = list_nodes(name)
         assert [(n.name, n.role, n.running) for n in seen] == [
-            ("dock-control-plane", "control-plane", True),
-            ("dock-worker", "worker", True),
+            (f"{name}-control-plane", "control-plane", True),
+            (f"{name}-worker", "worker", True),
         ]
         assert drift(yaml.safe_load(config.read_text()), seen) == []
 
-        core = client.CoreV1Api(standins.api_client("kind-dock"))
+        core = client.CoreV1Api(standins.api_client(f"kind-{name}"))
         created = core.create_namespaced_config_map(
             "default", {"metadata": {"name": "survivor"}, "data": {"answer": "42"}}
         )
         plane.stop(timeout=10)
         wait_for(lambda: connect_result(api_host, api_port) == "refused", 10, "the API to refuse connections")
-        assert standins.kubectl("kind-dock", "get", "ns").returncode == 1
+        assert standins.kubectl(f"kind-{name}", "get", "ns").returncode == 1
         plane.start()
         wait_for(lambda: connect_result(api_host, api_port) == "ok", 15, "the API to listen again")
-        again = client.CoreV1Api(standins.api_client("kind-dock")).read_namespaced_config_map(
+        again = client.CoreV1Api(standins.api_client(f"kind-{name}")).read_namespaced_config_map(
             "survivor", "default"
         )
         assert again.data == {"answer": "42"}
         assert again.metadata.uid == created.metadata.uid
 
         deleted = standins.run(
-            "kind", "delete", "cluster", "--name", "dock", "--kubeconfig", str(standins.kubeconfig)
+            "kind", "delete", "cluster", "--name", name, "--kubeconfig", str(standins.kubeconfig)
         )
         assert deleted.stderr.splitlines() == [
-            'Deleting cluster "dock" ...',
-            'Deleted nodes: ["dock-control-plane" "dock-worker"]',
+            f'Deleting cluster "{name}" ...',
+            f'Deleted nodes: ["{name}-control-plane" "{name}-worker"]',
         ]
-        assert docker.containers.list(all=True, filters={"label": "io.x-k8s.kind.cluster=dock"}) == []
+        assert docker.containers.list(all=True, filters={"label": f"io.x-k8s.kind.cluster={name}"}) == []
         assert connect_result(api_host, api_port) == "refused"
     finally:
         docker.close()

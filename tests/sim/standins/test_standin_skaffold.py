@@ -14,16 +14,18 @@ from pathlib import Path
 
 import psutil
 import pytest
-from standin_helpers import REPO, Standins, http_through_port_forward, wait_for
+from standin_helpers import REPO, Standins, docker_name, http_through_port_forward, wait_for
 
 from devstack.core.toolout import parse_skaffold_line
 
 pytestmark = pytest.mark.slow
+CLUSTER = docker_name("jetscale")
+CONTEXT = f"kind-{CLUSTER}"
 
 
 def devstack_args(command: str, kubeconfig: Path, profile: str = "local-kind") -> list[str]:
     """The command line devstack's engine builds (devstack/engine/deploy.py `skaffold_args`)."""
-    args = [command, "-p", profile, "--kube-context", "kind-jetscale", "--kubeconfig", str(kubeconfig)]
+    args = [command, "-p", profile, "--kube-context", CONTEXT, "--kubeconfig", str(kubeconfig)]
     args += ["--filename", "skaffold.yaml"]
     if command in ("run", "dev"):
         args += ["--port-forward=off", "--status-check=true", "--tail=false"]
@@ -38,7 +40,7 @@ def signals(stdout: str) -> list[tuple[str, str]]:
 
 def deployments(standins: Standins) -> dict[str, dict[str, object]]:
     """name → {ready, image, labels} of the deployments in namespace jetscale (via kubectl)."""
-    done = standins.kubectl("kind-jetscale", "get", "deploy", "-n", "jetscale", "-o", "json")
+    done = standins.kubectl(CONTEXT, "get", "deploy", "-n", "jetscale", "-o", "json")
     assert done.returncode == 0, done.stderr
     return {
         item["metadata"]["name"]: {
@@ -52,7 +54,7 @@ def deployments(standins: Standins) -> dict[str, dict[str, object]]:
 
 def pods(standins: Standins) -> list[str]:
     """Pod names in namespace jetscale."""
-    done = standins.kubectl("kind-jetscale", "get", "pods", "-n", "jetscale", "-o", "name")
+    done = standins.kubectl(CONTEXT, "get", "pods", "-n", "jetscale", "-o", "name")
     assert done.returncode == 0, done.stderr
     return done.stdout.split()
 
@@ -61,9 +63,7 @@ def pods(standins: Standins) -> list[str]:
 def jetscale(docker_daemon: None, standins: Standins) -> Standins:
     """A kind stand-in cluster named jetscale (node container in Docker)."""
     standins.env["DEVSTACK_SIM_DOCKER"] = "on"
-    standins.create(
-        "jetscale", "--config", str(REPO / "profiles" / "kind" / "jetscale.yaml"), "--wait", "60s"
-    )
+    standins.create(CLUSTER, "--config", str(REPO / "profiles" / "kind" / "jetscale.yaml"), "--wait", "60s")
     return standins
 
 
@@ -111,12 +111,10 @@ def test_run_deploys_the_chart_then_delete_removes_it(jetscale: Standins) -> Non
 
     # skaffold loaded the images with `kind load docker-image --name jetscale TAG`
     loads = [i["argv"] for i in jetscale.invocations() if i["tool"] == "kind" and i["argv"][:1] == ["load"]]
-    assert sorted(loads) == sorted(
-        ["load", "docker-image", "--name", "jetscale", tag] for tag in tags.values()
-    )
+    assert sorted(loads) == sorted(["load", "docker-image", "--name", CLUSTER, tag] for tag in tags.values())
 
     # the demo apps answer through the API server's port-forward
-    api = jetscale.api_client("kind-jetscale")
+    api = jetscale.api_client(CONTEXT)
     core = client.CoreV1Api(api)
     pods = {
         p.metadata.labels["app.kubernetes.io/name"]: p.metadata.name
@@ -138,7 +136,7 @@ def test_run_deploys_the_chart_then_delete_removes_it(jetscale: Standins) -> Non
     assert removed.returncode == 0, removed.stderr
     assert removed.stdout.splitlines() == ["Cleaning up...", 'release "jetscale" uninstalled']
     assert deployments(jetscale) == {}
-    empty = jetscale.kubectl("kind-jetscale", "get", "deploy", "-n", "jetscale")
+    empty = jetscale.kubectl(CONTEXT, "get", "deploy", "-n", "jetscale")
     assert (empty.stdout, empty.stderr) == ("", "No resources found in jetscale namespace.\n")
     again = jetscale.run("skaffold", *devstack_args("delete", jetscale.kubeconfig))
     assert again.returncode == 0
@@ -186,7 +184,7 @@ def test_status_check_failures(
     table = tmp_path / "images.yaml"
     table.write_text(IMAGE_TABLE % {"repo": REPO}, encoding="utf-8")
     standins.env.update(DEVSTACK_SIM_DOCKER="on", DEVSTACK_SIM_IMAGES=str(table))
-    standins.create("jetscale")
+    standins.create(CLUSTER)
     skaffold_yaml = stack_copy / "skaffold.yaml"
     skaffold_yaml.write_text(skaffold_yaml.read_text(encoding="utf-8") + FAILING_PROFILES, encoding="utf-8")
 
@@ -334,7 +332,7 @@ def test_run_with_port_forward_moves_off_a_busy_port(standins: Standins, stack_c
     import yaml
 
     standins.env["DEVSTACK_SIM_DOCKER"] = "off"
-    standins.create("jetscale")
+    standins.create(CLUSTER)
     holder = socket.socket()
     holder.bind(("127.0.0.1", 0))
     holder.listen()
