@@ -2,8 +2,8 @@
 
 Artifact contexts, chart folders and values files are polled about once a second; a change starts a
 new iteration (`Generating tags...` onwards; unchanged artifacts are `Found Locally`). SIGINT/SIGTERM
-end the loop with `Cleaning up...` and, with `--cleanup` (the default), the deletion of what was
-deployed. A failing first deploy ends dev mode (`exiting dev mode because first deploy failed: ...`,
+end the loop; with `--cleanup` (the default) `Cleaning up...` and the deletion of what was deployed
+follow. A failing first deploy ends dev mode (`exiting dev mode because first deploy failed: ...`,
 exit 1); later failures are reported and the loop keeps watching.
 """
 
@@ -89,6 +89,6 @@ def run(
                 out("Watching for changes...")
         return None
     finally:
-        out("Cleaning up...")
         if cleanup is not None:
+            out("Cleaning up...")
             cleanup()

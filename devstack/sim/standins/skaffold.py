@@ -265,6 +265,31 @@ def main(argv: list[str] | None = None) -> int:
         return fail(str(err))
     except OSError as err:
         return fail(f"{type(err).__name__}: {err}")
+    except Exception as err:  # client errors become skaffold-style messages; anything else re-raises
+        message = client_error(err)
+        if message is None:
+            raise
+        return fail(message)
+
+
+def client_error(err: Exception) -> str | None:
+    """A one-line message for a kubernetes client or connection error (None for anything else)."""
+    if "kubernetes" not in sys.modules:
+        return None
+    from kubernetes.client import ApiException
+    from urllib3.exceptions import HTTPError, MaxRetryError
+
+    if isinstance(err, ApiException):
+        return f"the API server answered {err.status} {err.reason}: {(err.body or '').strip()[:300]}"
+    if isinstance(err, MaxRetryError):
+        reason = str(err.reason or err)
+        refused = "Connection refused" in reason or "connection refused" in reason
+        where = f"{err.pool.host}:{err.pool.port}" if err.pool is not None else "the API server"
+        detail = "connect: connection refused" if refused else reason
+        return f'Get "https://{where}{err.url or ""}": dial tcp {where}: {detail}'
+    if isinstance(err, HTTPError):
+        return f"talking to the API server: {err}"
+    return None
 
 
 if __name__ == "__main__":
