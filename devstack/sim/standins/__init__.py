@@ -7,6 +7,12 @@ a background `python -m devstack.sim serve` daemon per cluster, plus node contai
 Docker daemon when one is reachable. State lives under `$DEVSTACK_SIM_HOME` (one folder per
 cluster); every invocation is appended to `$DEVSTACK_SIM_HOME/invocations.jsonl`.
 
+Environment:
+    DEVSTACK_SIM_HOME    required; the stand-ins' state (clusters, invocation log, built images)
+    DEVSTACK_SIM_PYTHON  the interpreter the `bin/` wrappers run (default `python3`)
+    DEVSTACK_SIM_DOCKER  `off` (no node containers), `on` (Docker required), else Docker when it answers
+    DEVSTACK_SIM_IMAGES  image table for the clusters' pods (default devstack/sim/cluster/default_images.yaml)
+
 devstack itself never finds these programs outside demo and tests: `devstack.sources.tools`
 drops `devstack/sim/bin` from PATH unless `ToolEnv(allow_sim=True)`.
 """
