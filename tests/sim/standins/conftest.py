@@ -69,9 +69,11 @@ def standins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Standi
         PATH=os.pathsep.join([str(Standins.BIN), env.get("PATH", "")]),
     )
     env.pop("KIND_CLUSTER_NAME", None)
+    env.pop("DEVSTACK_SIM_TOOLS", None)
     for key in ("DEVSTACK_SIM_HOME", "DEVSTACK_SIM_PYTHON", "KUBECONFIG", "KUBECACHEDIR", "PATH"):
         monkeypatch.setenv(key, env[key])
     monkeypatch.delenv("KIND_CLUSTER_NAME", raising=False)
+    monkeypatch.delenv("DEVSTACK_SIM_TOOLS", raising=False)
     helper = Standins(home=home, kubeconfig=kubeconfig, env=env)
     try:
         yield helper

@@ -61,8 +61,9 @@ def test_get_clusters_with_none_says_so_on_stderr(standins: Standins) -> None:
 
 def test_devstack_does_not_find_the_standins_unless_allowed(standins: Standins) -> None:
     assert ToolEnv(env=standins.env, allow_sim=True).which("kind") == str(Standins.BIN / "kind")
+    # the default (no DEVSTACK_SIM_TOOLS=1) and an explicit allow_sim=False never see them
     assert ToolEnv(env=standins.env).which("kind") != str(Standins.BIN / "kind")
-    assert ToolEnv(env=standins.env).which("skaffold") != str(Standins.BIN / "skaffold")
+    assert ToolEnv(env=standins.env, allow_sim=False).which("skaffold") != str(Standins.BIN / "skaffold")
     assert "devstack simulator stand-in" in standins.run("kind", "--help").stdout
     assert "devstack simulator stand-in" in standins.run("skaffold", "--help").stdout
 
