@@ -27,6 +27,7 @@ class Options:
 
     profile: str | None
     verbose: int
+    tour: bool = False
 
 
 def _options(ctx: click.Context) -> Options:
@@ -53,15 +54,16 @@ def profile_option(command: Callable[..., Any]) -> Callable[..., Any]:
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-p", "--profile", metavar="NAME|PATH", help="Profile name in profiles/, or a profile file.")
 @click.option("-v", "--verbose", count=True, help="More output (-vv: debug, tracebacks).")
+@click.option("--tour", is_flag=True, help="Replay the first-run walkthrough in the terminal app.")
 @click.version_option(__version__, "-V", "--version", prog_name="devstack", message="%(prog)s %(version)s")
 @click.pass_context
-def cli(ctx: click.Context, profile: str | None, verbose: int) -> int:
+def cli(ctx: click.Context, profile: str | None, verbose: int, tour: bool) -> int:
     """devstack: your whole local Kubernetes stack in one command.
 
     Without a command it opens the terminal app. Exit codes: 0 ok, 1 unhealthy or a check
     failed, 2 usage or config error, 3 a prerequisite is missing, 130 interrupted.
     """
-    ctx.obj = Options(profile, verbose)
+    ctx.obj = Options(profile, verbose, tour)
     if ctx.invoked_subcommand is None:
         from devstack.commands.interactive import open_app
 

@@ -8,18 +8,41 @@ import sys
 import click
 
 from devstack.cli import Options
-from devstack.core.store import Store
-from devstack.engine.context import EngineContext
 from devstack.exitcodes import OK
-from devstack.views.headless import HeadlessPrinter
-from devstack.views.style import use_colour
 
 
 def run(options: Options, headless: bool, scenario: str, as_json: bool) -> int:
-    """Set up the simulated environment, run `up` against it, hold (headless) until Ctrl-C."""
+    """In a terminal: the terminal app on a simulated cluster (set up after its first frame).
+
+    Headless (or --json, or without a terminal): set up the environment, run `up` against it,
+    hold until Ctrl-C.
+    """
+    from devstack.tui.launch import interactive_terminal
+
+    if not (headless or as_json) and interactive_terminal():
+        return _run_tui(options, scenario)
+    return _run_headless(options, headless, scenario, as_json)
+
+
+def _run_tui(options: Options, scenario: str) -> int:
+    """`devstack demo` in the terminal app; the demo environment is removed when it exits."""
+    from devstack.engine.session import Session
+    from devstack.tui.launch import run_tui
+
+    session = Session.demo(scenario, *_ports())
+    closing = "devstack demo: removing the simulated cluster and its files…"
+    return run_tui(session, autostart=True, tour=options.tour, closing=closing)
+
+
+def _run_headless(options: Options, headless: bool, scenario: str, as_json: bool) -> int:
+    """Set up the simulated environment, run `up` against it, hold until Ctrl-C."""
     from devstack.commands.lifecycle import _print_up, hold_until_interrupted
+    from devstack.core.store import Store
     from devstack.demo import DemoEnvironment
+    from devstack.engine.context import EngineContext
     from devstack.engine.up import UpRun
+    from devstack.views.headless import HeadlessPrinter
+    from devstack.views.style import use_colour
 
     ports = _ports()
     with DemoEnvironment(scenario, *ports) as demo:

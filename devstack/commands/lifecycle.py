@@ -38,7 +38,15 @@ def up(
     hold: bool,
     take_over: bool,
 ) -> int:
-    """Bring the stack up; exit 0 only when every workload is healthy."""
+    """Bring the stack up; exit 0 only when every workload is healthy.
+
+    In a terminal (without --headless, --json or --hold) the terminal app shows it and `up` runs
+    `skaffold dev`; otherwise progress lines go to stderr and `skaffold run` deploys once.
+    """
+    from devstack.tui.launch import interactive_terminal
+
+    if not (headless or as_json or hold) and interactive_terminal():
+        return _up_tui(options, timeout, recreate, take_over)
     from devstack.engine.up import UpRun
 
     ctx = engine_context(options, recreate=recreate, overall_timeout=timeout, interactive=False)
@@ -53,6 +61,16 @@ def up(
     finally:
         run.stop()
     return code
+
+
+def _up_tui(options: Options, timeout: float | None, recreate: bool, take_over: bool) -> int:
+    """`up` in the terminal app (the profile is checked before the app opens)."""
+    from devstack.engine.session import Session
+    from devstack.tui.launch import run_tui
+
+    ctx = engine_context(options, recreate=recreate, overall_timeout=timeout, interactive=True)
+    session = Session(ctx.store, build=lambda _store: ctx, take_over=take_over)
+    return run_tui(session, autostart=True, tour=True if options.tour else None)
 
 
 def _print_up(ctx: EngineContext, code: int, as_json: bool) -> None:

@@ -26,8 +26,10 @@ class GuardedUp(UpRun):
     thread running the steps (`owner`) does.
     """
 
-    def __init__(self, ctx: EngineContext, cancel: threading.Event, owner: threading.Thread):
-        super().__init__(ctx)
+    def __init__(
+        self, ctx: EngineContext, cancel: threading.Event, owner: threading.Thread, take_over: bool = False
+    ):
+        super().__init__(ctx, take_over=take_over)
         self._cancel_event = cancel
         self._owner = owner
 

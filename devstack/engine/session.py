@@ -30,6 +30,7 @@ from devstack.exitcodes import USAGE
 if TYPE_CHECKING:
     from devstack.core.forwards import CheckResult
     from devstack.engine.context import EngineContext
+    from devstack.engine.live import LiveState
     from devstack.engine.up import UpRun
     from devstack.sources.kubeapi import KubeApi
     from devstack.sources.tools import ToolEnv
@@ -56,10 +57,12 @@ class Session:
         build: ContextBuilder | None = None,
         clock: Clock = time.time,
         check_cluster: bool = True,
+        take_over: bool = False,
     ):
         self.store = store or Store()
         self.clock = clock
         self.check_cluster = check_cluster
+        self.take_over = take_over
         self.ctx: EngineContext | None = None
         self.last_exit_code: int | None = None
         self._build = build
@@ -69,6 +72,7 @@ class Session:
         self._up_thread: threading.Thread | None = None
         self._cancel = threading.Event()
         self._api: KubeApi | None = None
+        self._live: LiveState | None = None
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -213,6 +217,35 @@ class Session:
             thread.start()
         return True
 
+    def start_watching(self) -> None:
+        """Watch the namespace without deploying (blocking until listed): the panes show the cluster.
+
+        `start_up` replaces these watches with its own.
+        """
+        from devstack.core.pipeline import GUARD
+        from devstack.engine.live import LiveState, start_live
+        from devstack.engine.runner import Step, run_steps
+
+        ctx = self._context("watch")
+        if self._live is not None or self._run is not None:
+            return
+        live = self._live = LiveState(ctx)
+        failure = run_steps(
+            [Step(GUARD, lambda progress: start_live(ctx, live, progress))], self.store.dispatch
+        )
+        if failure is not None:
+            self._stop_watching()
+            raise failure
+
+    def _stop_watching(self) -> None:
+        live, self._live = self._live, None
+        if live is None:
+            return
+        if live.watch.watchers:
+            live.stop()
+        else:
+            live.api.close()
+
     def wait_up(self, timeout: float | None = None) -> int | None:
         """Until the running `up` finished; its exit code (None while still running)."""
         thread = self._up_thread
@@ -226,7 +259,8 @@ class Session:
         if previous is not None:
             stop_run(previous)
         assert self.ctx is not None
-        run = GuardedUp(self.ctx, cancel=self._cancel, owner=threading.current_thread())
+        self._stop_watching()
+        run = GuardedUp(self.ctx, self._cancel, threading.current_thread(), take_over=self.take_over)
         self._run = run
         try:
             self.last_exit_code = run.run()
@@ -251,9 +285,11 @@ class Session:
             stop_run(run, keep_watches=keep_watches)
             if not keep_watches:
                 self._run = None
-        if not keep_watches and self._api is not None:
-            self._api.close()
-            self._api = None
+        if not keep_watches:
+            self._stop_watching()
+            if self._api is not None:
+                self._api.close()
+                self._api = None
 
     def close(self) -> None:
         """`stop()`, reap every child process, then run the cleanups (e.g. remove the demo)."""

@@ -1,0 +1,31 @@
+"""Run the terminal app for a session from the CLI, and always clean up after it.
+
+`run_tui` runs `DevstackApp` (which stops the engine on `q`, Ctrl-C, SIGTERM, SIGHUP and SIGINT
+and restores the terminal), then closes the session whatever happened: the dev loop, forwards
+and watches stopped, every child process reaped, the demo environment removed.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from devstack.engine.session import Session
+
+
+def interactive_terminal() -> bool:
+    """stdin and stdout are a terminal (else the headless flow runs)."""
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def run_tui(session: Session, *, autostart: bool, tour: bool | None, closing: str = "") -> int:
+    """Run the app on `session` until it exits; returns its exit code (128+n after a signal)."""
+    from devstack.tui.app import DevstackApp
+
+    app = DevstackApp(session, autostart=autostart, tour=tour)
+    try:
+        app.run()
+    finally:
+        if closing:
+            print(closing, file=sys.stderr, flush=True)
+        session.close()
+    return app.return_code or app.exit_code
