@@ -69,7 +69,7 @@ COMMANDS = {
     "delete": [*COMMON, *KUBE, Flag("dry-run", kind="bool")],
     "build": [*COMMON, *KUBE, Flag("quiet", "q", "bool"), Flag("file-output"), Flag("push", kind="bool")],
     "render": [*COMMON, Flag("output", "o"), Flag("offline", kind="bool"), Flag("digest-source")],
-    "version": [Flag("help", "h", "bool")],
+    "version": [Flag("help", "h", "bool"), Flag("verbosity", "v"), Flag("output", "o")],
 }
 
 
@@ -209,15 +209,23 @@ def _render(session: Session) -> int:
     return 0
 
 
+def _split_command(argv: list[str]) -> tuple[str, list[str]]:
+    """The command word, and everything else (flags may come before it; -v/--verbosity take a value)."""
+    skip = False
+    for index, arg in enumerate(argv):
+        if skip:
+            skip = False
+        elif arg in ("-v", "--verbosity", "-f", "--filename", "-p", "--profile"):
+            skip = True
+        elif not arg.startswith("-"):
+            return arg, argv[:index] + argv[index + 1 :]
+    return "", list(argv)
+
+
 def run(home: Path, argv: list[str], stop: threading.Event) -> int:
     """Dispatch one command line; returns the exit code."""
-    command = next((a for a in argv if not a.startswith("-")), "")
-    rest = list(argv)
-    if command:
-        rest.remove(command)
-    if not command or command == "help" or (command not in COMMANDS and rest in ([], ["--help"], ["-h"])):
-        if command and command not in ("help",) and command not in COMMANDS:
-            return fail(f'unknown command "{command}" for "skaffold"', USAGE_EXIT)
+    command, rest = _split_command(argv)
+    if not command or command == "help":
         print(HELP, end="")
         return 0
     if command not in COMMANDS:
