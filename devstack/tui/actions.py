@@ -201,7 +201,7 @@ class ActionsApp(App[int]):
         current = getattr(widget, "filter_text", "")
         self.main.query_one(FilterBar).open_for(target, current)
 
-    def on_filter_bar_changed(self, message: FilterBar.Changed) -> None:
+    def on_filter_bar_applied(self, message: FilterBar.Applied) -> None:
         """Apply the filter to its pane and repaint."""
         bar = self.main.query_one(FilterBar)
         widget = self.main.query_one(f"#{bar.target or 'pods'}")

@@ -46,6 +46,7 @@ class DevstackApp(ActionsApp):
         autostart: Run `up` once the engine is prepared (unless the walkthrough is shown).
         tour: True shows the walkthrough, False never, None on the first launch or without a
             cluster.
+        watch: Without `autostart`, watch the namespace (no deploy) once prepared.
         interval: Seconds between repaints at most (the bridge coalesces everything in between).
     """
 
@@ -59,12 +60,14 @@ class DevstackApp(ActionsApp):
         *,
         autostart: bool = False,
         tour: bool | None = None,
+        watch: bool = False,
         interval: float = INTERVAL,
     ) -> None:
         super().__init__()
         self.session = session
         self.autostart = autostart
         self.tour = tour
+        self.watch_only = watch
         self.model = ViewModel()
         self.bridge = Bridge(self, session.store, self.paint, interval)
         self.frame: Frame | None = None
@@ -107,6 +110,8 @@ class DevstackApp(ActionsApp):
             self.open_walkthrough()
         elif self.autostart:
             self.action_up()
+        elif self.watch_only:
+            self.work("watch", self.session.start_watching)
 
     def open_walkthrough(self) -> None:
         """Show the first-run walkthrough (remembered as seen when it closes)."""

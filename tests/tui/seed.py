@@ -40,10 +40,14 @@ def _pod(app: str, suffix: str, port: int, ready: bool = True, **status: Any) ->
             "name": f"jetscale-{app}-{suffix}",
             "namespace": NS,
             "uid": f"uid-{app}",
-            "labels": {"app.kubernetes.io/name": app, "pod-template-hash": suffix.split("-")[0]},
+            "labels": {"app.kubernetes.io/name": app, "pod-template-hash": suffix.split("-", maxsplit=1)[0]},
             "creationTimestamp": START,
             "ownerReferences": [
-                {"kind": "ReplicaSet", "name": f"jetscale-{app}-{suffix.split('-')[0]}", "controller": True}
+                {
+                    "kind": "ReplicaSet",
+                    "name": f"jetscale-{app}-{suffix.split('-', maxsplit=1)[0]}",
+                    "controller": True,
+                }
             ],
         },
         "spec": {
@@ -218,7 +222,11 @@ def doctor_store() -> Store:
             True,
         ),
         DoctorCheck(
-            "tool:kind", CheckStatus.FAIL, "kind not found on PATH", "install kind: https://kind.sigs.k8s.io", True
+            "tool:kind",
+            CheckStatus.FAIL,
+            "kind not found on PATH",
+            "install kind: https://kind.sigs.k8s.io",
+            True,
         ),
         DoctorCheck("tool:kubectl", CheckStatus.OK, "kubectl v1.31.0", required=True),
         DoctorCheck("tool:skaffold", CheckStatus.OK, "skaffold v2.13.2", required=True),
@@ -245,13 +253,22 @@ def _kube(store: Store, backend_ready: bool) -> None:
         "state": {"waiting": {"reason": "CrashLoopBackOff", "message": "back-off 1m20s restarting failed"}},
         "lastState": {"terminated": {"exitCode": 1, "reason": "Error", "finishedAt": "2025-12-31T23:59:00Z"}},
     }
-    backend = _pod("backend", "7d9c4-m8k2z", 8000) if backend_ready else _pod("backend", "7d9c4-m8k2z", 8000, **crash)
+    backend = (
+        _pod("backend", "7d9c4-m8k2z", 8000)
+        if backend_ready
+        else _pod("backend", "7d9c4-m8k2z", 8000, **crash)
+    )
     pods = (pod_info(_pod("frontend", "5f7b9-qx2lp", 3000)), pod_info(backend))
     store.dispatch(ev.KubeSynced("pods", pods))
-    deployments = (deployment_info(_deployment("frontend", 1)), deployment_info(_deployment("backend", int(backend_ready))))
+    deployments = (
+        deployment_info(_deployment("frontend", 1)),
+        deployment_info(_deployment("backend", int(backend_ready))),
+    )
     store.dispatch(ev.KubeSynced("deployments", deployments))
     store.dispatch(
-        ev.KubeSynced("services", (service_info(_service("frontend", 3000)), service_info(_service("backend", 8000))))
+        ev.KubeSynced(
+            "services", (service_info(_service("frontend", 3000)), service_info(_service("backend", 8000)))
+        )
     )
     slices = (
         endpointslice_info(_slice("frontend", FRONTEND, 3000, True)),
@@ -265,8 +282,14 @@ def _kube(store: Store, backend_ready: bool) -> None:
     ]
     if not backend_ready:
         events.append(
-            _event(BACKEND, "BackOff", "Back-off restarting failed container backend in pod " + BACKEND,
-                   "Warning", 6, "2025-12-31T23:59:30Z")
+            _event(
+                BACKEND,
+                "BackOff",
+                "Back-off restarting failed container backend in pod " + BACKEND,
+                "Warning",
+                6,
+                "2025-12-31T23:59:30Z",
+            )
         )
     store.dispatch(ev.KubeSynced("events", tuple(event_info(e) for e in events)))
 
@@ -274,7 +297,9 @@ def _kube(store: Store, backend_ready: bool) -> None:
 def _forwards(store: Store, backend_ready: bool) -> None:
     store.dispatch(
         ev.ForwardChanged(
-            ForwardView("frontend", 3000, "jetscale-frontend", 3000, "ready", FRONTEND, 3000, 0, 12, 48_213, 3_901)
+            ForwardView(
+                "frontend", 3000, "jetscale-frontend", 3000, "ready", FRONTEND, 3000, 0, 12, 48_213, 3_901
+            )
         )
     )
     backend = (

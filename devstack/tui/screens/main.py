@@ -13,6 +13,7 @@ from textual.events import Resize
 from textual.screen import Screen
 from textual.widgets import Footer, Tab, Tabs
 
+from devstack.tui.messages import StateChanged
 from devstack.tui.model import Frame
 from devstack.tui.widgets.checks import ChecksPane
 from devstack.tui.widgets.events import EventsPane
@@ -54,6 +55,7 @@ class MainScreen(Screen[None]):
         super().__init__()
         self.compact = False
         self.selected_tab = "log"
+        self.ready = False
 
     def compose(self) -> ComposeResult:
         """Header, steps, tab bar (small terminals), the panes, the filter input, the footer."""
@@ -78,6 +80,8 @@ class MainScreen(Screen[None]):
         self.query_one("#filter").display = False
         self.apply_layout(self.app.size.width, self.app.size.height)
         self.query_one(PodsPane).focus()
+        self.ready = True
+        self.app.post_message(StateChanged())
 
     def on_resize(self, event: Resize) -> None:
         """Switch between the wide grid and the tabbed layout."""
@@ -107,7 +111,9 @@ class MainScreen(Screen[None]):
             self.apply_layout(self.app.size.width, self.app.size.height)
 
     def show(self, frame: Frame) -> None:
-        """Repaint every pane from one frame."""
+        """Repaint every pane from one frame (nothing before the panes are mounted)."""
+        if not self.ready:
+            return
         self.query_one(StatusHeader).show(frame)
         self.query_one(StepsBar).show(frame.state)
         for pane in self.query(KeyedTable):

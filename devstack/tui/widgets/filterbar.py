@@ -14,7 +14,7 @@ class FilterBar(Input):
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "clear_filter", "Clear filter", show=False)]
 
-    class Changed(Message):
+    class Applied(Message):
         """The filter text changed (`done`: the user finished editing)."""
 
         def __init__(self, text: str, done: bool) -> None:
@@ -36,16 +36,16 @@ class FilterBar(Input):
     def on_input_changed(self, event: Input.Changed) -> None:
         """Filter live."""
         event.stop()
-        self.post_message(self.Changed(event.value, done=False))
+        self.post_message(self.Applied(event.value, done=False))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         """Keep the filter and go back to the pane."""
         event.stop()
         self.display = False
-        self.post_message(self.Changed(event.value, done=True))
+        self.post_message(self.Applied(event.value, done=True))
 
     def action_clear_filter(self) -> None:
         """Clear the filter and go back to the pane."""
         self.value = ""
         self.display = False
-        self.post_message(self.Changed("", done=True))
+        self.post_message(self.Applied("", done=True))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable
 
+from rich.markup import escape
 from textual.widgets import Log
 
 MAX_LINES = 5000
@@ -66,7 +67,7 @@ class LogPane(Log):
         """Switch to a pod's log; returns the stream number that its batches must carry."""
         self.stream += 1
         self.source = f"pod:{pod}"
-        self.border_title = f"Log · {pod.split('/', 1)[-1]} [{container}] (following)"
+        self.border_title = escape(f"Log · {pod.split('/', 1)[-1]} [{container}] (following)")
         self._reset()
         return self.stream
 
@@ -86,7 +87,7 @@ class LogPane(Log):
     def set_filter(self, text: str) -> None:
         """Show only lines containing `text` (case-insensitive)."""
         self.filter_text = text
-        self.border_subtitle = f"/{text}" if text else ""
+        self.border_subtitle = f"filter: {escape(text)}" if text else ""
         self.clear()
         shown = self.lines_shown
         if shown:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from rich.console import RenderableType
+from rich.markup import escape
 from rich.text import Text
 from textual.widgets import DataTable
 from textual.widgets.data_table import RowKey
@@ -52,6 +53,7 @@ class KeyedTable(DataTable[Any]):
         self._order: list[str] = []
         self._columns_ready = False
         self.filter_text = ""
+        self.last_sync = SyncStats()
 
     def show(self, frame: Frame) -> SyncStats:
         """Repaint from a frame (each pane builds its rows and calls `sync`)."""
@@ -119,6 +121,7 @@ class KeyedTable(DataTable[Any]):
             stats.reordered = True
         self._order = wanted_order
         self._keep_cursor(selected)
+        self.last_sync = stats
         return stats
 
     def _apply_order(self, order: list[str]) -> None:
@@ -139,6 +142,5 @@ class KeyedTable(DataTable[Any]):
     def set_filter(self, text: str) -> None:
         """Change the filter (the pane re-syncs on its next repaint)."""
         self.filter_text = text
-        title = self.border_title or ""
-        base = str(title).split(" [", 1)[0]
-        self.border_title = f"{base} [/{text}]" if text else base
+        base = str(self.border_title or "").split(" (filter: ", 1)[0]
+        self.border_title = f"{base} (filter: {escape(text)})" if text else base

@@ -1,0 +1,69 @@
+"""SVG snapshots of each screen at 80x24 and 160x50 (fixed clock, NO_COLOR from the autouse fixture).
+
+Update after an intended change: `.venv/bin/pytest tests/tui/test_tui_snapshots.py --snapshot-update`,
+then look at the report and commit `__snapshots__/`.
+"""
+
+from __future__ import annotations
+
+import pytest
+from seed import crashloop_store, doctor_store, healthy_store, offline
+from textual.pilot import Pilot
+from tui_helpers import until
+
+from devstack.tui.app import DevstackApp
+from devstack.tui.screens.detail import DetailScreen
+from devstack.tui.screens.help import HelpScreen
+from devstack.tui.screens.walkthrough import WalkthroughScreen
+
+SIZES = pytest.mark.parametrize("size", [(80, 24), (160, 50)], ids=["80x24", "160x50"])
+
+
+async def _painted(pilot: Pilot[object]) -> None:
+    app = pilot.app
+    assert isinstance(app, DevstackApp)
+    await until(pilot, lambda: app.main.ready and app.main.pane("pods").keys, what="the pods pane")
+    await pilot.pause()
+
+
+@SIZES
+def test_healthy_main_screen(snap_compare, size: tuple[int, int]) -> None:
+    app = DevstackApp(offline(healthy_store()))
+    assert snap_compare(app, terminal_size=size, run_before=_painted)
+
+
+@SIZES
+def test_crashloop_detail(snap_compare, size: tuple[int, int]) -> None:
+    app = DevstackApp(offline(crashloop_store()))
+
+    async def open_detail(pilot: Pilot[object]) -> None:
+        await _painted(pilot)
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, DetailScreen), what="the detail view")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=size, run_before=open_detail)
+
+
+@SIZES
+def test_walkthrough_with_doctor_failures(snap_compare, size: tuple[int, int]) -> None:
+    app = DevstackApp(offline(doctor_store()), tour=True)
+
+    async def opened(pilot: Pilot[object]) -> None:
+        await until(pilot, lambda: isinstance(app.screen, WalkthroughScreen), what="the walkthrough")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=size, run_before=opened)
+
+
+@SIZES
+def test_help_overlay(snap_compare, size: tuple[int, int]) -> None:
+    app = DevstackApp(offline(healthy_store()))
+
+    async def opened(pilot: Pilot[object]) -> None:
+        await _painted(pilot)
+        await pilot.press("question_mark")
+        await until(pilot, lambda: isinstance(app.screen, HelpScreen), what="the help overlay")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=size, run_before=opened)
