@@ -53,7 +53,7 @@ class KeyedTable(DataTable[Any]):
         self._order: list[str] = []
         self._columns_ready = False
         self.filter_text = ""
-        self.last_sync = SyncStats()
+        self.totals = SyncStats()
 
     def show(self, frame: Frame) -> SyncStats:
         """Repaint from a frame (each pane builds its rows and calls `sync`)."""
@@ -121,7 +121,9 @@ class KeyedTable(DataTable[Any]):
             stats.reordered = True
         self._order = wanted_order
         self._keep_cursor(selected)
-        self.last_sync = stats
+        self.totals.added += stats.added
+        self.totals.removed += stats.removed
+        self.totals.updated_cells += stats.updated_cells
         return stats
 
     def _apply_order(self, order: list[str]) -> None:
