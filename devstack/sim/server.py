@@ -174,6 +174,7 @@ def build_app(context: ServerContext, faults: Faults) -> web.Application:
     app[CONTEXT] = context
     app[FAULTS] = faults
     app.router.add_get("/version", _version)
+    app.router.add_get("/version/", _version)  # the official client (v37) asks with the slash
     for path in ("/healthz", "/livez", "/readyz"):
         app.router.add_get(path, _health)
     app.router.add_get("/openapi/v3", _openapi_index)
