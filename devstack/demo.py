@@ -26,9 +26,12 @@ STACK_PARTS = ("profiles", "charts", "demo", "skaffold.yaml")
 SCENARIOS: dict[str, dict[str, Any]] = {
     "healthy": {},
     "crashloop": {"backend": {"env": {"DEMO_CRASH_ON_START": "1"}}},
-    "imagepull": {"backend": {"image": {"repository": "jetscale-backnd"}}},
+    "imagepull": {"backend": {"image": {"repository": "jetscale-backnd", "tag": "dev"}}},
     "bad-api-url": {"frontend": {"apiBaseUrl": "http://jetscale-backend:8000"}},
 }
+# Scenarios whose break is in the skaffold wiring: these image values stop coming from skaffold,
+# so the chart's (typo'd) values reach the pods, as when an image reference drifts from the build.
+UNWIRED_VALUES = {"imagepull": ("backend.image.repository", "backend.image.tag")}
 DEMO_PROFILE = "local-kind"
 
 
@@ -85,6 +88,7 @@ class DemoEnvironment:
                 shutil.copy2(origin, stack / part)
         self._write_values(stack)
         self._write_profile(stack)
+        self._unwire(stack)
         env = dict(os.environ)
         env.update(
             DEVSTACK_SIM_HOME=str(self.home / "sim"),
@@ -107,6 +111,18 @@ class DemoEnvironment:
         values_path.write_text(
             f"# devstack demo, scenario {self.scenario}\n" + yaml.safe_dump(values, sort_keys=False)
         )
+
+    def _unwire(self, stack: Path) -> None:
+        keys = UNWIRED_VALUES.get(self.scenario)
+        if not keys:
+            return
+        path = stack / "skaffold.yaml"
+        config = yaml.safe_load(path.read_text())
+        for release in config["deploy"]["helm"]["releases"]:
+            templates = release.get("setValueTemplates") or {}
+            for key in keys:
+                templates.pop(key, None)
+        path.write_text(yaml.safe_dump(config, sort_keys=False))
 
     def _write_profile(self, stack: Path) -> None:
         path = stack / "profiles" / f"{DEMO_PROFILE}.yaml"

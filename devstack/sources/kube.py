@@ -102,7 +102,8 @@ class Coalescer:
     def stop(self) -> None:
         """Flush what is left and stop."""
         self._stop.set()
-        self._thread.join(timeout=5)
+        if self._thread.is_alive():
+            self._thread.join(timeout=5)
         self._flush()
 
     def _run(self) -> None:

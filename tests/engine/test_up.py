@@ -1,0 +1,189 @@
+"""`up` end to end against the kind and skaffold stand-ins (a simulated cluster, real Docker nodes).
+
+Each test gets a `DemoEnvironment`: its own DEVSTACK_SIM_HOME, kubeconfig and stack copy with the
+scenario's chart values, ports on free local ports; devstack's real engine runs against it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from devstack.core.store import Store
+from devstack.demo import DemoEnvironment
+from devstack.engine.context import EngineContext
+from devstack.engine.live import cluster_name, workload_verdicts
+from devstack.engine.up import UpRun
+from devstack.exitcodes import OK, UNHEALTHY, USAGE
+from devstack.sim.standins.record import read_invocations
+
+EKS = "arn:aws:eks:eu-west-1:123456789012:cluster/prod"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def demo_env(request: pytest.FixtureRequest) -> Iterator[DemoEnvironment]:
+    scenario = getattr(request, "param", "healthy")
+    with DemoEnvironment(scenario, free_port(), free_port()) as env:
+        yield env
+
+
+def sim_home(env: DemoEnvironment) -> Path:
+    return Path(env.tools.env["DEVSTACK_SIM_HOME"])
+
+
+def invocations(env: DemoEnvironment, tool: str, *words: str) -> list[list[str]]:
+    found = []
+    for entry in read_invocations(sim_home(env)):
+        if entry["tool"] == tool and all(word in entry["argv"] for word in words):
+            found.append(entry["argv"])
+    return found
+
+
+def run_up(env: DemoEnvironment, **context: object) -> tuple[int, EngineContext]:
+    ctx = EngineContext(env.loaded, Store(), env.tools, **context)  # type: ignore[arg-type]
+    run = UpRun(ctx)
+    try:
+        return run.run(), ctx
+    finally:
+        run.stop()
+
+
+def add_eks_current_context(kubeconfig: Path) -> None:
+    config = yaml.safe_load(kubeconfig.read_text()) if kubeconfig.exists() else None
+    config = config or {"apiVersion": "v1", "kind": "Config", "clusters": [], "contexts": [], "users": []}
+    config["clusters"].append({"name": EKS, "cluster": {"server": "https://127.0.0.2:1"}})
+    config["users"].append({"name": EKS, "user": {"token": "not-used"}})
+    config["contexts"].append({"name": EKS, "context": {"cluster": EKS, "user": EKS}})
+    config["current-context"] = EKS
+    kubeconfig.write_text(yaml.safe_dump(config))
+
+
+def test_fresh_up_creates_deploys_and_is_healthy_and_a_second_up_reuses(demo_env: DemoEnvironment) -> None:
+    kubeconfig = Path(demo_env.tools.env["KUBECONFIG"])
+    add_eks_current_context(kubeconfig)
+    code, ctx = run_up(demo_env)
+    state = ctx.store.state
+    assert code == OK, [s for s in state.steps if s.error]
+    verdicts = dict(workload_verdicts(state, cluster_name(ctx)))
+    assert set(verdicts) == {"jetscale-backend", "jetscale-frontend"}
+    assert all(v.reason == "Ready" for v in verdicts.values())
+    assert all(check.ok for check in state.checks)
+    assert len(invocations(demo_env, "kind", "create")) == 1
+    # kind made kind-jetscale current; put the EKS context back as current: devstack must not care.
+    config = yaml.safe_load(kubeconfig.read_text())
+    config["current-context"] = EKS
+    kubeconfig.write_text(yaml.safe_dump(config))
+    code, _ = run_up(demo_env)
+    assert code == OK
+    assert len(invocations(demo_env, "kind", "create")) == 1, "the second up must not create the cluster"
+    for argv in invocations(demo_env, "skaffold", "run"):
+        assert argv[argv.index("--kube-context") + 1] == "kind-jetscale"
+    assert EKS in [c["name"] for c in yaml.safe_load(kubeconfig.read_text())["contexts"]]
+
+
+def test_up_starts_a_stopped_node_container(docker_daemon: None, demo_env: DemoEnvironment) -> None:
+    import docker
+
+    code, _ = run_up(demo_env)
+    assert code == OK
+    client = docker.from_env()
+    try:
+        [node] = client.containers.list(filters={"label": "io.x-k8s.kind.cluster=jetscale"})
+        node.stop(timeout=5)
+        code, ctx = run_up(demo_env)
+        assert code == OK, [s for s in ctx.store.state.steps if s.error]
+        cluster = ctx.store.state.step("cluster")
+        assert cluster is not None and "started 1 stopped node" in cluster.message
+        node.reload()
+        assert node.status == "running"
+    finally:
+        client.close()
+
+
+@pytest.mark.parametrize("demo_env", ["crashloop"], indirect=True)
+def test_a_crash_looping_backend_is_explained(demo_env: DemoEnvironment) -> None:
+    code, ctx = run_up(demo_env, overall_timeout=90)
+    assert code == UNHEALTHY
+    verdicts = dict(workload_verdicts(ctx.store.state, cluster_name(ctx)))
+    backend = verdicts["jetscale-backend"]
+    assert backend.reason == "CrashLoopBackOff"
+    assert "exited with code 1" in backend.summary
+    assert any("FATAL: DATABASE_URL is not set" in line for line in backend.evidence)
+
+
+@pytest.mark.parametrize("demo_env", ["imagepull"], indirect=True)
+def test_an_image_typo_is_explained(demo_env: DemoEnvironment) -> None:
+    code, ctx = run_up(demo_env, overall_timeout=90)
+    assert code == UNHEALTHY
+    backend = dict(workload_verdicts(ctx.store.state, cluster_name(ctx)))["jetscale-backend"]
+    assert backend.reason in ("ImagePullBackOff", "ErrImagePull")
+    assert "jetscale-backnd" in backend.summary
+    assert "kind load docker-image" in backend.action
+
+
+def devstack_cli(env: DemoEnvironment, *args: str) -> subprocess.CompletedProcess[str]:
+    child_env = {**env.tools.env, "DEVSTACK_SIM_TOOLS": "1"}
+    return subprocess.run(
+        [sys.executable, "-m", "devstack", *args],
+        capture_output=True,
+        text=True,
+        env=child_env,
+        cwd=env.loaded.root,
+        timeout=600,
+    )
+
+
+def test_a_profile_targeting_a_non_allowed_context_is_refused_before_any_tool_runs(
+    demo_env: DemoEnvironment,
+) -> None:
+    profile = yaml.safe_load(demo_env.loaded.path.read_text())
+    profile["cluster"] = {"provider": "existing", "context": EKS}
+    profile["safety"] = {"allowed_contexts": ["kind-jetscale"]}
+    path = demo_env.loaded.root / "profiles" / "prod.yaml"
+    path.write_text(yaml.safe_dump(profile))
+    out = devstack_cli(demo_env, "-p", "prod", "up", "--headless")
+    assert out.returncode == USAGE, out.stderr
+    assert f"refusing kube context {EKS!r}" in out.stderr
+    assert "Traceback" not in out.stderr
+    assert invocations(demo_env, "skaffold") == []
+    assert invocations(demo_env, "kind") == []
+
+
+def test_cli_up_json_document(demo_env: DemoEnvironment) -> None:
+    out = devstack_cli(demo_env, "up", "--headless", "--json")
+    assert out.returncode == OK, out.stdout + out.stderr
+    document = json.loads(out.stdout)
+    assert document["ok"] is True and document["context"] == "kind-jetscale"
+    assert [s["name"] for s in document["steps"]] == [
+        "doctor",
+        "cluster",
+        "context",
+        "deploy",
+        "ready",
+        "forwards",
+        "checks",
+    ]
+    assert all(s["ok"] and isinstance(s["seconds"], float) for s in document["steps"])
+    workloads = {w["name"]: w for w in document["workloads"]}
+    assert set(workloads) == {"jetscale-backend", "jetscale-frontend"}
+    assert all(w["kind"] == "Deployment" and w["ready"] and w["level"] == "ok" for w in workloads.values())
+    status = devstack_cli(demo_env, "status", "--json")
+    assert status.returncode == OK, status.stderr
+    assert {p["status"] for p in json.loads(status.stdout)["pods"]} == {"Ready"}
+    down = devstack_cli(demo_env, "down")
+    assert down.returncode == OK, down.stderr
+    assert invocations(demo_env, "skaffold", "delete")
