@@ -7,7 +7,6 @@ scenario's chart values, ports on free local ports; devstack's real engine runs 
 from __future__ import annotations
 
 import json
-import os
 import socket
 import subprocess
 import sys
