@@ -8,6 +8,7 @@ only. Everything — cluster daemon, node containers, pod processes, files — i
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import sys
 import tempfile
@@ -128,6 +129,10 @@ class DemoEnvironment:
         path = stack / "profiles" / f"{DEMO_PROFILE}.yaml"
         profile = yaml.safe_load(path.read_text())
         profile["description"] = f"devstack demo ({self.scenario}) on a simulated kind cluster"
+        # Docker container names are global to the daemon, as with real kind: a unique cluster name
+        # keeps the demo clear of the user's own `jetscale` cluster (and of other demos).
+        profile["cluster"]["name"] = f"demo-{secrets.token_hex(3)}"
+        profile["safety"] = {"allowed_contexts": [f"kind-{profile['cluster']['name']}"]}
         ports = {"frontend": self.frontend_port, "backend": self.backend_port}
         for forward in profile.get("forwards") or []:
             forward["local_port"] = ports.get(forward["name"], forward["local_port"])

@@ -327,3 +327,12 @@ def test_api_unreachable_keeps_its_first_time() -> None:
     assert state.cluster.api == "unreachable" and state.cluster.unreachable_since == 10.0
     state = reduce(state, ev.ApiStatus(True, at=30.0, server_version="v1.33.1"))
     assert state.cluster.api == "reachable" and state.cluster.unreachable_since is None
+
+
+def test_a_container_running_between_crashes_is_still_a_crash_loop() -> None:
+    between = pod(restartCount=3, lastState={"terminated": {"exitCode": 1, "reason": "Error"}})
+    state = state_with(
+        ("pods", between), ("events", event("Unhealthy", "Readiness probe failed: connection refused"))
+    )
+    verdict = explain_pod(state, pod_info(between))
+    assert verdict.reason == "CrashLoopBackOff" and "exited with code 1" in verdict.summary

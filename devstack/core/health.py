@@ -223,6 +223,9 @@ def _explain_container(
     if c.state == "terminated" and not c.init and c.exit_code not in (0, None):
         return _crash(state, pod, c, events)
     if c.state == "running" and not c.ready and not c.init:
+        if c.restart_count >= 2 and c.last_exit_code not in (None, 0):
+            # Between two crashes of a crash loop: the kubelet flips it to CrashLoopBackOff next.
+            return _crash(state, pod, c, events)
         return _not_ready(pod, c, events)
     if c.restart_count and c.last_exit_code not in (None, 0) and c.ready:
         return Explanation(

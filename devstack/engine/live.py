@@ -123,6 +123,18 @@ def wait_ready(ctx: EngineContext, progress: Progress, timeout: float) -> str:
         time.sleep(0.2)
 
 
+def settle(ctx: EngineContext, timeout: float = 15.0) -> None:
+    """After a failed deploy: give failing workloads a few seconds to reach a verdict that explains
+    them (a container that crashed once is only `CrashLoopBackOff` after its next crash)."""
+    deadline = time.monotonic() + timeout
+    cluster = cluster_name(ctx)
+    while time.monotonic() < deadline:
+        not_ok = [(n, v) for n, v in workload_verdicts(ctx.store.state, cluster) if v.level is not Level.OK]
+        if not not_ok or _settled(not_ok):
+            return
+        time.sleep(0.2)
+
+
 def _settled(failing: Iterable[tuple[str, Explanation]]) -> bool:
     """Failures that will not heal by waiting (crash loops, bad images, missing config)."""
     final = {

@@ -11,7 +11,7 @@ from devstack.engine.checks import forwards_summary, run_check_step, start_forwa
 from devstack.engine.cluster import run_cluster
 from devstack.engine.context import EngineContext, guard_context
 from devstack.engine.deploy import DeployRunner
-from devstack.engine.live import LiveState, cluster_name, start_live, wait_ready, workload_verdicts
+from devstack.engine.live import LiveState, cluster_name, settle, start_live, wait_ready, workload_verdicts
 from devstack.engine.runner import Progress, Step, StepError, run_steps
 from devstack.exitcodes import MISSING_PREREQUISITE, OK, UNHEALTHY
 from devstack.sources.doctor import doctor_plan, run_doctor
@@ -54,6 +54,9 @@ class UpRun:
         )
         self.failure = run_steps(self.steps(), self.ctx.store.dispatch)
         if self.failure is not None:
+            failed = self.ctx.store.state.failed_step
+            if failed is not None and failed.name in (pipeline.DEPLOY.name, pipeline.READY.name):
+                settle(self.ctx)
             return self.failure.exit_code
         return OK if self.healthy() else UNHEALTHY
 

@@ -89,8 +89,9 @@ def test_fresh_up_creates_deploys_and_is_healthy_and_a_second_up_reuses(demo_env
     code, _ = run_up(demo_env)
     assert code == OK
     assert len(invocations(demo_env, "kind", "create")) == 1, "the second up must not create the cluster"
+    context = demo_env.loaded.profile.context
     for argv in invocations(demo_env, "skaffold", "run"):
-        assert argv[argv.index("--kube-context") + 1] == "kind-jetscale"
+        assert argv[argv.index("--kube-context") + 1] == context
     assert EKS in [c["name"] for c in yaml.safe_load(kubeconfig.read_text())["contexts"]]
 
 
@@ -101,7 +102,8 @@ def test_up_starts_a_stopped_node_container(docker_daemon: None, demo_env: DemoE
     assert code == OK
     client = docker.from_env()
     try:
-        [node] = client.containers.list(filters={"label": "io.x-k8s.kind.cluster=jetscale"})
+        name = demo_env.loaded.profile.cluster.name
+        [node] = client.containers.list(filters={"label": f"io.x-k8s.kind.cluster={name}"})
         node.stop(timeout=5)
         code, ctx = run_up(demo_env)
         assert code == OK, [s for s in ctx.store.state.steps if s.error]
@@ -151,7 +153,7 @@ def test_a_profile_targeting_a_non_allowed_context_is_refused_before_any_tool_ru
 ) -> None:
     profile = yaml.safe_load(demo_env.loaded.path.read_text())
     profile["cluster"] = {"provider": "existing", "context": EKS}
-    profile["safety"] = {"allowed_contexts": ["kind-jetscale"]}
+    profile["safety"] = {"allowed_contexts": [demo_env.loaded.profile.context]}
     path = demo_env.loaded.root / "profiles" / "prod.yaml"
     path.write_text(yaml.safe_dump(profile))
     out = devstack_cli(demo_env, "-p", "prod", "up", "--headless")
@@ -166,7 +168,7 @@ def test_cli_up_json_document(demo_env: DemoEnvironment) -> None:
     out = devstack_cli(demo_env, "up", "--headless", "--json")
     assert out.returncode == OK, out.stdout + out.stderr
     document = json.loads(out.stdout)
-    assert document["ok"] is True and document["context"] == "kind-jetscale"
+    assert document["ok"] is True and document["context"] == demo_env.loaded.profile.context
     assert [s["name"] for s in document["steps"]] == [
         "doctor",
         "cluster",

@@ -1,0 +1,94 @@
+"""`devstack demo --headless` starts, serves, and on Ctrl-C leaves no process, container or file."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import psutil
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def kind_containers() -> list[str]:
+    try:
+        import docker
+
+        client = docker.from_env(timeout=5)
+        client.ping()
+    except Exception:  # noqa: BLE001 - no Docker: the demo runs without node containers
+        return []
+    try:
+        return [c.name for c in client.containers.list(all=True, filters={"label": "io.x-k8s.kind.cluster"})]
+    finally:
+        client.close()
+
+
+def test_demo_headless_starts_serves_and_cleans_up_on_ctrl_c() -> None:
+    frontend, backend = free_port(), free_port()
+    before = set(kind_containers())
+    env = {
+        **os.environ,
+        "DEVSTACK_DEMO_FRONTEND_PORT": str(frontend),
+        "DEVSTACK_DEMO_BACKEND_PORT": str(backend),
+    }
+    demo = subprocess.Popen(
+        [sys.executable, "-m", "devstack", "demo", "--headless"],
+        env=env,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    lines: list[str] = []
+    ready = threading.Event()
+
+    def read() -> None:
+        assert demo.stderr is not None
+        for line in demo.stderr:
+            lines.append(line)
+            if "holds until Ctrl-C" in line or "Ctrl-C ends it" in line:
+                ready.set()
+
+    threading.Thread(target=read, daemon=True).start()
+    try:
+        assert ready.wait(300), "".join(lines)
+        home = next(
+            re.search(r"simulated cluster in (\S+)", line).group(1)
+            for line in lines
+            if "simulated cluster in" in line
+        )
+        owned = [p for p in psutil.process_iter(["cmdline"]) if home in " ".join(p.info["cmdline"] or [])]
+        children = owned + [c for p in owned for c in p.children(recursive=True)]
+        assert owned, "the simulated cluster's daemon runs with its state in the demo's home"
+        assert any("demo/backend/app.py" in " ".join(c.cmdline()) for c in children), (
+            "pods are real processes"
+        )
+        conn = http.client.HTTPConnection("127.0.0.1", frontend, timeout=10)
+        conn.request("GET", "/config.js")
+        assert f"http://localhost:{backend}" in conn.getresponse().read().decode()
+        demo.send_signal(signal.SIGINT)
+        assert demo.wait(timeout=120) == 130
+    finally:
+        if demo.poll() is None:
+            demo.kill()
+            demo.wait()
+    time.sleep(0.5)
+    survivors = [p for p in children if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+    assert survivors == [], [(p.pid, p.cmdline()) for p in survivors]
+    leftovers = [p.pid for p in psutil.process_iter(["cmdline"]) if home in " ".join(p.info["cmdline"] or [])]
+    assert leftovers == []
+    assert set(kind_containers()) == before
+    assert not Path(home).exists()
+    assert demo.stdout is not None and "ok: the stack is up and healthy" in demo.stdout.read()
