@@ -22,6 +22,7 @@ from devstack.sources.kube import KubeTarget, describe_error, iter_lines
 OnLines = Callable[[list[str]], None]
 END = object()
 NOTICE = "──"
+READ_TIMEOUT = 24 * 3600  # a quiet container is normal; `cancel` ends the wait, not this
 
 
 class LogFollower:
@@ -83,7 +84,7 @@ class LogFollower:
             container=self.container,
             follow=True,
             _preload_content=False,
-            _request_timeout=(5, None),
+            _request_timeout=(5, READ_TIMEOUT),
             **kwargs,
         )
 
@@ -156,7 +157,7 @@ class LogFollower:
         response = self._response
         if response is not None:
             with contextlib.suppress(Exception):
-                response.close()
+                response.shutdown() if hasattr(response, "shutdown") else response.close()
 
     def _drain_to_end(self, timeout: float = 5.0) -> None:
         with contextlib.suppress(queue.Empty):

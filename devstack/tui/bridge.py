@@ -45,6 +45,7 @@ class Bridge:
         self._last_paint = float("-inf")
         self._unsubscribe: Callable[[], None] | None = None
         self.events = 0
+        self.notices = 0
         self.repaints = 0
         self.paint_seconds = 0.0
 
@@ -69,6 +70,7 @@ class Bridge:
             if self._pending:
                 return
             self._pending = True
+            self.notices += 1
         self._target.post_message(StateChanged())
 
     def poke(self) -> None:
@@ -77,6 +79,7 @@ class Bridge:
             if self._pending:
                 return
             self._pending = True
+            self.notices += 1
         self._target.post_message(StateChanged())
 
     def on_state_changed(self) -> None:

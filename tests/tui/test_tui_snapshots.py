@@ -15,6 +15,7 @@ from devstack.tui.app import DevstackApp
 from devstack.tui.screens.detail import DetailScreen
 from devstack.tui.screens.help import HelpScreen
 from devstack.tui.screens.walkthrough import WalkthroughScreen
+from devstack.tui.widgets.logpane import LogPane
 
 SIZES = pytest.mark.parametrize("size", [(80, 24), (160, 50)], ids=["80x24", "160x50"])
 
@@ -23,6 +24,8 @@ async def _painted(pilot: Pilot[object]) -> None:
     app = pilot.app
     assert isinstance(app, DevstackApp)
     await until(pilot, lambda: app.main.ready and app.main.pane("pods").keys, what="the pods pane")
+    log = app.main.query_one(LogPane)
+    await until(pilot, lambda: log.line_count and log.scroll_y >= log.max_scroll_y, what="the log at its end")
     await pilot.pause()
 
 

@@ -11,6 +11,7 @@ import io
 from typing import ClassVar
 
 from rich.console import Console, Group, RenderableType
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -122,7 +123,7 @@ class WalkthroughScreen(Screen[bool]):
     def compose(self) -> ComposeResult:
         """Title, the steps, the footer."""
         with VerticalScroll(id="walkthrough") as box:
-            box.border_title = f"Welcome to devstack · profile {self.state.profile or '—'}"
+            box.border_title = self._title()
             yield Static(walkthrough(self.state, self.url), id="walkthrough-body")
         yield Footer()
 
@@ -131,7 +132,11 @@ class WalkthroughScreen(Screen[bool]):
         if frame.state is self.state:
             return
         self.state = frame.state
+        self.query_one("#walkthrough", VerticalScroll).border_title = self._title()
         self.query_one("#walkthrough-body", Static).update(walkthrough(self.state, self.url))
+
+    def _title(self) -> str:
+        return escape(f"Welcome to devstack · profile {self.state.profile or '—'}")
 
     @property
     def text(self) -> str:
