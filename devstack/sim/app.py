@@ -12,18 +12,17 @@ from __future__ import annotations
 
 import json
 import logging
-import platform
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
 from devstack.sim import certs, defaults, kubeconfig
 from devstack.sim.faults import Faults
+from devstack.sim.node import node_object
 from devstack.sim.resources import CONFIGMAPS, NAMESPACES, NODES, SERVICEACCOUNTS, SERVICES
 from devstack.sim.runtime import PodRuntime
 from devstack.sim.server import ApiServer
-from devstack.sim.store import Obj, Store, now_rfc3339
+from devstack.sim.store import Obj, Store
 
 log = logging.getLogger(__name__)
 
@@ -44,90 +43,6 @@ class ManagedRuntime(PodRuntime, Protocol):
 
 
 RuntimeFactory = Callable[[Store], ManagedRuntime]
-
-
-def node_object(name: str) -> Obj:
-    """A Ready control-plane node as kind registers it."""
-    now = now_rfc3339()
-    arch = {"x86_64": "amd64", "aarch64": "arm64", "arm64": "arm64"}.get(platform.machine(), "amd64")
-    resources = {
-        "cpu": "8",
-        "memory": "16Gi",
-        "pods": "10000",
-        "ephemeral-storage": "100Gi",
-        "hugepages-2Mi": "0",
-    }
-
-    def condition(kind: str, status: str, reason: str, message: str) -> dict[str, str]:
-        return {
-            "type": kind,
-            "status": status,
-            "reason": reason,
-            "message": message,
-            "lastHeartbeatTime": now,
-            "lastTransitionTime": now,
-        }
-
-    return {
-        "metadata": {
-            "name": name,
-            "labels": {
-                "beta.kubernetes.io/arch": arch,
-                "beta.kubernetes.io/os": "linux",
-                "kubernetes.io/arch": arch,
-                "kubernetes.io/hostname": name,
-                "kubernetes.io/os": "linux",
-                "node-role.kubernetes.io/control-plane": "",
-                "node.kubernetes.io/exclude-from-external-load-balancers": "",
-            },
-            "annotations": {
-                "kubeadm.alpha.kubernetes.io/cri-socket": "unix:///run/containerd/containerd.sock",
-                "node.alpha.kubernetes.io/ttl": "0",
-                "volumes.kubernetes.io/controller-managed-attach-detach": "true",
-            },
-        },
-        "spec": {
-            "podCIDR": "10.244.0.0/24",
-            "podCIDRs": ["10.244.0.0/24"],
-            "providerID": f"kind://docker/kind/{name}",
-        },
-        "status": {
-            "addresses": [
-                {"type": "InternalIP", "address": "172.18.0.2"},
-                {"type": "Hostname", "address": name},
-            ],
-            "capacity": dict(resources),
-            "allocatable": dict(resources),
-            "conditions": [
-                condition(
-                    "MemoryPressure",
-                    "False",
-                    "KubeletHasSufficientMemory",
-                    "kubelet has sufficient memory available",
-                ),
-                condition(
-                    "DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"
-                ),
-                condition(
-                    "PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"
-                ),
-                condition("Ready", "True", "KubeletReady", "kubelet is posting ready status"),
-            ],
-            "daemonEndpoints": {"kubeletEndpoint": {"Port": 10250}},
-            "nodeInfo": {
-                "architecture": arch,
-                "bootID": str(uuid.uuid4()),
-                "containerRuntimeVersion": "containerd://2.1.1",
-                "kernelVersion": platform.release(),
-                "kubeProxyVersion": "",
-                "kubeletVersion": "v1.33.1",
-                "machineID": uuid.uuid4().hex,
-                "operatingSystem": "linux",
-                "osImage": "Debian GNU/Linux 12 (bookworm)",
-                "systemUUID": str(uuid.uuid4()),
-            },
-        },
-    }
 
 
 def seed(store: Store, cluster: str, ca_pem: bytes) -> None:
