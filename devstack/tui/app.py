@@ -24,6 +24,7 @@ from textual.screen import Screen
 
 from devstack.core.state import State
 from devstack.engine.session import Session
+from devstack.exitcodes import INTERRUPTED
 from devstack.tui import keys
 from devstack.tui.actions import ActionsApp
 from devstack.tui.bridge import INTERVAL, Bridge
@@ -152,8 +153,8 @@ class DevstackApp(ActionsApp):
             self.shutdown()
 
     def action_quit_now(self) -> None:
-        """Ctrl-C: quit without asking."""
-        self.shutdown()
+        """Ctrl-C: quit without asking (exit code 130, as for an interrupted command)."""
+        self.shutdown(INTERRUPTED)
 
     def shutdown(self, code: int = 0) -> None:
         """Stop the session in a worker, then exit (a second request exits at once)."""
