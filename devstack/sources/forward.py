@@ -14,7 +14,8 @@ import contextlib
 import errno
 import threading
 import time
-from dataclasses import dataclass, field, replace
+from collections.abc import Coroutine
+from dataclasses import dataclass, replace
 from typing import Any
 
 from devstack.core import events as ev
@@ -71,7 +72,8 @@ class _Live:
 
     view: ForwardView
     server: asyncio.AbstractServer | None = None
-    tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    warm: tuple[Endpoint, Any] | None = None
+    refilling: asyncio.Task[None] | None = None
 
 
 class Forwarder:
@@ -90,6 +92,8 @@ class Forwarder:
         self._published: dict[str, ForwardView] = {}
         self._unsubscribe: Any = None
         self._publisher: asyncio.Task[None] | None = None
+        self._background: set[asyncio.Task[None]] = set()
+        self._stopping = False
 
     async def start(self, take_over: bool = False) -> None:
         """Bind every local port on 127.0.0.1 (refusing busy ones) and start serving."""
@@ -162,7 +166,7 @@ class Forwarder:
                     live.view = replace(live.view, last_error=waited)
                     return
                 try:
-                    await self._tunnel(target, reader, writer, counters, replay)
+                    await self._tunnel(forward, target, reader, writer, counters, replay)
                     return
                 except TunnelFailed as failed:
                     live.view = replace(live.view, last_error=str(failed)[:200])
@@ -182,17 +186,63 @@ class Forwarder:
 
     async def _tunnel(
         self,
+        forward: Forward,
         target: Endpoint,
         reader: asyncio.StreamReader,
         writer: asyncio.StreamWriter,
         counters: Counters,
         replay: bytearray,
     ) -> None:
+        ws = self._take_warm(forward.name, target) or await self._open(target)
+        try:
+            await bridge(ws, reader, writer, counters, replay)
+        finally:
+            # Refill only now: a TLS handshake on this loop would delay the request in flight.
+            self._refill(forward.name, target)
+
+    async def _open(self, target: Endpoint) -> Any:
         assert self._credentials is not None
-        ws = await open_socket(
+        return await open_socket(
             self._session, self._credentials, self._target.namespace, target.pod, target.port
         )
-        await bridge(ws, reader, writer, counters, replay)
+
+    def _take_warm(self, name: str, target: Endpoint) -> Any:
+        """A WebSocket opened ahead of time to `target`, if one is waiting (saves the TLS handshake)."""
+        live = self._live[name]
+        warm, live.warm = live.warm, None
+        if warm is None:
+            return None
+        endpoint, ws = warm
+        if endpoint == target and not ws.closed:
+            return ws
+        self._spawn(ws.close())
+        return None
+
+    def _refill(self, name: str, target: Endpoint) -> None:
+        """Open the next connection's WebSocket in the background (one kept warm per forward)."""
+        live = self._live[name]
+        busy = live.refilling is not None and not live.refilling.done()
+        if self._stopping or live.warm is not None or busy:
+            return
+
+        async def open_warm() -> None:
+            try:
+                ws = await self._open(target)
+            except TunnelFailed:
+                return
+            if live.warm is None and not self._stopping:
+                live.warm = (target, ws)
+            else:
+                await ws.close()
+
+        live.refilling = self._spawn(open_warm())
+
+    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        """A background task kept referenced until it is done."""
+        task = asyncio.create_task(coroutine)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+        return task
 
     def _status(self, name: str) -> ForwardView:
         live = self._live[name]
@@ -201,6 +251,8 @@ class Forwarder:
         found = self.endpoint(self._forwards[name])
         if found is None:
             return replace(live.view, status="waiting", pod="", target_port=0)
+        if live.warm is None or live.warm[0] != found:
+            self._refill(name, found)
         return replace(live.view, status="ready", pod=found.pod, target_port=found.port)
 
     def _publish_all(self) -> None:
@@ -217,15 +269,24 @@ class Forwarder:
 
     async def stop(self) -> None:
         """Close the listeners and the HTTP session."""
+        self._stopping = True
         if self._unsubscribe is not None:
             self._unsubscribe()
         if self._publisher is not None:
             self._publisher.cancel()
         for live in self._live.values():
+            if live.refilling is not None:
+                live.refilling.cancel()
+            if live.warm is not None:
+                await live.warm[1].close()
+                live.warm = None
             if live.server is not None:
                 live.server.close()
                 with contextlib.suppress(Exception):
                     await live.server.wait_closed()
+        for task in list(self._background):
+            task.cancel()
+        await asyncio.gather(*self._background, return_exceptions=True)
         if self._session is not None:
             await self._session.close()
 
