@@ -4,7 +4,8 @@ Artifact contexts, chart folders and values files are polled about once a second
 new iteration (`Generating tags...` onwards; unchanged artifacts are `Found Locally`). SIGINT/SIGTERM
 end the loop; with `--cleanup` (the default) `Cleaning up...` and the deletion of what was deployed
 follow. A failing first deploy ends dev mode (`exiting dev mode because first deploy failed: ...`,
-exit 1); later failures are reported and the loop keeps watching.
+exit 1) unless `--keep-running-on-failure` is given: then it is reported like later failures, and
+the loop keeps watching (what was deployed stays, so its failure can be looked at).
 """
 
 from __future__ import annotations
@@ -54,10 +55,12 @@ def run(
     stop: threading.Event,
     after_first: Callable[[], None] | None = None,
     poll: float = 1.0,
+    keep_running: bool = False,
 ) -> str | None:
     """The dev loop; returns None after a clean stop, else the error that ended dev mode.
 
     `after_first` runs once the first deploy succeeded (port forwarding starts there).
+    `keep_running` (`--keep-running-on-failure`) keeps watching after a failed first deploy.
     """
     try:
         seen = snapshot(paths)
@@ -66,10 +69,12 @@ def run(
         except statuscheck.Cancelled:
             error = None
         if error is not None and not stop.is_set():
-            return f"exiting dev mode because first deploy failed: {error}"
+            if not keep_running:
+                return f"exiting dev mode because first deploy failed: {error}"
+            out(error)
+        elif not stop.is_set() and after_first is not None:
+            after_first()
         if not stop.is_set():
-            if after_first is not None:
-                after_first()
             out("Press Ctrl+C to exit")
             out("Watching for changes...")
         while not stop.wait(poll):

@@ -41,7 +41,8 @@ Usage:
 Commands: run, dev, delete, build, render, version
 
 Flags: -p/--profile, -f/--filename, --kube-context, --kubeconfig (not on render), --port-forward,
-  --status-check, --tail, --cleanup, --cache-artifacts, --default-repo (ignored), -n/--namespace
+  --status-check, --tail, --cleanup, --cache-artifacts, --default-repo (ignored), -n/--namespace,
+  --keep-running-on-failure (dev)
 """
 COMMON = [
     Flag("profile", "p", "list"),
@@ -65,7 +66,14 @@ DEPLOY = [
 ]
 COMMANDS = {
     "run": [*COMMON, *KUBE, *DEPLOY],
-    "dev": [*COMMON, *KUBE, *DEPLOY, Flag("trigger"), Flag("watch-poll-interval", "i")],
+    "dev": [
+        *COMMON,
+        *KUBE,
+        *DEPLOY,
+        Flag("trigger"),
+        Flag("watch-poll-interval", "i"),
+        Flag("keep-running-on-failure", kind="bool"),
+    ],
     "delete": [*COMMON, *KUBE, Flag("dry-run", kind="bool")],
     "build": [*COMMON, *KUBE, Flag("quiet", "q", "bool"), Flag("file-output"), Flag("push", kind="bool")],
     "render": [*COMMON, Flag("output", "o"), Flag("offline", kind="bool"), Flag("digest-source")],
@@ -159,7 +167,13 @@ def _dev(session: Session) -> int:
 
     try:
         error = devloop.run(
-            lambda: session.iteration(deployer), paths, cleanup, out, session.stop, start_forwarding
+            lambda: session.iteration(deployer),
+            paths,
+            cleanup,
+            out,
+            session.stop,
+            start_forwarding,
+            keep_running=session.parsed.flag("keep-running-on-failure"),
         )
     finally:
         for running in forwarders:
