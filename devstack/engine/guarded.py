@@ -5,7 +5,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
+from devstack.core.versions import parse_version
 from devstack.engine.context import EngineContext
+from devstack.engine.deploy import DeployRunner
 from devstack.engine.runner import Progress, Step
 from devstack.engine.up import UpRun
 from devstack.errors import DevstackError
@@ -19,8 +21,32 @@ class Stopped(DevstackError):
         super().__init__("stopped", fix="press u to bring the stack up again", exit_code=UNHEALTHY)
 
 
+KEEP_RUNNING = "--keep-running-on-failure"
+KEEP_RUNNING_SINCE = (2, 1, 0)
+
+
+class KeepRunningDeploy(DeployRunner):
+    """`skaffold dev --keep-running-on-failure` (skaffold >= 2.1, as the doctor found it).
+
+    A failed first deploy then leaves the workloads in the cluster (plain `skaffold dev` exits and
+    deletes them), so a long-lived front end can still say why they fail, and the loop redeploys
+    once the code is fixed.
+    """
+
+    def _run(self, args: list[str], timeout: float | None) -> int:
+        if len(args) > 1 and args[1] == "dev" and KEEP_RUNNING not in args and self._supported():
+            args = [*args, KEEP_RUNNING]
+        return super()._run(args, timeout)
+
+    def _supported(self) -> bool:
+        check = next((c for c in self.ctx.store.state.doctor if c.name == "tool:skaffold"), None)
+        version = parse_version(check.fact("version") or "") if check is not None else None
+        return version is not None and version >= KEEP_RUNNING_SINCE
+
+
 class GuardedUp(UpRun):
-    """`UpRun` whose steps end with `Stopped` at the next step or progress line once `cancel` is set.
+    """`UpRun` whose steps end with `Stopped` at the next step or progress line once `cancel` is set,
+    and whose `skaffold dev` keeps running after a failed first deploy (`KeepRunningDeploy`).
 
     Progress lines reported from other threads (e.g. kind's output reader) never raise: only the
     thread running the steps (`owner`) does.
@@ -30,6 +56,7 @@ class GuardedUp(UpRun):
         self, ctx: EngineContext, cancel: threading.Event, owner: threading.Thread, take_over: bool = False
     ):
         super().__init__(ctx, take_over=take_over)
+        self.deploy = KeepRunningDeploy(ctx)
         self._cancel_event = cancel
         self._owner = owner
 
