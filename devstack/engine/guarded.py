@@ -12,6 +12,7 @@ from devstack.engine.runner import Progress, Step
 from devstack.engine.up import UpRun
 from devstack.errors import DevstackError
 from devstack.exitcodes import UNHEALTHY
+from devstack.sources import processes
 
 
 class Stopped(DevstackError):
@@ -39,8 +40,19 @@ class KeepRunningDeploy(DeployRunner):
         return super()._run(args, timeout)
 
     def _supported(self) -> bool:
+        """skaffold >= 2.1: the doctor's finding, else `skaffold version` in the tools' environment."""
         check = next((c for c in self.ctx.store.state.doctor if c.name == "tool:skaffold"), None)
         version = parse_version(check.fact("version") or "") if check is not None else None
+        if version is None:
+            try:
+                found = processes.run(
+                    [self.ctx.tools.require("skaffold"), "version"],
+                    env=self.ctx.tools.child_env(),
+                    timeout=15,
+                )
+            except (OSError, DevstackError):
+                return False
+            version = parse_version(found.stdout) if found.returncode == 0 else None
         return version is not None and version >= KEEP_RUNNING_SINCE
 
 
