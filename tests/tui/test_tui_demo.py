@@ -1,0 +1,144 @@
+"""Pilot tests against `devstack demo` scenarios (the simulated environment, the real up flow with
+skaffold dev): what the panes show, `enter`, `?`, `/` and `l` on a live stack."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Awaitable, Callable
+
+import pytest
+from textual.pilot import Pilot
+from tui_helpers import screen_text, until
+
+from devstack.core.model import Level, StepStatus
+from devstack.core.state import State
+from devstack.engine.session import Session
+from devstack.tui.app import DevstackApp
+from devstack.tui.keys import APP_KEYS
+from devstack.tui.screens.confirm import ConfirmScreen
+from devstack.tui.screens.detail import DetailScreen
+from devstack.tui.screens.help import HelpScreen
+from devstack.tui.widgets.logpane import LogPane
+
+pytestmark = pytest.mark.slow
+SIZE = (160, 50)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _pod(app: DevstackApp, prefix: str) -> str | None:
+    return next((k for k in app.main.pane("pods").keys if k.split("/", 1)[1].startswith(prefix)), None)
+
+
+def _level(app: DevstackApp, prefix: str) -> Level | None:
+    key = _pod(app, prefix)
+    return app.frame.pods[key].level if key and app.frame else None
+
+
+async def _select(pilot: Pilot[object], app: DevstackApp, key: str) -> None:
+    pane = app.main.pane("pods")
+    pane.focus()
+    pane.move_cursor(row=pane.keys.index(key))
+    await until(pilot, lambda: pane.selected_key == key, what=f"{key} selected")
+
+
+async def _quit(pilot: Pilot[object], app: DevstackApp) -> None:
+    await pilot.press("q")
+    await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the quit question")
+    await pilot.press("y")
+    await until(pilot, lambda: not app.is_running, timeout=60, what="the app to stop the session and exit")
+
+
+async def _run_demo(scenario: str, body: Callable[[DevstackApp, Pilot[object]], Awaitable[None]]) -> None:
+    """`devstack demo --scenario S` as the CLI runs it, in a pilot; the demo is removed afterwards."""
+    session = Session.demo(scenario, _free_port(), _free_port())
+    app = DevstackApp(session, autostart=True, tour=False, interval=0.1)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await body(app, pilot)
+    finally:
+        session.close()
+
+
+async def test_healthy_demo_pods_ready_checks_pass_and_the_keys_work() -> None:
+    await _run_demo("healthy", _healthy)
+
+
+async def _healthy(app: DevstackApp, pilot: Pilot[object]) -> None:
+    def state() -> State:
+        return app.session.store.state
+
+    await until(
+        pilot,
+        lambda: _level(app, "jetscale-backend") is Level.OK and _level(app, "jetscale-frontend") is Level.OK,
+        timeout=120,
+        what="both pods Ready",
+    )
+    await until(
+        pilot,
+        lambda: all(s.status is StepStatus.OK for s in state().steps),
+        timeout=120,
+        what="every up step done",
+    )
+    checks = app.main.pane("checks")
+    await until(pilot, lambda: len(state().checks) == 3 and not state().checks_running, what="the checks")
+    assert all(c.ok for c in state().checks)
+
+    def marks() -> set[str]:
+        return {getattr((checks.cells(k) or ("",))[0], "plain", "") for k in checks.keys}
+
+    await until(pilot, lambda: len(checks.keys) > 3 and marks() == {"✓"}, what="every check row ✓")
+    assert "skaffold dev ✓ watching" in screen_text(app)
+
+    await pilot.press("question_mark")
+    await until(pilot, lambda: isinstance(app.screen, HelpScreen), what="help")
+    text = " ".join(screen_text(app).split())
+    assert all(f"{k.shown} {' '.join(k.help.split())}" in text for k in APP_KEYS)
+    await pilot.press("escape")
+
+    pods = app.main.pane("pods")
+    await pilot.press("slash", *"frontend", "enter")
+    await until(pilot, lambda: len(pods.keys) == 1 and "frontend" in pods.keys[0], what="filtered pods")
+    await pilot.press("slash", "escape")
+    await until(pilot, lambda: len(pods.keys) == 2, what="the filter cleared")
+
+    backend = _pod(app, "jetscale-backend")
+    assert backend is not None
+    await _select(pilot, app, backend)
+    await pilot.press("l")
+    log = app.main.query_one(LogPane)
+    await until(pilot, lambda: any("listening on" in line for line in log.lines_shown), what="the log")
+    seen = len(log.lines_shown)
+    await until(pilot, lambda: len(log.lines_shown) > seen, timeout=60, what="the log to follow")
+    await _quit(pilot, app)
+
+
+async def test_crashloop_demo_shows_the_pod_red_and_enter_explains_it() -> None:
+    await _run_demo("crashloop", _crashloop)
+
+
+async def _crashloop(app: DevstackApp, pilot: Pilot[object]) -> None:
+    await until(pilot, lambda: _level(app, "jetscale-backend") is Level.ERROR, timeout=120, what="red")
+    key = _pod(app, "jetscale-backend")
+    assert key is not None
+    cells = app.main.pane("pods").cells(key)
+    assert cells is not None and getattr(cells[0], "plain", "") == "✗"
+    await until(
+        pilot,
+        lambda: app.frame is not None and app.frame.pods[key].reason == "CrashLoopBackOff",
+        timeout=60,
+        what="CrashLoopBackOff",
+    )
+    await _select(pilot, app, key)
+    await pilot.press("enter")
+    await until(pilot, lambda: isinstance(app.screen, DetailScreen), what="the detail view")
+    detail = app.screen
+    assert isinstance(detail, DetailScreen)
+    await until(pilot, lambda: "FATAL: DATABASE_URL is not set" in detail.text, timeout=60, what="last log")
+    assert "CrashLoopBackOff" in detail.text and "exited with code 1" in detail.text
+    await pilot.press("escape")
+    await _quit(pilot, app)
