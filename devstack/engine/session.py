@@ -68,6 +68,8 @@ class Session:
         self._build = build
         self._cleanups: list[Callable[[], None]] = []
         self._lock = threading.Lock()
+        self._preparing = threading.Lock()
+        self._closed = False
         self._run: UpRun | None = None
         self._up_thread: threading.Thread | None = None
         self._cancel = threading.Event()
@@ -178,13 +180,16 @@ class Session:
 
         A failure is dispatched as a failed `profile` step (so every view shows it) and raised.
         """
-        if self.ctx is not None or self._build is None:
-            return
-        try:
-            self.ctx = self._build(self.store)
-        except DevstackError as err:
-            self.store.dispatch(ev.StepFailed("profile", err.message, at=self.clock(), fix=err.fix))
-            raise
+        with self._preparing:
+            if self.ctx is not None or self._build is None:
+                return
+            if self._closed:
+                raise DevstackError("the session is closed")
+            try:
+                self.ctx = self._build(self.store)
+            except DevstackError as err:
+                self.store.dispatch(ev.StepFailed("profile", err.message, at=self.clock(), fix=err.fix))
+                raise
         profile = self.ctx.profile
         self.store.dispatch(ev.SessionStarted("tui", profile.name, self.ctx.context, step_names(UP_STEPS)))
 
@@ -207,7 +212,7 @@ class Session:
         """
         ctx = self._context("up")
         with self._lock:
-            if self.running:
+            if self.running or self._closed:
                 return False
             previous, self._run = self._run, None
             self._cancel = threading.Event()
@@ -292,9 +297,14 @@ class Session:
                 self._api = None
 
     def close(self) -> None:
-        """`stop()`, reap every child process, then run the cleanups (e.g. remove the demo)."""
+        """`stop()`, reap every child process, then run the cleanups (e.g. remove the demo).
+
+        Waits for a `prepare()` in progress, so what it sets up is removed too.
+        """
         from devstack.sources.processes import reap_all
 
+        with self._preparing:
+            self._closed = True
         try:
             self.stop()
         finally:

@@ -1,0 +1,171 @@
+"""Session without a cluster: offline sessions, cancellation of `up`, close vs prepare, the log
+follower's batches, skaffold dev's keep-running loop, and the first-run walkthrough's memory."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from conftest import REPO
+from seed import crashloop_store, healthy_store, offline
+from tui_helpers import until
+
+from devstack.engine.guarded import GuardedUp, Stopped
+from devstack.engine.session import NoEngine, Session
+from devstack.sim.standins import devloop
+from devstack.sources.kube import KubeTarget
+from devstack.sources.logs import END, LogFollower
+from devstack.tui.app import DevstackApp
+from devstack.tui.screens.walkthrough import WalkthroughScreen
+from devstack.tui.tour import tour_file, tour_seen
+
+
+def _context(store):  # type: ignore[no-untyped-def]
+    from devstack.engine.context import EngineContext
+    from devstack.profile import LoadedProfile, load_profile
+
+    path = REPO / "profiles" / "local-kind.yaml"
+    return EngineContext(LoadedProfile(load_profile(path), path, REPO), store)
+
+
+def test_an_offline_session_has_no_engine_and_says_so() -> None:
+    session = offline(healthy_store())
+    assert not session.has_engine
+    for action in (
+        session.run_checks,
+        lambda: session.restart_workload("x"),
+        lambda: session.delete_pod("x"),
+        session.down,
+        session.start_up,
+        lambda: session.stream_logs("p", "c", lambda lines: None, threading.Event()),
+    ):
+        with pytest.raises(NoEngine):
+            action()
+    assert session.dev_loop_running  # the seeded state has skaffold dev running
+    session.close()
+    session.close()
+
+
+def test_dev_loop_running_reads_the_state() -> None:
+    from devstack.core import events as ev
+
+    store = crashloop_store()
+    assert offline(store).dev_loop_running
+    store.dispatch(ev.DeployExited(1, at=0.0))
+    assert not offline(store).dev_loop_running
+
+
+def test_guarded_steps_stop_at_the_next_step_or_progress_line_of_their_thread() -> None:
+    cancel = threading.Event()
+    run = GuardedUp(_context(offline(healthy_store()).store), cancel, threading.current_thread())
+    assert [s.info.name for s in run.steps()] == [
+        "doctor",
+        "cluster",
+        "context",
+        "deploy",
+        "ready",
+        "forwards",
+        "checks",
+    ]
+    reported: list[str] = []
+
+    def work(progress):  # type: ignore[no-untyped-def]
+        progress("one")
+        cancel.set()
+        other = threading.Thread(target=progress, args=("from a reader thread",))
+        other.start()
+        other.join()
+        progress("two")  # the owner thread: stops here
+        return "never"
+
+    with pytest.raises(Stopped):
+        run._guard(work)(reported.append)
+    assert reported == ["one", "from a reader thread"]
+    with pytest.raises(Stopped):
+        run._guard(lambda progress: "done")(reported.append)
+
+
+def test_close_waits_for_a_prepare_in_progress_and_removes_what_it_set_up() -> None:
+    building = threading.Event()
+    removed: list[str] = []
+    session: Session
+
+    def build(store):  # type: ignore[no-untyped-def]
+        building.set()
+        time.sleep(0.3)
+        session.add_cleanup(lambda: removed.append("demo"))
+        return _context(store)
+
+    session = Session(build=build)
+    preparing = threading.Thread(target=session.prepare)
+    preparing.start()
+    building.wait(5)
+    session.close()
+    preparing.join(5)
+    assert removed == ["demo"]
+    assert session.start_up() is False  # closed: nothing starts again
+
+
+def test_the_log_follower_hands_over_batches_and_stops_at_the_end() -> None:
+    batches: list[list[str]] = []
+    follower = LogFollower(
+        None, KubeTarget("c", "ns"), "pod", "c", batches.append, threading.Event(), max_batch=500
+    )
+    for index in range(1200):
+        follower._queue.put(f"line {index}")
+    follower._queue.put("── pod/c: log stream ended (container exited?)")
+    follower._queue.put(END)
+    assert follower._deliver_until_end() is True
+    lines = [line for batch in batches for line in batch]
+    assert lines[:1200] == [f"line {i}" for i in range(1200)]
+    assert all(len(batch) <= 500 for batch in batches) and len(batches) >= 3
+    follower._queue.put("── pod/c: log stream ended (container exited?)")
+    follower._queue.put(END)
+    assert follower._deliver_until_end() is False  # the same notice again is not repeated
+    assert lines[-1].startswith("──") and sum(len(b) for b in batches) == 1201
+
+
+@pytest.mark.parametrize("keep", [False, True])
+def test_skaffold_dev_stand_in_keeps_running_after_a_failed_first_deploy_only_when_asked(keep: bool) -> None:
+    stop = threading.Event()
+    out: list[str] = []
+    cleaned: list[bool] = []
+    threading.Timer(0.3, stop.set).start()
+    result = devloop.run(
+        lambda: "1/2 deployment(s) failed",
+        [],
+        lambda: cleaned.append(True),
+        out.append,
+        stop,
+        poll=0.05,
+        keep_running=keep,
+    )
+    if keep:
+        assert result is None
+        assert "1/2 deployment(s) failed" in out and "Watching for changes..." in out
+    else:
+        assert result == "exiting dev mode because first deploy failed: 1/2 deployment(s) failed"
+    assert cleaned == [True]  # --cleanup: removed on exit either way
+
+
+async def test_the_walkthrough_opens_on_the_first_launch_only(isolated_home: Path) -> None:
+    assert not tour_seen()
+
+    async def launch() -> bool:
+        session = Session(build=_context, check_cluster=False)
+        app = DevstackApp(session, tour=None)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, lambda: session.prepared, what="prepared")
+            await pilot.pause(0.2)
+            shown = isinstance(app.screen, WalkthroughScreen)
+            if shown:
+                assert "Check the machine" in app.screen.text
+                await pilot.press("escape")
+            await pilot.press("q")
+        return shown
+
+    assert await launch() is True
+    assert tour_seen() and tour_file().is_relative_to(isolated_home)
+    assert await launch() is False
