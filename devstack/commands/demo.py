@@ -51,7 +51,10 @@ def _run_headless(options: Options, headless: bool, scenario: str, as_json: bool
             ctx.store.subscribe(
                 HeadlessPrinter(sys.stderr, use_colour(sys.stderr), verbose=options.verbose > 0)
             )
-            click.echo(f"devstack demo: scenario {scenario}, simulated cluster in {demo.home}", err=True)
+            cluster = demo.loaded.profile.cluster.name
+            click.echo(
+                f"devstack demo: scenario {scenario}, simulated cluster {cluster} in {demo.home}", err=True
+            )
         run_ = UpRun(ctx)
         try:
             code = run_.run()
