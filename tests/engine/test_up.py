@@ -185,6 +185,16 @@ def test_cli_up_json_document(demo_env: DemoEnvironment) -> None:
     status = devstack_cli(demo_env, "status", "--json")
     assert status.returncode == OK, status.stderr
     assert {p["status"] for p in json.loads(status.stdout)["pods"]} == {"Ready"}
-    down = devstack_cli(demo_env, "down")
+    report = devstack_cli(demo_env, "report")
+    assert report.returncode == OK, report.stderr
+    assert "## Logs" in report.stdout and "## Warning events" in report.stdout
+    assert "sqlite:///tmp/dev.db" not in report.stdout  # the local Secret's value
+    assert "DATABASE_URL=<redacted>" in report.stdout
+    kubeconfig = Path(demo_env.tools.env["KUBECONFIG"])
+    add_eks_current_context(kubeconfig)
+    down = devstack_cli(demo_env, "down", "--delete-cluster")
     assert down.returncode == OK, down.stderr
     assert invocations(demo_env, "skaffold", "delete")
+    assert invocations(demo_env, "kind", "delete")
+    contexts = [c["name"] for c in yaml.safe_load(kubeconfig.read_text())["contexts"]]
+    assert contexts == [EKS], "only the kind cluster's own entries go"
