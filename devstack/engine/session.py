@@ -21,21 +21,20 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from devstack.core import events as ev
-from devstack.core.pipeline import UP_STEPS, step_names
-from devstack.core.store import Store
 from devstack.errors import DevstackError
 from devstack.exitcodes import USAGE
 
 if TYPE_CHECKING:
+    from devstack.core.events import Event
     from devstack.core.forwards import CheckResult
+    from devstack.core.store import Store
     from devstack.engine.context import EngineContext
     from devstack.engine.live import LiveState
     from devstack.engine.up import UpRun
     from devstack.sources.kubeapi import KubeApi
     from devstack.sources.tools import ToolEnv
 
-ContextBuilder = Callable[[Store], "EngineContext"]
+ContextBuilder = Callable[["Store"], "EngineContext"]
 Clock = Callable[[], float]
 STOP_JOIN = 30.0
 
@@ -59,7 +58,7 @@ class Session:
         check_cluster: bool = True,
         take_over: bool = False,
     ):
-        self.store = store or Store()
+        self._store = store
         self.clock = clock
         self.check_cluster = check_cluster
         self.take_over = take_over
@@ -75,6 +74,31 @@ class Session:
         self._cancel = threading.Event()
         self._api: KubeApi | None = None
         self._live: LiveState | None = None
+
+    @property
+    def store(self) -> Store:
+        """The store every view renders (made on first use: the core loads after the first frame)."""
+        if self._store is None:
+            from devstack.core.store import Store
+
+            self._store = Store()
+        return self._store
+
+    def _dispatch(self, event: Event) -> None:
+        self.store.dispatch(event)
+
+    def _session_started(self) -> None:
+        from devstack.core.events import SessionStarted
+        from devstack.core.pipeline import UP_STEPS, step_names
+
+        assert self.ctx is not None
+        names = step_names(UP_STEPS)
+        self._dispatch(SessionStarted("tui", self.ctx.profile.name, self.ctx.context, names))
+
+    def _step_failed(self, step: str, message: str, fix: str = "") -> None:
+        from devstack.core.events import StepFailed
+
+        self._dispatch(StepFailed(step, message, at=self.clock(), fix=fix))
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -188,10 +212,9 @@ class Session:
             try:
                 self.ctx = self._build(self.store)
             except DevstackError as err:
-                self.store.dispatch(ev.StepFailed("profile", err.message, at=self.clock(), fix=err.fix))
+                self._step_failed("profile", err.message, err.fix)
                 raise
-        profile = self.ctx.profile
-        self.store.dispatch(ev.SessionStarted("tui", profile.name, self.ctx.context, step_names(UP_STEPS)))
+        self._session_started()
 
     def cluster_exists(self) -> bool | None:
         """Whether the profile's cluster exists (None when it cannot be told, e.g. kind missing)."""
@@ -270,11 +293,11 @@ class Session:
         try:
             self.last_exit_code = run.run()
         except DevstackError as err:
-            self.store.dispatch(ev.StepFailed("context", err.message, at=self.clock(), fix=err.fix))
+            self._step_failed("context", err.message, err.fix)
             self.last_exit_code = err.exit_code
         except Exception as err:  # noqa: BLE001 - shown in the state; the session keeps running
             message = f"internal error: {type(err).__name__}: {err}"
-            self.store.dispatch(ev.StepFailed("up", message, at=self.clock()))
+            self._step_failed("up", message)
             self.last_exit_code = 1
 
     def stop(self, keep_watches: bool = False) -> None:
@@ -384,9 +407,7 @@ class Session:
         loaded = load(name, ctx.loaded.root)
         guard_context(loaded)
         self.ctx = EngineContext(loaded, self.store, ctx.tools, interactive=True)
-        self.store.dispatch(
-            ev.SessionStarted("tui", loaded.profile.name, self.ctx.context, step_names(UP_STEPS))
-        )
+        self._session_started()
 
 
 def stop_run(run: UpRun, keep_watches: bool = False) -> None:

@@ -4,26 +4,20 @@ a thread worker; every worker failure lands in one handler (`on_worker_state_cha
 from __future__ import annotations
 
 import threading
-import webbrowser
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App
 from textual.worker import Worker, WorkerState
 
-from devstack.core.explain import workload_of
-from devstack.engine.session import Session
 from devstack.errors import DevstackError
 from devstack.tui.messages import LogLines
-from devstack.tui.model import Frame
-from devstack.tui.screens.confirm import ConfirmScreen
-from devstack.tui.screens.detail import DetailScreen
-from devstack.tui.screens.help import HelpScreen
 from devstack.tui.screens.main import MainScreen
-from devstack.tui.screens.profiles import ProfilePicker
-from devstack.tui.widgets.checks import ChecksPane
-from devstack.tui.widgets.filterbar import FilterBar
-from devstack.tui.widgets.logpane import LogPane
+
+if TYPE_CHECKING:
+    from devstack.engine.session import Session
+    from devstack.tui.model import Frame
+    from devstack.tui.widgets.filterbar import FilterBar
 
 Done = Callable[[Any], str | None]
 
@@ -72,9 +66,9 @@ class ActionsApp(App[int]):
 
     def selected_pod(self) -> str | None:
         """The pod the user means: the detail view's pod, else the Pods pane's selection."""
-        screen = self.screen
-        if isinstance(screen, DetailScreen) and screen.subject.kind == "pod":
-            return screen.subject.key
+        subject = getattr(self.screen, "subject", None)  # the detail view
+        if subject is not None and subject.kind == "pod":
+            return str(subject.key)
         return self.main.pane("pods").selected_key
 
     def _container_of(self, pod_key: str) -> str:
@@ -95,6 +89,7 @@ class ActionsApp(App[int]):
 
     def action_down(self) -> None:
         """Remove the stack (asks first)."""
+        from devstack.tui.screens.confirm import ConfirmScreen
 
         def answered(yes: bool | None) -> None:
             if yes:
@@ -107,8 +102,10 @@ class ActionsApp(App[int]):
 
     def action_logs(self) -> None:
         """Follow the selected pod's log; on the same pod again, back to the deploy output."""
+        if not self.main.ready:
+            return
         key = self.selected_pod()
-        log = self.main.query_one(LogPane)
+        log = self.main.log_pane
         self.main.select_tab("log")
         if key is None or log.source == f"pod:{key}":
             self._stop_following()
@@ -134,7 +131,7 @@ class ActionsApp(App[int]):
 
     def on_log_lines(self, message: LogLines) -> None:
         """A batch of the followed log."""
-        self.main.query_one(LogPane).add_pod_lines(message.stream, message.lines)
+        self.main.log_pane.add_pod_lines(message.stream, message.lines)
 
     def action_restart(self) -> None:
         """Rollout-restart the selected workload, or re-open the forwards (Forwards pane)."""
@@ -151,6 +148,8 @@ class ActionsApp(App[int]):
         )
 
     def _selected_workload(self, pane: str) -> str | None:
+        from devstack.core.explain import workload_of
+
         state = self.session.store.state
         if pane == "workloads":
             key = self.main.pane("workloads").selected_key
@@ -163,6 +162,8 @@ class ActionsApp(App[int]):
 
     def action_delete_pod(self) -> None:
         """Delete the selected pod (asks first)."""
+        from devstack.tui.screens.confirm import ConfirmScreen
+
         key = self.selected_pod()
         if key is None:
             self.notify("select a pod first (Pods pane)", title="delete")
@@ -187,6 +188,8 @@ class ActionsApp(App[int]):
 
     def action_open(self) -> None:
         """Open the frontend in the browser."""
+        import webbrowser
+
         url = self.session.frontend_url
         self.work(
             "open",
@@ -196,16 +199,18 @@ class ActionsApp(App[int]):
 
     def action_filter(self) -> None:
         """Filter the focused pane (the Pods pane by default)."""
+        if not self.main.ready:
+            return
         target = self.main.focused_pane
         widget = self.main.query_one(f"#{target}")
         current = getattr(widget, "filter_text", "")
-        self.main.query_one(FilterBar).open_for(target, current)
+        self.main.filter_bar.open_for(target, current)
 
     def on_filter_bar_applied(self, message: FilterBar.Applied) -> None:
         """Apply the filter to its pane and repaint."""
-        bar = self.main.query_one(FilterBar)
+        bar = self.main.filter_bar
         widget = self.main.query_one(f"#{bar.target or 'pods'}")
-        if isinstance(widget, LogPane):
+        if widget is self.main.log_pane:
             widget.set_filter(message.text)
         else:
             self.main.pane(bar.target or "pods").set_filter(message.text)
@@ -216,6 +221,9 @@ class ActionsApp(App[int]):
 
     def action_profile(self) -> None:
         """Switch to another profile (asks first when the dev loop runs)."""
+        from devstack.tui.screens.confirm import ConfirmScreen
+        from devstack.tui.screens.profiles import ProfilePicker
+
         profiles = self.session.profiles()
         if not profiles:
             self.notify("no other profile found", title="profile")
@@ -244,11 +252,14 @@ class ActionsApp(App[int]):
 
     def action_help(self) -> None:
         """The key overlay."""
+        from devstack.tui.screens.help import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
     def on_data_table_row_selected(self, event: Any) -> None:
         """`enter` (or a second click) on a row: why is this red?"""
+        from devstack.tui.screens.detail import DetailScreen
         from devstack.tui.screens.main import SUBJECT_OF
         from devstack.tui.subjects import Subject
 
@@ -258,5 +269,7 @@ class ActionsApp(App[int]):
             return
         key = str(event.row_key.value)
         if kind == "check":
+            from devstack.tui.widgets.checks import ChecksPane
+
             key = ChecksPane.check_name(key)
         self.push_screen(DetailScreen(Subject(kind, key), self.frame))

@@ -16,25 +16,23 @@ import asyncio
 import signal
 import threading
 from collections.abc import Iterable
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import SystemCommand
 from textual.binding import BindingType
 from textual.screen import Screen
 
-from devstack.core.state import State
-from devstack.engine.session import Session
 from devstack.exitcodes import INTERRUPTED
 from devstack.tui import keys
 from devstack.tui.actions import ActionsApp
 from devstack.tui.bridge import INTERVAL, Bridge
 from devstack.tui.messages import StateChanged
-from devstack.tui.model import Frame, ViewModel
-from devstack.tui.screens.confirm import BusyScreen, ConfirmScreen
-from devstack.tui.screens.detail import DetailScreen
 from devstack.tui.screens.main import MainScreen
-from devstack.tui.screens.walkthrough import WalkthroughScreen
-from devstack.tui.tour import mark_tour, tour_seen
+
+if TYPE_CHECKING:
+    from devstack.core.state import State
+    from devstack.engine.session import Session
+    from devstack.tui.model import Frame, ViewModel
 
 EXIT_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
 
@@ -69,8 +67,9 @@ class DevstackApp(ActionsApp):
         self.autostart = autostart
         self.tour = tour
         self.watch_only = watch
-        self.model = ViewModel()
-        self.bridge = Bridge(self, session.store, self.paint, interval)
+        self.interval = interval
+        self.bridge: Bridge | None = None
+        self._model: ViewModel | None = None
         self.frame: Frame | None = None
         self._done = {}
         self._log_cancel: threading.Event | None = None
@@ -83,15 +82,25 @@ class DevstackApp(ActionsApp):
         return MainScreen()
 
     # ------------------------------------------------------------------ lifecycle
+    @property
+    def model(self) -> ViewModel:
+        """What the panes share per repaint (the core's explanations load with it)."""
+        if self._model is None:
+            from devstack.tui.model import ViewModel
+
+            self._model = ViewModel()
+        return self._model
+
     def on_mount(self) -> None:
-        """Paint the state, listen for changes and signals; prepare the engine after this frame."""
-        self.bridge.attach()
-        self.set_interval(1.0, self.bridge.poke, name="ages")
+        """Listen for signals; everything else starts after the first frame."""
         self._install_signal_handlers()
         self.call_after_refresh(self._begin)
 
     def _begin(self) -> None:
-        self.bridge.flush()
+        """After the first frame: listen to the store (and paint it), then prepare the engine."""
+        self.bridge = Bridge(self, self.session.store, self.paint, self.interval)
+        self.bridge.attach()
+        self.set_interval(1.0, self.bridge.poke, name="ages")
         if self.session.has_engine:
             self.work("prepare", self._prepare, self._prepared)
         elif self.tour:
@@ -105,6 +114,8 @@ class DevstackApp(ActionsApp):
         return None
 
     def _prepared(self, cluster_exists: bool | None) -> None:
+        from devstack.tui.tour import tour_seen
+
         self.model.cluster = self.session.cluster_name
         first_time = self.tour is None and (not tour_seen() or cluster_exists is False)
         if self.tour or first_time:
@@ -116,34 +127,47 @@ class DevstackApp(ActionsApp):
 
     def open_walkthrough(self) -> None:
         """Show the first-run walkthrough (remembered as seen when it closes)."""
+        from devstack.tui.screens.walkthrough import WalkthroughScreen
+
         frame = self.frame or self.model.frame(self.session.store.state, self.session.clock())
         self.push_screen(WalkthroughScreen(frame, self.session.frontend_url), self._walkthrough_closed)
 
     def _walkthrough_closed(self, completed: bool | None) -> None:
+        from devstack.tui.tour import mark_tour
+
         mark_tour(bool(completed))
 
     def on_unmount(self) -> None:
         """Stop listening; give the signals back."""
-        self.bridge.detach()
+        if self.bridge is not None:
+            self.bridge.detach()
         if self._log_cancel is not None:
             self._log_cancel.set()
         self._restore_signal_handlers()
 
     # ------------------------------------------------------------------ state → screen
-    def on_state_changed(self, _message: StateChanged) -> None:
+    def on_state_changed(self, message: StateChanged) -> None:
         """The store changed: repaint now or when the interval has passed."""
-        self.bridge.on_state_changed()
+        if self.bridge is None:
+            return
+        if message.now:
+            self.bridge.flush()
+        else:
+            self.bridge.on_state_changed()
 
     def paint(self, state: State) -> None:
         """Render one state on every screen that shows it."""
         self.frame = frame = self.model.frame(state, self.session.clock())
         for screen in self.screen_stack:
-            if isinstance(screen, (MainScreen, DetailScreen, WalkthroughScreen)) and screen.is_mounted:
-                screen.show(frame)
+            show = getattr(screen, "show", None)  # main, detail and walkthrough screens
+            if callable(show) and screen.is_mounted:
+                show(frame)
 
     # ------------------------------------------------------------------ exit
     async def action_quit(self) -> None:
         """Quit; asks first when that stops a running dev loop (or a running `up`)."""
+        from devstack.tui.screens.confirm import ConfirmScreen
+
         if self.session.dev_loop_running or self.session.running:
             question = ConfirmScreen(
                 "Quit devstack?", "This stops skaffold dev and the localhost forwards.", yes="Quit"
@@ -167,6 +191,8 @@ class DevstackApp(ActionsApp):
         if not self.session.has_engine:
             self.exit(return_code=code)
             return
+        from devstack.tui.screens.confirm import BusyScreen
+
         self.push_screen(BusyScreen("Stopping the dev loop, the forwards and the watches…"))
         self.work("stop", self.session.stop, lambda _: self.exit(return_code=self.exit_code))
         self._done["stop-error"] = lambda _: None

@@ -13,14 +13,18 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from textual.message_pump import MessagePump
 from textual.timer import Timer
 
-from devstack.core.events import Event
-from devstack.core.state import State
-from devstack.core.store import Store
 from devstack.tui.messages import StateChanged
+
+if TYPE_CHECKING:
+    from devstack.core.events import Event
+    from devstack.core.state import State
+    from devstack.core.store import Store
+
 
 INTERVAL = 0.25
 
@@ -48,6 +52,7 @@ class Bridge:
         self.notices = 0
         self.repaints = 0
         self.paint_seconds = 0.0
+        self.paint_max = 0.0
 
     def attach(self) -> None:
         """Subscribe, and paint the current state right away."""
@@ -100,5 +105,7 @@ class Bridge:
         start = time.perf_counter()
         self._last_paint = time.monotonic()
         self._paint(self._store.state)
+        took = time.perf_counter() - start
         self.repaints += 1
-        self.paint_seconds += time.perf_counter() - start
+        self.paint_seconds += took
+        self.paint_max = max(self.paint_max, took)

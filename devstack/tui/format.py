@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from devstack.core.model import Level
 from devstack.views.style import COLOURS, SYMBOLS
 
-STEP_LEVEL = {
-    "ok": Level.OK,
-    "running": Level.PROGRESSING,
-    "failed": Level.ERROR,
-    "pending": Level.PROGRESSING,
-    "skipped": Level.OK,
-}
+if TYPE_CHECKING:
+    from devstack.core.model import Level
 
 
 def style_of(status: str) -> str:

@@ -8,8 +8,10 @@ and watches stopped, every child process reaped, the demo environment removed.
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
-from devstack.engine.session import Session
+if TYPE_CHECKING:
+    from devstack.engine.session import Session
 
 
 def interactive_terminal() -> bool:

@@ -6,11 +6,18 @@ from textual.message import Message
 
 
 class StateChanged(Message):
-    """The store has a newer state. Replaceable: a queue of these collapses to the newest one."""
+    """The store has a newer state. Replaceable: a queue of these collapses to the newest one.
+
+    `now` asks for a repaint without waiting for the interval (the dashboard just appeared).
+    """
+
+    def __init__(self, now: bool = False) -> None:
+        super().__init__()
+        self.now = now
 
     def can_replace(self, message: Message) -> bool:
-        """Any pending `StateChanged` is superseded by this one."""
-        return isinstance(message, StateChanged)
+        """A pending `StateChanged` is superseded by this one (keeping a pending `now`)."""
+        return isinstance(message, StateChanged) and (self.now or not message.now)
 
 
 class LogLines(Message):
@@ -20,3 +27,7 @@ class LogLines(Message):
         super().__init__()
         self.stream = stream
         self.lines = lines
+
+
+class PaneReady(Message):
+    """A pane mounted (the dashboard mounts most panes after its first frame)."""

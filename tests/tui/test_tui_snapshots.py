@@ -16,6 +16,7 @@ from devstack.tui.screens.detail import DetailScreen
 from devstack.tui.screens.help import HelpScreen
 from devstack.tui.screens.walkthrough import WalkthroughScreen
 from devstack.tui.widgets.logpane import LogPane
+from devstack.tui.widgets.table import KeyedTable
 
 SIZES = pytest.mark.parametrize("size", [(80, 24), (160, 50)], ids=["80x24", "160x50"])
 
@@ -26,6 +27,13 @@ async def _painted(pilot: Pilot[object]) -> None:
     await until(pilot, lambda: app.main.ready and app.main.pane("pods").keys, what="the pods pane")
     log = app.main.query_one(LogPane)
     await until(pilot, lambda: log.line_count and log.scroll_y >= log.max_scroll_y, what="the log at its end")
+
+    def settled() -> bool:  # DataTables measure their columns when idle
+        return all(
+            not t._require_update_dimensions and not t._updated_cells for t in app.main.query(KeyedTable)
+        )
+
+    await until(pilot, settled, what="the tables measured")
     await pilot.pause()
 
 

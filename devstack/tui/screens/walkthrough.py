@@ -25,7 +25,6 @@ from devstack.core.pipeline import UP_STEPS, StepInfo
 from devstack.core.state import State
 from devstack.tui.format import mark, style_of
 from devstack.tui.model import Frame
-from devstack.tui.widgets.steps import STATUS
 
 INTRO = (
     "devstack runs your whole web stack on a local Kubernetes cluster: a kind cluster, Skaffold "
@@ -48,7 +47,7 @@ def _doctor_table(checks: tuple[DoctorCheck, ...]) -> Table:
 
 
 def _step_body(info: StepInfo, step: StepState | None, state: State) -> list[RenderableType]:
-    status = STATUS[step.status] if step is not None else "pending"
+    status = step.status.value if step is not None else "pending"
     head = Text(info.title, style="bold")
     head.append(f" — {info.why}", style="" if status != "pending" else style_of("pending"))
     parts: list[RenderableType] = [head]
@@ -95,7 +94,7 @@ def walkthrough(state: State, url: str) -> Group:
     steps.add_column(ratio=1)
     for number, info in enumerate(UP_STEPS, start=1):
         step = state.step(info.name)
-        status = STATUS[step.status] if step is not None else "pending"
+        status = step.status.value if step is not None else "pending"
         steps.add_row(Text.assemble(mark(status), f" {number}."), Group(*_step_body(info, step, state)))
     return Group(Text(INTRO + "\n"), steps, Text(""), _closing(state, url))
 

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 
 from devstack.tui.format import coloured, mark
-from devstack.tui.model import Frame
 from devstack.tui.widgets.table import Cells, KeyedTable, SyncStats
+
+if TYPE_CHECKING:
+    from devstack.tui.model import Frame
+
 
 STEP_SEPARATOR = "/"
 
@@ -16,8 +21,8 @@ class ChecksPane(KeyedTable):
 
     COLUMNS = (("mark", " "), ("name", "CHECK"), ("detail", "DETAIL"))
 
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(title="Checks", id=id)
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(title="Checks", id=id, classes=classes)
 
     def show(self, frame: Frame) -> SyncStats:
         """Sync with the state's check results (running checks marked …)."""

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 
-from devstack.core.kube import EventInfo
 from devstack.tui.format import age, coloured, mark, parse_time
-from devstack.tui.model import Frame
 from devstack.tui.widgets.table import Cells, KeyedTable, SyncStats
+
+if TYPE_CHECKING:
+    from devstack.core.kube import EventInfo
+    from devstack.tui.model import Frame
+
 
 MAX_ROWS = 300
 
@@ -23,8 +28,8 @@ class EventsPane(KeyedTable):
         ("message", "MESSAGE"),
     )
 
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(title="Events", id=id)
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(title="Events", id=id, classes=classes)
         self._source: object = None
         self._ordered: list[EventInfo] = []
 

@@ -8,6 +8,8 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import Input
 
+from devstack.tui.messages import PaneReady
+
 
 class FilterBar(Input):
     """Hidden until `/`; `enter` keeps the filter, `escape` clears it."""
@@ -25,6 +27,11 @@ class FilterBar(Input):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(placeholder="filter (enter keeps it, escape clears)", id=id)
         self.target = ""
+
+    def on_mount(self) -> None:
+        """Hidden until `/`; tell the screen."""
+        self.display = False
+        self.post_message(PaneReady())
 
     def open_for(self, target: str, current: str) -> None:
         """Show the bar for the pane `target` with its current filter."""

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 
-from devstack.core.explain import forward_level
 from devstack.tui.format import coloured, level_mark, size
-from devstack.tui.model import Frame
 from devstack.tui.widgets.table import Cells, KeyedTable, SyncStats
+
+if TYPE_CHECKING:
+    from devstack.tui.model import Frame
 
 
 class ForwardsPane(KeyedTable):
@@ -22,11 +25,13 @@ class ForwardsPane(KeyedTable):
         ("bytes", "IN/OUT"),
     )
 
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(title="Forwards", id=id)
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(title="Forwards", id=id, classes=classes)
 
     def show(self, frame: Frame) -> SyncStats:
         """Sync with the state's forwards."""
+        from devstack.core.explain import forward_level
+
         rows: dict[str, Cells] = {}
         for view in sorted(frame.state.forwards.values(), key=lambda v: v.local_port):
             level = forward_level(view)

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.widgets import Static
 
-from devstack.core.deploy import DeployState
-from devstack.core.state import ClusterView
 from devstack.tui.format import level_mark, mark, style_of
-from devstack.tui.model import Frame
+
+if TYPE_CHECKING:
+    from devstack.core.deploy import DeployState
+    from devstack.core.state import ClusterView
+    from devstack.tui.model import Frame
+
 
 DEPLOY_STATUS = {
     "idle": "pending",

@@ -8,6 +8,8 @@ from collections.abc import Iterable
 from rich.markup import escape
 from textual.widgets import Log
 
+from devstack.tui.messages import PaneReady
+
 MAX_LINES = 5000
 
 
@@ -29,14 +31,18 @@ def appended(old: tuple[str, ...], new: tuple[str, ...]) -> tuple[str, ...]:
 class LogPane(Log):
     """Shows one source at a time: `deploy` (from the state) or a followed pod (from a worker)."""
 
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(max_lines=MAX_LINES, auto_scroll=True, id=id)
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(max_lines=MAX_LINES, auto_scroll=True, id=id, classes=classes)
         self.border_title = "Log"
         self.source = "deploy"
         self.stream = 0
         self.filter_text = ""
         self._buffer: deque[str] = deque(maxlen=MAX_LINES)
         self._deploy_lines: tuple[str, ...] = ()
+
+    def on_mount(self) -> None:
+        """Tell the screen."""
+        self.post_message(PaneReady())
 
     @property
     def lines_shown(self) -> list[str]:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 
-from devstack.core.health import Explanation
-from devstack.core.kube import PodInfo
-from devstack.core.model import Level
 from devstack.tui.format import age, coloured, level_mark, parse_time
-from devstack.tui.model import Frame
 from devstack.tui.widgets.table import Cells, KeyedTable, SyncStats
+
+if TYPE_CHECKING:
+    from devstack.core.health import Explanation
+    from devstack.core.kube import PodInfo
+    from devstack.tui.model import Frame
 
 
 class PodsPane(KeyedTable):
@@ -24,8 +27,8 @@ class PodsPane(KeyedTable):
         ("age", "AGE"),
     )
 
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(title="Pods", id=id)
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(title="Pods", id=id, classes=classes)
         self._fixed: dict[str, tuple[PodInfo, Explanation, Cells]] = {}
         self._created: dict[str, float | None] = {}
 
@@ -46,14 +49,14 @@ class PodsPane(KeyedTable):
         self._created = {k: v for k, v in self._created.items() if k in fixed}
         order = sorted(rows, key=lambda k: (frame.state.pods[k].name, k))
         stats = self.sync(rows, order)
-        bad = sum(1 for v in frame.pods.values() if v.level is Level.ERROR)
+        bad = sum(1 for v in frame.pods.values() if v.level.value == "error")
         self.border_subtitle = f"{len(rows)} pods" + (f", {bad} failing" if bad else "")
         return stats
 
     @staticmethod
     def _cells(pod: PodInfo, verdict: Explanation) -> Cells:
         ready, total = pod.ready_count
-        status = pod.phase if verdict.level is Level.OK else verdict.reason
+        status = pod.phase if verdict.level.value == "ok" else verdict.reason
         level = verdict.level.value
         restarts = Text(str(pod.restarts), style="yellow" if pod.restarts else "")
         return (

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 
-from devstack.core.health import explain_service
 from devstack.tui.format import coloured, level_mark
-from devstack.tui.model import Frame
 from devstack.tui.widgets.table import Cells, KeyedTable, SyncStats
+
+if TYPE_CHECKING:
+    from devstack.tui.model import Frame
 
 
 class ServicesPane(KeyedTable):
@@ -15,11 +18,13 @@ class ServicesPane(KeyedTable):
 
     COLUMNS = (("mark", " "), ("name", "SERVICE"), ("ports", "PORTS"), ("endpoints", "READY EP"))
 
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(title="Services", id=id)
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(title="Services", id=id, classes=classes)
 
     def show(self, frame: Frame) -> SyncStats:
         """Sync with the state's services."""
+        from devstack.core.health import explain_service
+
         state = frame.state
         ready: dict[tuple[str, str], list[int]] = {}
         for piece in state.endpointslices.values():

@@ -2,27 +2,23 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.widgets import Static
 
-from devstack.core.model import StepState, StepStatus
-from devstack.core.state import State
 from devstack.tui.format import coloured, mark, style_of
 
-STATUS = {
-    StepStatus.PENDING: "pending",
-    StepStatus.RUNNING: "running",
-    StepStatus.OK: "ok",
-    StepStatus.FAILED: "failed",
-    StepStatus.SKIPPED: "skipped",
-}
+if TYPE_CHECKING:
+    from devstack.core.model import StepState
+    from devstack.core.state import State
 
 
 def step_marks(steps: tuple[StepState, ...]) -> Text:
     """`✓ doctor  ✓ cluster  … deploy  · ready` (the running step's name in bold)."""
     text = Text("up ")
     for step in steps:
-        status = STATUS[step.status]
+        status = step.status.value  # pending, running, ok, failed, skipped: mark names too
         text.append_text(mark(status))
         text.append(f" {step.name}  ", style="bold" if status == "running" else style_of(status))
     return text
@@ -36,7 +32,7 @@ def step_detail(state: State) -> Text | None:
         if failed.fix:
             text.append(f"\nfix: {failed.fix}", style="bold")
         return text
-    running = next((s for s in state.steps if s.status is StepStatus.RUNNING), None)
+    running = next((s for s in state.steps if s.status == "running"), None)
     if running is not None and running.message:
         return coloured(f"{running.name}: {running.message}", "running")
     return None

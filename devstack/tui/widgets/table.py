@@ -8,17 +8,21 @@ order is only rewritten when it changed. The cursor stays on the same row key.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.console import RenderableType
 from rich.markup import escape
 from rich.text import Text
 from textual.widgets import DataTable
-from textual.widgets.data_table import RowKey
+from textual.widgets.data_table import CellKey, ColumnKey, RowKey
 
-from devstack.tui.model import Frame
+from devstack.tui.messages import PaneReady
+
+if TYPE_CHECKING:
+    from devstack.tui.model import Frame
+
 
 Cells = tuple[RenderableType, ...]
 
@@ -60,8 +64,9 @@ class KeyedTable(DataTable[Any]):
         raise NotImplementedError
 
     def on_mount(self) -> None:
-        """Add the columns."""
+        """Add the columns; tell the screen."""
         self._ensure_columns()
+        self.post_message(PaneReady())
 
     def _ensure_columns(self) -> None:
         if not self._columns_ready:
@@ -112,7 +117,7 @@ class KeyedTable(DataTable[Any]):
             elif shown != cells:
                 for column, old, new in zip(columns, shown, cells, strict=True):
                     if old != new:
-                        self.update_cell(key, column, new, update_width=True)
+                        self.update_cell(key, column, new, update_width=self._widens(column, new))
                         stats.updated_cells += 1
             self._rows[key] = cells
         current = [k for k in self._order if k in wanted] + [k for k in wanted if k not in self._order]
@@ -125,6 +130,31 @@ class KeyedTable(DataTable[Any]):
         self.totals.removed += stats.removed
         self.totals.updated_cells += stats.updated_cells
         return stats
+
+    def _widens(self, column: str, cell: RenderableType) -> bool:
+        """Whether a new cell is wider than its column (only then is the column re-measured).
+
+        DataTable re-measures every cell of a column when an updated cell got narrower; with
+        ages ticking in thousands of rows that is most of the main thread's time.
+        """
+        width = cell.cell_len if isinstance(cell, Text) else len(str(cell))
+        return width > self.columns[ColumnKey(column)].content_width
+
+    def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
+        """Measure new rows, then drop row renders cached with the old column widths.
+
+        DataTable measures new rows when idle; rows rendered before that are cached under the
+        current `_update_count`, which it does not bump here, so they kept the old widths.
+        """
+        super()._update_dimensions(new_rows)
+        self._update_count += 1
+        self.refresh()
+
+    def _update_column_widths(self, updated_cells: set[CellKey]) -> None:
+        """As `_update_dimensions`, for cells updated with `update_width=True`."""
+        super()._update_column_widths(updated_cells)
+        self._update_count += 1
+        self.refresh()
 
     def _apply_order(self, order: list[str]) -> None:
         """Rewrite the row order in place (what `DataTable.sort` does, with our own order)."""

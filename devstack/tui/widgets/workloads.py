@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 
 from devstack.tui.format import coloured, level_mark
-from devstack.tui.model import Frame
 from devstack.tui.widgets.table import Cells, KeyedTable, SyncStats
+
+if TYPE_CHECKING:
+    from devstack.tui.model import Frame
 
 
 class WorkloadsPane(KeyedTable):
@@ -14,8 +18,8 @@ class WorkloadsPane(KeyedTable):
 
     COLUMNS = (("mark", " "), ("name", "DEPLOYMENT"), ("ready", "READY"), ("status", "STATUS"))
 
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(title="Workloads", id=id)
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(title="Workloads", id=id, classes=classes)
 
     def show(self, frame: Frame) -> SyncStats:
         """Sync with the frame's workload verdicts."""
