@@ -176,19 +176,16 @@ async def _during_drive(app: Any, sim: Any, names: list[str], rate: float, secon
 
 
 async def _catch_up(app: Any, pilot: Any, key: str) -> float:
-    """Seconds until the Pods pane shows the last flipped pod as the store has it."""
+    """Seconds until the Pods pane's READY column shows the last flipped pod as the store has it."""
     started = time.perf_counter()
-    while True:
+    while time.perf_counter() - started < 60:
         pod = app.session.store.state.pods.get(key)
         cells = app.main.pane("pods").cells(key)
-        want = "✓" if pod is not None and pod.ready else "!"
-        if cells is not None and getattr(cells[0], "plain", "") in (want, "✗" if want == "!" else want):
-            shown = getattr(cells[2], "plain", "")
-            if shown == ("1/1" if pod is not None and pod.ready else "0/1"):
-                return round(time.perf_counter() - started, 3)
-        if time.perf_counter() - started > 60:
-            return float("nan")
+        want = "1/1" if pod is not None and pod.ready else "0/1"
+        if cells is not None and getattr(cells[2], "plain", "") == want:
+            return round(time.perf_counter() - started, 3)
         await pilot.pause(0.05)
+    return float("nan")
 
 
 def main() -> None:

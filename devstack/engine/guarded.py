@@ -92,3 +92,20 @@ class GuardedUp(UpRun):
     def _check(self) -> None:
         if self._cancel_event.is_set():
             raise Stopped()
+
+
+def stop_run(run: UpRun, keep_watches: bool = False) -> None:
+    """Stop what an `up` left running: skaffold dev, the forwards and (optionally) the watches.
+
+    Like `UpRun.stop`, but safe for a run that failed before its watches started.
+    """
+    if run.forwards is not None:
+        run.forwards.stop()
+        run.forwards = None
+    run.deploy.shutdown()
+    if keep_watches:
+        return
+    if run.live.watch.watchers:
+        run.live.stop()
+    else:
+        run.live.api.close()

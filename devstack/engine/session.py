@@ -21,12 +21,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from devstack.engine.session_actions import NoEngine, SessionActions
 from devstack.errors import DevstackError
-from devstack.exitcodes import USAGE
 
 if TYPE_CHECKING:
     from devstack.core.events import Event
-    from devstack.core.forwards import CheckResult
     from devstack.core.store import Store
     from devstack.engine.context import EngineContext
     from devstack.engine.live import LiveState
@@ -34,20 +33,15 @@ if TYPE_CHECKING:
     from devstack.sources.kubeapi import KubeApi
     from devstack.sources.tools import ToolEnv
 
+__all__ = ["NoEngine", "Session"]
+
 ContextBuilder = Callable[["Store"], "EngineContext"]
 Clock = Callable[[], float]
 STOP_JOIN = 30.0
 
 
-class NoEngine(DevstackError):
-    """An action on a session that has no engine (a pre-seeded store, e.g. in snapshot tests)."""
-
-    def __init__(self, what: str):
-        super().__init__(f"{what}: this session has no engine (a fixed state)", exit_code=USAGE)
-
-
-class Session:
-    """The engine for one profile: `prepare`, `start_up`, actions, `stop`, `close`."""
+class Session(SessionActions):
+    """The engine for one profile: `prepare`, `start_up`, actions (`SessionActions`), `stop`, `close`."""
 
     def __init__(
         self,
@@ -282,7 +276,7 @@ class Session:
         return None if self.running else self.last_exit_code
 
     def _up_main(self, previous: UpRun | None) -> None:
-        from devstack.engine.guarded import GuardedUp
+        from devstack.engine.guarded import GuardedUp, stop_run
 
         if previous is not None:
             stop_run(previous)
@@ -310,6 +304,8 @@ class Session:
         if thread is not None and thread is not threading.current_thread():
             thread.join(STOP_JOIN)
         if run is not None:
+            from devstack.engine.guarded import stop_run
+
             stop_run(run, keep_watches=keep_watches)
             if not keep_watches:
                 self._run = None
@@ -335,68 +331,6 @@ class Session:
             while self._cleanups:
                 self._cleanups.pop()()
 
-    # ------------------------------------------------------------------ actions
-    def _kube(self, what: str) -> KubeApi:
-        ctx = self._context(what)
-        if self._api is None:
-            from devstack.sources.kubeapi import KubeApi
-
-            self._api = KubeApi(ctx.target)
-        return self._api
-
-    def run_checks(self) -> list[CheckResult]:
-        """Run the profile's checks now (results go to the store too)."""
-        from devstack.sources.checks import run_checks
-
-        ctx = self._context("checks")
-        api = self._kube("checks")
-        return run_checks(ctx.profile, self.store.dispatch, api.deployment_env)
-
-    def restart_workload(self, deployment: str) -> None:
-        """`kubectl rollout restart deployment/<name>`."""
-        self._kube("restart").rollout_restart(deployment)
-
-    def delete_pod(self, pod: str) -> None:
-        """Delete a pod (its ReplicaSet replaces it)."""
-        self._kube("delete pod").delete_pod(pod)
-
-    def restart_forwards(self) -> None:
-        """Close the localhost forwards and open them again (same ports)."""
-        from devstack.sources.forward import ForwardThread
-
-        ctx = self._context("forwards")
-        run = self._run
-        if run is None or run.forwards is None:
-            raise DevstackError("no forwards are running", fix="press u to bring the stack up")
-        run.forwards.stop()
-        run.forwards = None
-        forwards = ForwardThread(ctx.store, ctx.target, ctx.profile.forwards)
-        forwards.start()
-        run.forwards = forwards
-
-    def down(self) -> str:
-        """Stop the dev loop and forwards, then `skaffold delete` (the watches keep showing)."""
-        from devstack.engine.deploy import skaffold_delete
-
-        ctx = self._context("down")
-        self.stop(keep_watches=True)
-        output = skaffold_delete(ctx)
-        return output.splitlines()[-1] if output else f"removed the stack from {ctx.context}"
-
-    def stream_logs(
-        self, pod: str, container: str, on_lines: Callable[[list[str]], None], cancel: threading.Event
-    ) -> None:
-        """Follow a container's log until `cancel` is set; batches of lines go to `on_lines`."""
-        from devstack.sources.kubeapi import KubeApi
-        from devstack.sources.logs import follow_logs
-
-        ctx = self._context("logs")
-        api = KubeApi(ctx.target)
-        try:
-            follow_logs(api.client, ctx.target, pod, container, on_lines, cancel)
-        finally:
-            api.close()
-
     def switch_profile(self, name: str) -> None:
         """Stop everything and load another profile of the same stack (same tools)."""
         ctx = self._context("switch profile")
@@ -408,20 +342,3 @@ class Session:
         guard_context(loaded)
         self.ctx = EngineContext(loaded, self.store, ctx.tools, interactive=True)
         self._session_started()
-
-
-def stop_run(run: UpRun, keep_watches: bool = False) -> None:
-    """Stop what an `up` left running: skaffold dev, the forwards and (optionally) the watches.
-
-    Like `UpRun.stop`, but safe for a run that failed before its watches started.
-    """
-    if run.forwards is not None:
-        run.forwards.stop()
-        run.forwards = None
-    run.deploy.shutdown()
-    if keep_watches:
-        return
-    if run.live.watch.watchers:
-        run.live.stop()
-    else:
-        run.live.api.close()

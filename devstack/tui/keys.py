@@ -50,8 +50,8 @@ APP_KEYS: tuple[Key, ...] = (
 # Keys handled by the panes and Textual itself: listed in the help so it names every binding.
 NAVIGATION: tuple[tuple[str, str], ...] = (
     ("enter", "Why is this red? Explain the selected pod, workload, service, forward, check or event"),
-    ("↑ ↓ / j k", "Move the selection"),
-    ("g G / home end", "First / last row"),
+    ("↑ ↓ / j k", "Move the selection (scroll the log)"),
+    ("g G", "First / last row (top / end of the log)"),
     ("pgup pgdn", "Page up / down"),
     ("tab shift+tab", "Next / previous pane"),
     ("mouse", "Click a row to select it, click again to explain it; scroll with the wheel"),

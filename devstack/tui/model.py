@@ -3,7 +3,7 @@
 Health explanations are pure but not free: `explain_pod` scans the events, and a Deployment's
 verdict explains each of its pods. With thousands of pods that is quadratic, so `ViewModel`
 explains a pod again only when its summary, its events or its log tail changed, and explains a
-Deployment from its pods that are not OK only (the OK ones cannot change its verdict).
+Deployment from the one pod that decides its verdict (tests check it agrees with the core).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from devstack.core.model import Level
 from devstack.core.state import LogTail, State
 
 PodKey = tuple[str, str]
+_RANK = {Level.OK: 0, Level.PROGRESSING: 1, Level.WARNING: 2, Level.ERROR: 3}
 
 
 @dataclass(frozen=True)
@@ -94,15 +95,25 @@ class ViewModel:
     def _workload_verdict(
         self, state: State, deployment: DeploymentInfo, pods: Mapping[str, Explanation]
     ) -> Explanation:
-        """`explain_deployment` on a state holding only the Deployment's pods that are not OK."""
+        """`explain_deployment` on a state holding only the pod that decides its verdict.
+
+        The core explains every pod of the Deployment and keeps the first one (in state order)
+        with the worst level that is not OK (deleting pods left out); the others cannot change
+        the verdict. The pod verdicts are already in `pods`, so only that one pod is passed.
+        """
         wanted = set(deployment.selector)
-        bad = {
-            key: pod
-            for key, pod in state.pods.items()
-            if pods[key].level is not Level.OK
-            and pod.namespace == deployment.namespace
-            and wanted
-            and wanted <= set(pod.labels)
-        }
-        events = {e.key: e for pod in bad.values() for e in self._events_of(pod)}
-        return explain_deployment(replace(state, pods=bad, events=events), deployment, self.cluster)
+        worst: tuple[int, str] | None = None
+        for key, pod in state.pods.items():
+            rank = _RANK[pods[key].level]
+            if (
+                rank
+                and (worst is None or rank > worst[0])
+                and not pod.deleting
+                and pod.namespace == deployment.namespace
+                and wanted
+                and wanted <= set(pod.labels)
+            ):
+                worst = (rank, key)
+        picked = {worst[1]: state.pods[worst[1]]} if worst is not None else {}
+        events = {e.key: e for pod in picked.values() for e in self._events_of(pod)}
+        return explain_deployment(replace(state, pods=picked, events=events), deployment, self.cluster)

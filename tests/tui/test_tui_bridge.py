@@ -131,3 +131,49 @@ def _store_with(pods: list[PodInfo]) -> Store:
     )
     store.dispatch(ev.KubeSynced("deployments", (deployment,)))
     return store
+
+
+def _mixed_pods(count: int) -> list[PodInfo]:
+    """Pods of every level, in an order where the worst is not first, some of them deleting."""
+    pods = []
+    for index in range(count):
+        kind = index % 6
+        container = ContainerInfo(
+            "backend",
+            "jetscale-backend:dev",
+            ready=kind in (2, 5),
+            state="waiting" if kind in (3, 4) else "running",
+            reason="CrashLoopBackOff" if kind in (3, 4) else "",
+            restart_count=2 if kind in (2, 3, 4) else 0,
+            last_exit_code=1 if kind in (2, 3, 4) else None,
+        )
+        pods.append(
+            PodInfo(
+                NS,
+                f"mixed-{index:04d}",
+                phase="Running",
+                ready=kind in (2, 5),
+                containers=(container,),
+                labels=LABELS,
+                deleting=kind == 4,
+            )
+        )
+    return pods
+
+
+def test_view_model_agrees_with_the_core_on_mixed_and_stuck_rollouts() -> None:
+    from devstack.core.kube import Condition
+
+    for count in (1, 2, 3, 5, 7, 40):
+        store = _store_with(_mixed_pods(count))
+        states = [store.state]
+        deployment = next(iter(store.state.deployments.values()))
+        stuck = replace(
+            deployment, conditions=(Condition("Progressing", "False", "ProgressDeadlineExceeded", "x"),)
+        )
+        store.dispatch(ev.KubeSynced("deployments", (stuck,)))
+        states.append(store.state)
+        for state in states:
+            frame = ViewModel().frame(state, 0.0)
+            for deployment_info, verdict in frame.workloads:
+                assert verdict == explain_deployment(state, deployment_info), count

@@ -4,7 +4,9 @@ skaffold dev): what the panes show, `enter`, `?`, `/` and `l` on a live stack.""
 from __future__ import annotations
 
 import socket
+import webbrowser
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
@@ -96,7 +98,7 @@ async def _healthy(app: DevstackApp, pilot: Pilot[object]) -> None:
 
     await pilot.press("question_mark")
     await until(pilot, lambda: isinstance(app.screen, HelpScreen), what="help")
-    text = " ".join(screen_text(app).split())
+    text = " ".join(screen_text(app).replace("│", " ").split())  # wrapped rows joined
     assert all(f"{k.shown} {' '.join(k.help.split())}" in text for k in APP_KEYS)
     await pilot.press("escape")
 
@@ -142,3 +144,49 @@ async def _crashloop(app: DevstackApp, pilot: Pilot[object]) -> None:
     assert "CrashLoopBackOff" in detail.text and "exited with code 1" in detail.text
     await pilot.press("escape")
     await _quit(pilot, app)
+
+
+async def test_demo_keys_c_o_r_and_d_act_on_the_running_stack(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    opened = tmp_path / "opened"
+    monkeypatch.setenv("BROWSER", f"sh -c 'echo %s > {opened}'")
+    monkeypatch.setattr(webbrowser, "_tryorder", None)  # read BROWSER again
+
+    async def body(app: DevstackApp, pilot: Pilot[object]) -> None:
+        await until(
+            pilot,
+            lambda: (
+                all(s.status is StepStatus.OK for s in app.session.store.state.steps)
+                and len(app.session.store.state.checks) == 3
+            ),
+            timeout=120,
+            what="the stack up",
+        )
+
+        def said(text: str) -> bool:
+            return any(text in str(n.message) for n in app._notifications)
+
+        await pilot.press("c")
+        await until(pilot, lambda: said("3/3 checks passed"), timeout=60, what="checks run again")
+
+        await pilot.press("o")
+        await until(pilot, lambda: opened.exists() and opened.read_text().strip(), what="the browser")
+        assert opened.read_text().strip() == app.session.frontend_url
+
+        app.main.pane("forwards").focus()
+        await pilot.press("r")
+        await until(pilot, lambda: said("forwards re-opened"), timeout=60, what="forwards re-opened")
+        state = app.session.store.state
+        assert {f.status for f in state.forwards.values()} == {"ready"}
+
+        await pilot.press("d")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the down question")
+        await pilot.press("y")
+        await until(pilot, lambda: said("down:"), timeout=120, what="down")
+        assert not app.session.dev_loop_running
+        await until(pilot, lambda: not app.main.pane("pods").keys, timeout=60, what="the pods gone")
+        await pilot.press("q")  # nothing runs any more: no question
+        await until(pilot, lambda: not app.is_running, timeout=60, what="exit")
+
+    await _run_demo("healthy", body)

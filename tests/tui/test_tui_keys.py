@@ -75,7 +75,7 @@ async def test_help_lists_every_binding() -> None:
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("question_mark")
         await until(pilot, lambda: isinstance(app.screen, HelpScreen), what="help")
-        text = " ".join(screen_text(app).split())
+        text = " ".join(screen_text(app).replace("│", " ").split())  # wrapped rows joined
         for key in APP_KEYS:
             assert f"{key.shown} {' '.join(key.help.split())}" in text, key
         for shown, what in NAVIGATION:
@@ -143,3 +143,22 @@ async def test_logs_key_without_an_engine_says_so() -> None:
         await until(
             pilot, lambda: any("no engine" in str(n.message) for n in app._notifications), what="error"
         )
+
+
+async def test_arrows_and_vim_keys_move_the_selection() -> None:
+    app = DevstackApp(offline(healthy_store()))
+    async with app.run_test(size=SIZE) as pilot:
+        pods = app.main.pane("pods")
+        await until(pilot, lambda: len(pods.keys) == 2, what="pods")
+        first, second = pods.keys
+        assert pods.selected_key == first
+        await pilot.press("j")
+        assert pods.selected_key == second
+        await pilot.press("k")
+        assert pods.selected_key == first
+        await pilot.press("down")
+        assert pods.selected_key == second
+        await pilot.press("g")
+        assert pods.selected_key == first
+        await pilot.press("G")
+        assert pods.selected_key == second

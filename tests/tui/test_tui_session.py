@@ -169,3 +169,40 @@ async def test_the_walkthrough_opens_on_the_first_launch_only(isolated_home: Pat
     assert await launch() is True
     assert tour_seen() and tour_file().is_relative_to(isolated_home)
     assert await launch() is False
+
+
+def test_the_app_and_the_cli_path_load_no_engine_before_the_first_frame() -> None:
+    """What runs before the first frame imports neither the kubernetes client nor the profile loader."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "import devstack.cli, devstack.commands.demo, devstack.tui.launch, devstack.tui.app\n"
+        "from devstack.engine.session import Session\n"
+        "from devstack.tui.app import DevstackApp\n"
+        "DevstackApp(Session.demo('healthy', 1, 2))\n"
+        "heavy = ('kubernetes', 'yaml', 'pydantic', 'devstack.profile', 'devstack.core.store', 'aiohttp')\n"
+        "print(','.join(m for m in heavy if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
+async def test_p_switches_to_another_profile_of_the_stack() -> None:
+    from devstack.tui.screens.profiles import ProfilePicker
+
+    session = Session(build=_context, check_cluster=False)
+    app = DevstackApp(session, tour=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: session.prepared and app.main.ready, what="prepared")
+        assert session.store.state.profile == "local-kind"
+        assert session.profiles() == ["ci-kind", "local-kind"]
+        await pilot.press("p")
+        await until(pilot, lambda: isinstance(app.screen, ProfilePicker), what="the picker")
+        await pilot.press("up", "enter")  # ci-kind is above the current local-kind
+        await until(pilot, lambda: session.store.state.profile == "ci-kind", timeout=30, what="the switch")
+        assert session.ctx is not None and session.ctx.profile.name == "ci-kind"
+        await until(pilot, lambda: not session.running, timeout=60, what="its up to finish")
+        await pilot.press("q")
+    session.close()

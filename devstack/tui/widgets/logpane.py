@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable
+from typing import ClassVar
 
 from rich.markup import escape
+from textual.binding import Binding, BindingType
 from textual.widgets import Log
 
 from devstack.tui.messages import PaneReady
@@ -30,6 +32,13 @@ def appended(old: tuple[str, ...], new: tuple[str, ...]) -> tuple[str, ...]:
 
 class LogPane(Log):
     """Shows one source at a time: `deploy` (from the state) or a followed pod (from a worker)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j", "scroll_down", "Down", show=False),
+        Binding("k", "scroll_up", "Up", show=False),
+        Binding("g", "scroll_home", "Top", show=False),
+        Binding("G", "scroll_end", "End", show=False),
+    ]
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(max_lines=MAX_LINES, auto_scroll=True, id=id, classes=classes)

@@ -15,6 +15,33 @@ if TYPE_CHECKING:
     from devstack.tui.model import Frame
 
 
+class _Entry:
+    """One pod's cells; the row tuple is rebuilt only when the age text changes."""
+
+    __slots__ = ("_age", "_row", "cells", "created", "pod", "verdict")
+
+    def __init__(self, pod: PodInfo, verdict: Explanation, cells: Cells, created: float | None) -> None:
+        self.pod = pod
+        self.verdict = verdict
+        self.cells = cells
+        self.created = created
+        self._age = ""
+        self._row: Cells = ()
+
+    @property
+    def last(self) -> Cells:
+        """The row as last shown."""
+        return self._row
+
+    def row(self, now: float) -> Cells:
+        """The cells plus the age at `now` (the same tuple while the age text is the same)."""
+        text = age(now - self.created if self.created is not None else None)
+        if text != self._age or not self._row:
+            self._age = text
+            self._row = (*self.cells, text)
+        return self._row
+
+
 class PodsPane(KeyedTable):
     """Every pod of the namespace, sorted by name; `enter` explains the selected one."""
 
@@ -29,29 +56,42 @@ class PodsPane(KeyedTable):
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(title="Pods", id=id, classes=classes)
-        self._fixed: dict[str, tuple[PodInfo, Explanation, Cells]] = {}
-        self._created: dict[str, float | None] = {}
+        self._entries: dict[str, _Entry] = {}
+        self._sort_cache: tuple[frozenset[str], list[str]] = (frozenset(), [])
 
     def show(self, frame: Frame) -> SyncStats:
-        """Sync the rows with the frame's pods (cells rebuilt only for pods that changed)."""
+        """Sync the rows with the frame's pods.
+
+        A row's tuple is reused as long as its pod, verdict and age text are the same, so the
+        table compares thousands of unchanged rows by identity; ages are brought up to date
+        for the rows on screen only (the others when they scroll into view, at the next
+        repaint); the order is only re-sorted when pods came or went.
+        """
         rows: dict[str, Cells] = {}
-        fixed: dict[str, tuple[PodInfo, Explanation, Cells]] = {}
+        entries: dict[str, _Entry] = {}
+        visible = self.visible_keys()
         for key, pod in frame.state.pods.items():
             verdict = frame.pods[key]
-            entry = self._fixed.get(key)
-            if entry is None or entry[0] is not pod or entry[1] is not verdict:
-                entry = (pod, verdict, self._cells(pod, verdict))
-                self._created[key] = parse_time(pod.created)
-            fixed[key] = entry
-            created = self._created.get(key)
-            rows[key] = (*entry[2], age(frame.now - created if created is not None else None))
-        self._fixed = fixed
-        self._created = {k: v for k, v in self._created.items() if k in fixed}
-        order = sorted(rows, key=lambda k: (frame.state.pods[k].name, k))
-        stats = self.sync(rows, order)
+            entry = self._entries.get(key)
+            if entry is None or entry.pod is not pod or entry.verdict is not verdict:
+                entry = _Entry(pod, verdict, self._cells(pod, verdict), parse_time(pod.created))
+                rows[key] = entry.row(frame.now)
+            else:  # ages tick for every row: only the rows on screen get the new one
+                rows[key] = entry.row(frame.now) if key in visible else entry.last
+            entries[key] = entry
+        self._entries = entries
+        stats = self.sync(rows, self._sorted(frame))
         bad = sum(1 for v in frame.pods.values() if v.level.value == "error")
         self.border_subtitle = f"{len(rows)} pods" + (f", {bad} failing" if bad else "")
         return stats
+
+    def _sorted(self, frame: Frame) -> list[str]:
+        keys, order = self._sort_cache
+        if len(keys) != len(frame.state.pods) or not keys.issuperset(frame.state.pods.keys()):
+            pods = frame.state.pods
+            order = sorted(pods, key=lambda k: (pods[k].name, k))
+            self._sort_cache = (frozenset(order), order)
+        return order
 
     @staticmethod
     def _cells(pod: PodInfo, verdict: Explanation) -> Cells:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from rich.console import RenderableType
 from rich.markup import escape
 from rich.text import Text
+from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellKey, ColumnKey, RowKey
 
@@ -46,6 +47,12 @@ class KeyedTable(DataTable[Any]):
     """A pane's table: rows keyed by object key; `COLUMNS` are (column key, label)."""
 
     COLUMNS: ClassVar[tuple[tuple[str, str], ...]] = ()
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+        Binding("g", "scroll_top", "First row", show=False),
+        Binding("G", "scroll_bottom", "Last row", show=False),
+    ]
     DEFAULT_CSS = """
     KeyedTable { height: 1fr; }
     """
@@ -86,6 +93,11 @@ class KeyedTable(DataTable[Any]):
             return None
         return self._order[self.cursor_row]
 
+    def visible_keys(self, margin: int = 5) -> set[str]:
+        """Keys of the rows on screen now (plus a few above and below)."""
+        top = max(0, int(self.scroll_y) - margin)
+        return set(self._order[top : top + self.size.height + 2 * margin])
+
     def cells(self, key: str) -> Cells | None:
         """The cells shown for a row key."""
         return self._rows.get(key)
@@ -100,7 +112,8 @@ class KeyedTable(DataTable[Any]):
     def sync(self, rows: Mapping[str, Cells], order: Sequence[str] | None = None) -> SyncStats:
         """Make the table show `rows` (filtered) in `order` (default: the mapping's order)."""
         self._ensure_columns()
-        wanted_order = [k for k in (order if order is not None else rows) if self.matches(k, rows[k])]
+        keys = order if order is not None else rows
+        wanted_order = [k for k in keys if self.matches(k, rows[k])] if self.filter_text else list(keys)
         wanted = {k: rows[k] for k in wanted_order}
         selected = self.selected_key
         stats = SyncStats()
@@ -111,6 +124,8 @@ class KeyedTable(DataTable[Any]):
         columns = [key for key, _ in self.COLUMNS]
         for key, cells in wanted.items():
             shown = self._rows.get(key)
+            if shown is cells:
+                continue
             if shown is None:
                 self.add_row(*cells, key=key)
                 stats.added += 1
@@ -120,7 +135,8 @@ class KeyedTable(DataTable[Any]):
                         self.update_cell(key, column, new, update_width=self._widens(column, new))
                         stats.updated_cells += 1
             self._rows[key] = cells
-        current = [k for k in self._order if k in wanted] + [k for k in wanted if k not in self._order]
+        before = set(self._order)
+        current = [k for k in self._order if k in wanted] + [k for k in wanted if k not in before]
         if current != wanted_order:
             self._apply_order(wanted_order)
             stats.reordered = True

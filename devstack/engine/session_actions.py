@@ -1,0 +1,105 @@
+"""The actions a `Session` offers a front end besides `up`: checks, rollout restart, delete pod,
+re-open the forwards, down, follow a pod's log. All block; front ends call them from workers."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from devstack.errors import DevstackError
+from devstack.exitcodes import USAGE
+
+if TYPE_CHECKING:
+    from devstack.core.forwards import CheckResult
+    from devstack.core.store import Store
+    from devstack.engine.context import EngineContext
+    from devstack.engine.up import UpRun
+    from devstack.sources.kubeapi import KubeApi
+
+
+class NoEngine(DevstackError):
+    """An action on a session that has no engine (a pre-seeded store, e.g. in snapshot tests)."""
+
+    def __init__(self, what: str):
+        super().__init__(f"{what}: this session has no engine (a fixed state)", exit_code=USAGE)
+
+
+class SessionActions:
+    """Mixed into `Session`: everything here needs its engine context (`_context`)."""
+
+    _api: KubeApi | None
+    _run: UpRun | None
+
+    @property
+    def store(self) -> Store:
+        """The session's store."""
+        raise NotImplementedError
+
+    def _context(self, what: str) -> EngineContext:
+        raise NotImplementedError
+
+    def stop(self, keep_watches: bool = False) -> None:
+        """Stop the dev loop, forwards and (unless `keep_watches`) watches."""
+        raise NotImplementedError
+
+    def _kube(self, what: str) -> KubeApi:
+        ctx = self._context(what)
+        if self._api is None:
+            from devstack.sources.kubeapi import KubeApi
+
+            self._api = KubeApi(ctx.target)
+        return self._api
+
+    def run_checks(self) -> list[CheckResult]:
+        """Run the profile's checks now (results go to the store too)."""
+        from devstack.sources.checks import run_checks
+
+        ctx = self._context("checks")
+        api = self._kube("checks")
+        return run_checks(ctx.profile, self.store.dispatch, api.deployment_env)
+
+    def restart_workload(self, deployment: str) -> None:
+        """`kubectl rollout restart deployment/<name>`."""
+        self._kube("restart").rollout_restart(deployment)
+
+    def delete_pod(self, pod: str) -> None:
+        """Delete a pod (its ReplicaSet replaces it)."""
+        self._kube("delete pod").delete_pod(pod)
+
+    def restart_forwards(self) -> None:
+        """Close the localhost forwards and open them again (same ports)."""
+        from devstack.sources.forward import ForwardThread
+
+        ctx = self._context("forwards")
+        run = self._run
+        if run is None or run.forwards is None:
+            raise DevstackError("no forwards are running", fix="press u to bring the stack up")
+        run.forwards.stop()
+        run.forwards = None
+        forwards = ForwardThread(ctx.store, ctx.target, ctx.profile.forwards)
+        forwards.start()
+        run.forwards = forwards
+
+    def down(self) -> str:
+        """Stop the dev loop and forwards, then `skaffold delete` (the watches keep showing)."""
+        from devstack.engine.deploy import skaffold_delete
+
+        ctx = self._context("down")
+        self.stop(keep_watches=True)
+        output = skaffold_delete(ctx)
+        return output.splitlines()[-1] if output else f"removed the stack from {ctx.context}"
+
+    def stream_logs(
+        self, pod: str, container: str, on_lines: Callable[[list[str]], None], cancel: threading.Event
+    ) -> None:
+        """Follow a container's log until `cancel` is set; batches of lines go to `on_lines`."""
+        from devstack.sources.kubeapi import KubeApi
+        from devstack.sources.logs import follow_logs
+
+        ctx = self._context("logs")
+        api = KubeApi(ctx.target)
+        try:
+            follow_logs(api.client, ctx.target, pod, container, on_lines, cancel)
+        finally:
+            api.close()
