@@ -14,6 +14,35 @@ from textual.widgets import Button, Static
 class ConfirmScreen(ModalScreen[bool]):
     """Dismisses with True (`y`, enter on Yes) or False (`n`, escape)."""
 
+    DEFAULT_CSS = """
+    ConfirmScreen {
+        align: center middle;
+        background: $background 60%;
+    }
+    #dialog {
+        width: 60;
+        max-width: 95%;
+        height: auto;
+        border: round $warning;
+        padding: 1 2;
+        background: $surface;
+    }
+    #question {
+        text-style: bold;
+    }
+    #dialog-detail {
+        margin-top: 1;
+    }
+    #buttons {
+        height: auto;
+        margin-top: 1;
+        align: center middle;
+    }
+    #buttons Button {
+        margin: 0 2;
+    }
+    """
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "answer(True)", "Yes"),
         Binding("n", "answer(False)", "No"),
@@ -51,6 +80,24 @@ class ConfirmScreen(ModalScreen[bool]):
 
 class BusyScreen(ModalScreen[None]):
     """A message while something that cannot be interrupted finishes (stopping the dev loop)."""
+
+    DEFAULT_CSS = """
+    BusyScreen {
+        align: center middle;
+        background: $background 60%;
+    }
+    #dialog {
+        width: 60;
+        max-width: 95%;
+        height: auto;
+        border: round $warning;
+        padding: 1 2;
+        background: $surface;
+    }
+    #question {
+        text-style: bold;
+    }
+    """
 
     def __init__(self, message: str) -> None:
         super().__init__()

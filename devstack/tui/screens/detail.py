@@ -37,6 +37,23 @@ def explanation_text(title: str, verdict: Explanation) -> Text:
 class DetailScreen(ModalScreen[None]):
     """The explanation of a subject, re-rendered on every repaint while open."""
 
+    DEFAULT_CSS = """
+    DetailScreen {
+        align: center middle;
+        background: $background 60%;
+    }
+    #detail {
+        width: 90%;
+        max-width: 110;
+        height: auto;
+        max-height: 90%;
+        border: round $accent;
+        border-title-style: bold;
+        padding: 0 1;
+        background: $surface;
+    }
+    """
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Back"),
         Binding("enter", "close", "Back", show=False),

@@ -27,6 +27,23 @@ def help_table() -> Table:
 class HelpScreen(ModalScreen[None]):
     """Lists every binding; any of escape, q, ? closes it."""
 
+    DEFAULT_CSS = """
+    HelpScreen {
+        align: center middle;
+        background: $background 60%;
+    }
+    #help {
+        width: 90%;
+        max-width: 110;
+        height: auto;
+        max-height: 90%;
+        border: round $accent;
+        border-title-style: bold;
+        padding: 0 1;
+        background: $surface;
+    }
+    """
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close"),
         Binding("q", "close", "Close", show=False),

@@ -14,6 +14,19 @@ from textual.widgets.option_list import Option
 class ProfilePicker(ModalScreen[str | None]):
     """Choose a profile (dismisses with its name, or None on escape)."""
 
+    DEFAULT_CSS = """
+    ProfilePicker {
+        align: center middle;
+        background: $background 60%;
+    }
+    #profiles {
+        width: 50;
+        height: auto;
+        max-height: 80%;
+        border: round $accent;
+    }
+    """
+
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, profiles: list[str], current: str) -> None:

@@ -109,6 +109,14 @@ def plain(renderable: RenderableType, width: int = 160) -> str:
 class WalkthroughScreen(Screen[bool]):
     """Dismisses with True when the stack came up in it, False when skipped."""
 
+    DEFAULT_CSS = """
+    #walkthrough {
+        border: round $accent;
+        border-title-style: bold;
+        padding: 0 1;
+    }
+    """
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "next", "Start / continue"),
         Binding("escape", "skip", "Dashboard"),
