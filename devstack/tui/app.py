@@ -13,6 +13,7 @@ session (children reaped, demo removed).
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import threading
 from collections.abc import Iterable
@@ -35,6 +36,8 @@ if TYPE_CHECKING:
     from devstack.tui.model import Frame, ViewModel
 
 EXIT_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
+STOP_GRACE = 30.0
+HANGUP_GRACE = 5.0
 
 
 class DevstackApp(ActionsApp):
@@ -75,6 +78,7 @@ class DevstackApp(ActionsApp):
         self._log_cancel: threading.Event | None = None
         self._previous_handlers: dict[int, Any] = {}
         self._stopping = False
+        self._exited = threading.Event()
         self.exit_code = 0
 
     def get_default_screen(self) -> Screen[Any]:
@@ -136,6 +140,13 @@ class DevstackApp(ActionsApp):
         from devstack.tui.tour import mark_tour
 
         mark_tour(bool(completed))
+
+    def run(self, *args: Any, **kwargs: Any) -> Any:
+        """Run the app; marks it finished for the signal watchdog however it ends."""
+        try:
+            return super().run(*args, **kwargs)
+        finally:
+            self._exited.set()
 
     def on_unmount(self) -> None:
         """Stop listening; give the signals back."""
@@ -221,8 +232,24 @@ class DevstackApp(ActionsApp):
         self._previous_handlers.clear()
 
     def _on_signal(self, sig: int) -> None:
-        """SIGTERM/SIGHUP/SIGINT: the same clean stop as `q` (exit code 128+n)."""
+        """SIGTERM/SIGINT: the same clean stop as `q` (exit code 128+n).
+
+        SIGHUP usually means the terminal is gone, and Textual then blocks restoring it (writes to a
+        dead tty never complete): if the app has not exited after `HANGUP_GRACE` seconds, the session
+        is closed (children reaped, demo removed) from a thread and the process ends there. Any other
+        stop that hangs is ended the same way after `STOP_GRACE` seconds.
+        """
+        delay = HANGUP_GRACE if sig == signal.SIGHUP else STOP_GRACE
+        threading.Thread(target=self._close_and_exit, args=(128 + sig, delay), daemon=True).start()
         self.shutdown(128 + sig)
+
+    def _close_and_exit(self, code: int, delay: float) -> None:
+        if delay and self._exited.wait(delay):
+            return
+        try:
+            self.session.close()
+        finally:
+            os._exit(code)
 
     # ------------------------------------------------------------------ palette
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:

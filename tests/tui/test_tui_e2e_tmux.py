@@ -132,3 +132,28 @@ def test_demo_in_tmux_shows_ready_pods_and_exits_leaving_nothing(
         "every process of the demo to end",
     )
     assert not Path(home).exists()
+
+
+def test_closing_the_terminal_leaves_nothing_behind(terminal: Terminal, tmp_path: Path) -> None:
+    """The window is closed under devstack: nothing can be restored, everything must still end."""
+    env = {
+        "HOME": os.environ["HOME"],
+        "XDG_STATE_HOME": os.environ["XDG_STATE_HOME"],
+        "KUBECONFIG": os.environ["KUBECONFIG"],
+        "DEVSTACK_DEMO_FRONTEND_PORT": str(_free_port()),
+        "DEVSTACK_DEMO_BACKEND_PORT": str(_free_port()),
+        "TERM": "xterm-256color",
+        "NO_COLOR": "1",
+    }
+    terminal.start(f"{shlex.quote(sys.executable)} -m devstack demo", env)
+    wait_for(lambda: _ready_pods(terminal.screen()) == 2, 120, "both pods Ready")
+    shell = psutil.Process(int(terminal.pane("#{pane_pid}")))
+    devstack = next(p for p in [shell, *shell.children()] if "devstack" in " ".join(p.cmdline()))
+    processes, home = _demo_processes(devstack)
+    terminal.run("kill-session", "-t", "t")
+    wait_for(
+        lambda: not [p for p in [devstack, *processes] if p.is_running() and p.status() != "zombie"],
+        60,
+        "every process of the demo to end after the terminal closed",
+    )
+    assert not Path(home).exists()
