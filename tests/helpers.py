@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import pytest
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def wait_for(predicate: Callable[[], object], timeout: float = 20.0, what: str = "condition") -> None:
@@ -45,3 +50,24 @@ def docker_error() -> str | None:
     except Exception as err:  # noqa: BLE001 - any failure means "no daemon"; the reason is reported
         return f"{type(err).__name__}: {err}"
     return None
+
+
+def render_chart(*sets: str, namespace: str = "jetscale") -> list[dict[str, Any]]:
+    """`helm template` of charts/jetscale with `--set` overrides (the real helm binary)."""
+    from devstack.sim.background import helm_template
+
+    require(shutil.which("helm") is not None, "helm on PATH")
+    return helm_template(REPO / "charts" / "jetscale", "jetscale", namespace, sets)
+
+
+def fast_cluster_options(node_name: str = "jetscale-control-plane") -> Any:
+    """Simulated kubelet timings short enough for tests."""
+    from devstack.sim.runtime import ClusterOptions
+
+    return ClusterOptions(
+        node_name=node_name,
+        backoff_base_seconds=0.3,
+        backoff_cap_seconds=2.0,
+        probe_period_cap_seconds=0.3,
+        termination_grace_cap_seconds=1.0,
+    )

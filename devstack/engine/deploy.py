@@ -8,10 +8,14 @@ import time
 
 from devstack.core import events as ev
 from devstack.core.state import State
+from devstack.core.versions import parse_version
 from devstack.engine.context import EngineContext
 from devstack.engine.runner import Progress, StepError
 from devstack.errors import DevstackError
 from devstack.sources import processes
+
+KEEP_RUNNING = "--keep-running-on-failure"
+KEEP_RUNNING_SINCE = (2, 1, 0)
 
 
 def skaffold_args(ctx: EngineContext, command: str) -> list[str]:
@@ -24,7 +28,24 @@ def skaffold_args(ctx: EngineContext, command: str) -> list[str]:
     args += ["--filename", deploy.skaffold_file]
     if command in ("run", "dev"):
         args += ["--port-forward=off", "--status-check=true", "--tail=false"]
+    if command == "dev" and keeps_running_on_failure(ctx, skaffold):
+        # A failed first deploy then stays in the cluster to be explained (plain `skaffold dev`
+        # exits and deletes it), and the loop redeploys once the code is fixed.
+        args.append(KEEP_RUNNING)
     return args
+
+
+def keeps_running_on_failure(ctx: EngineContext, skaffold: str) -> bool:
+    """skaffold >= 2.1 (as the doctor found it, else `skaffold version`) has --keep-running-on-failure."""
+    check = next((c for c in ctx.store.state.doctor if c.name == "tool:skaffold"), None)
+    version = parse_version(check.fact("version") or "") if check is not None else None
+    if version is None:
+        try:
+            found = processes.run([skaffold, "version"], env=ctx.tools.child_env(), timeout=15)
+        except OSError:
+            return False
+        version = parse_version(found.stdout) if found.returncode == 0 else None
+    return version is not None and version >= KEEP_RUNNING_SINCE
 
 
 class DeployRunner:

@@ -261,12 +261,8 @@ class Session(SessionActions):
 
     def _stop_watching(self) -> None:
         live, self._live = self._live, None
-        if live is None:
-            return
-        if live.watch.watchers:
+        if live is not None:
             live.stop()
-        else:
-            live.api.close()
 
     def wait_up(self, timeout: float | None = None) -> int | None:
         """Until the running `up` finished; its exit code (None while still running)."""
@@ -276,13 +272,13 @@ class Session(SessionActions):
         return None if self.running else self.last_exit_code
 
     def _up_main(self, previous: UpRun | None) -> None:
-        from devstack.engine.guarded import GuardedUp, stop_run
+        from devstack.engine.up import UpRun
 
         if previous is not None:
-            stop_run(previous)
+            previous.stop()
         assert self.ctx is not None
         self._stop_watching()
-        run = GuardedUp(self.ctx, self._cancel, threading.current_thread(), take_over=self.take_over)
+        run = UpRun(self.ctx, take_over=self.take_over)
         self._run = run
         try:
             self.last_exit_code = run.run()
@@ -304,9 +300,7 @@ class Session(SessionActions):
         if thread is not None and thread is not threading.current_thread():
             thread.join(STOP_JOIN)
         if run is not None:
-            from devstack.engine.guarded import stop_run
-
-            stop_run(run, keep_watches=keep_watches)
+            run.stop(keep_watches=keep_watches)
             if not keep_watches:
                 self._run = None
         if not keep_watches:

@@ -52,7 +52,7 @@ class UpRun:
         self.ctx.store.dispatch(
             SessionStarted("up", profile.name, self.ctx.context, pipeline.step_names(pipeline.UP_STEPS))
         )
-        self.failure = run_steps(self.steps(), self.ctx.store.dispatch)
+        self.failure = run_steps(self.steps(), self.ctx.store.dispatch, self.ctx.cancel)
         if self.failure is not None:
             failed = self.ctx.store.state.failed_step
             if failed is not None and failed.name in (pipeline.DEPLOY.name, pipeline.READY.name):
@@ -65,12 +65,14 @@ class UpRun:
         verdicts = workload_verdicts(self.ctx.store.state, cluster_name(self.ctx))
         return bool(verdicts) and all(v.level is Level.OK for _, v in verdicts)
 
-    def stop(self) -> None:
-        """Stop the forwards, skaffold dev and the watches."""
+    def stop(self, keep_watches: bool = False) -> None:
+        """Stop the forwards, skaffold dev and (unless `keep_watches`) the watches."""
         if self.forwards is not None:
             self.forwards.stop()
+            self.forwards = None
         self.deploy.shutdown()
-        self.live.stop()
+        if not keep_watches:
+            self.live.stop()
 
     def _forwards(self, progress: Progress) -> str:
         self.forwards = start_forwards(self.ctx, progress, self.take_over)

@@ -7,8 +7,7 @@ import socket
 from collections.abc import Callable, Iterator
 
 import pytest
-from conftest import apply_objects, render_chart
-from helpers import wait_for
+from helpers import render_chart, wait_for
 
 from devstack.core.forwards import CheckResult
 from devstack.core.store import Store
@@ -36,7 +35,7 @@ def deploy(cluster_sim: BackgroundSimulator) -> Iterator[Deploy]:
 
     def run(*sets: str) -> tuple[Forward, Forward]:
         sets = tuple(s.replace("BACKEND_PORT", str(backend_port)) for s in sets)
-        apply_objects(cluster_sim, render_chart(*sets))
+        cluster_sim.apply(render_chart(*sets), "jetscale")
         target = KubeTarget(cluster_sim.context, "jetscale", os.environ["KUBECONFIG"])
         store = Store()
         watch = ClusterWatch(target, store.dispatch, interval=0.05)

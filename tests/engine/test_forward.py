@@ -15,8 +15,7 @@ from pathlib import Path
 
 import psutil
 import pytest
-from conftest import apply_objects, render_chart
-from helpers import wait_for
+from helpers import render_chart, wait_for
 
 from devstack.core.store import Store
 from devstack.profile.models import Forward
@@ -49,7 +48,7 @@ def get(port: int, path: str, timeout: float = 10.0) -> tuple[int, bytes]:
 
 @pytest.fixture
 def stack(cluster_sim: BackgroundSimulator) -> Iterator[tuple[Store, list[Forward], ForwardThread]]:
-    apply_objects(cluster_sim, render_chart())
+    cluster_sim.apply(render_chart(), "jetscale")
     target = KubeTarget(cluster_sim.context, "jetscale", os.environ["KUBECONFIG"])
     store = Store()
     watch = ClusterWatch(target, store.dispatch, interval=0.05)

@@ -6,9 +6,8 @@ from __future__ import annotations
 import threading
 
 import pytest
-from conftest import live_session
 from textual.pilot import Pilot
-from tui_helpers import until
+from tui_helpers import live_session, until
 
 from devstack.core.model import Level
 from devstack.sim.background import BackgroundSimulator

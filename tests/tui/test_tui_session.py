@@ -8,11 +8,10 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from helpers import REPO
 from seed import crashloop_store, healthy_store, offline
 from tui_helpers import until
 
-from devstack.engine.guarded import GuardedUp, Stopped
 from devstack.engine.session import NoEngine, Session
 from devstack.sim.standins import devloop
 from devstack.sources.kube import KubeTarget
@@ -55,36 +54,6 @@ def test_dev_loop_running_reads_the_state() -> None:
     assert offline(store).dev_loop_running
     store.dispatch(ev.DeployExited(1, at=0.0))
     assert not offline(store).dev_loop_running
-
-
-def test_guarded_steps_stop_at_the_next_step_or_progress_line_of_their_thread() -> None:
-    cancel = threading.Event()
-    run = GuardedUp(_context(offline(healthy_store()).store), cancel, threading.current_thread())
-    assert [s.info.name for s in run.steps()] == [
-        "doctor",
-        "cluster",
-        "context",
-        "deploy",
-        "ready",
-        "forwards",
-        "checks",
-    ]
-    reported: list[str] = []
-
-    def work(progress):  # type: ignore[no-untyped-def]
-        progress("one")
-        cancel.set()
-        other = threading.Thread(target=progress, args=("from a reader thread",))
-        other.start()
-        other.join()
-        progress("two")  # the owner thread: stops here
-        return "never"
-
-    with pytest.raises(Stopped):
-        run._guard(work)(reported.append)
-    assert reported == ["one", "from a reader thread"]
-    with pytest.raises(Stopped):
-        run._guard(lambda progress: "done")(reported.append)
 
 
 def test_close_waits_for_a_prepare_in_progress_and_removes_what_it_set_up() -> None:

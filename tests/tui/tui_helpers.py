@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import io
+import os
 import time
 from collections.abc import Callable
 
 import pytest
+from helpers import REPO
 from rich.console import Console
 from textual.app import App
 from textual.pilot import Pilot
+
+from devstack.engine.session import Session
 
 
 def screen_text(app: App[object]) -> str:
@@ -29,3 +33,17 @@ async def until(
         if time.monotonic() > deadline:
             pytest.fail(f"timed out after {timeout}s waiting for {what}")
         await pilot.pause(0.05)
+
+
+def live_session() -> Session:
+    """A session for the repo's local-kind profile (context kind-jetscale) with this test's kubeconfig."""
+    from devstack.engine.context import EngineContext
+    from devstack.profile import LoadedProfile, load_profile
+    from devstack.sources.tools import ToolEnv
+
+    path = REPO / "profiles" / "local-kind.yaml"
+    loaded = LoadedProfile(load_profile(path), path, REPO)
+    tools = ToolEnv(dict(os.environ))
+    return Session(
+        build=lambda store: EngineContext(loaded, store, tools, interactive=True), check_cluster=False
+    )

@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import sys
 import textwrap
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from devstack.sim.cluster import ImageSpec, ImageTable
+import psutil
+
+from devstack.sim.cluster import Cluster, ImageSpec, ImageTable
 from devstack.sim.resources import EVENTS, PODS
 from devstack.sim.runtime import ClusterOptions
 from devstack.sim.store import Change, Store
@@ -226,3 +228,11 @@ class Timeline:
     def of(self, name: str) -> list[str]:
         """The distinct successive states of one pod."""
         return self.states.get(name, [])
+
+
+def child_processes() -> list[psutil.Process]:
+    """Live (non-zombie-reaped) descendants of the test process."""
+    return psutil.Process().children(recursive=True)
+
+
+ClusterFactory = Callable[..., Awaitable[Cluster]]

@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 
-import psutil
 import pytest
-from cluster_helpers import FAST, Timeline, write_programs
+from cluster_helpers import FAST, ClusterFactory, Timeline, child_processes, write_programs
 
 from devstack.sim.cluster import Cluster, ImageTable
 from devstack.sim.resources import NAMESPACES
 from devstack.sim.runtime import ClusterOptions
 from devstack.sim.store import Store
-
-ClusterFactory = Callable[..., Awaitable[Cluster]]
-
-
-def child_processes() -> list[psutil.Process]:
-    """Live (non-zombie-reaped) descendants of the test process."""
-    return psutil.Process().children(recursive=True)
 
 
 @pytest.fixture

@@ -7,8 +7,18 @@ import dataclasses
 import json
 
 import psutil
-from cluster_helpers import FAST, Timeline, condition, container_status, deployment, events_for, pod, wait_for
-from conftest import ClusterFactory, child_processes
+from cluster_helpers import (
+    FAST,
+    ClusterFactory,
+    Timeline,
+    child_processes,
+    condition,
+    container_status,
+    deployment,
+    events_for,
+    pod,
+    wait_for,
+)
 
 from devstack.sim.cluster import Cluster, ImageTable
 from devstack.sim.cluster.node import node_object

@@ -7,8 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-from cluster_helpers import FAST, deployment
-from conftest import child_processes
+from cluster_helpers import FAST, child_processes, deployment
 
 from devstack.sim import certs
 from devstack.sim.app import Simulator
