@@ -89,7 +89,7 @@ class UpRun:
             first = missing[0]
             raise StepError(
                 "missing: " + ", ".join(f"{c.name} ({c.detail})" for c in missing),
-                fix=first.fix,
+                fix=f"{first.fix} — or `devstack demo` to try everything on a simulated cluster",
                 exit_code=MISSING_PREREQUISITE,
             )
         warnings = [c for c in state.doctor if c.status.value != "ok"]
