@@ -101,6 +101,7 @@ def start_live(ctx: EngineContext, live: LiveState, progress: Progress) -> str:
         version = live.api.server_version()
     except Exception as err:  # noqa: BLE001 - reported as the step's failure
         raise StepError(f"{ctx.context} does not answer: {describe_error(err)}") from None
+    ctx.store.dispatch(ev.ApiStatus(True, at=time.time(), server_version=version))
     live.start()
     live.wait_synced()
     return f"{ctx.context} ({version}), namespace {ctx.target.namespace}"
