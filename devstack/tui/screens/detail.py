@@ -8,12 +8,12 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from devstack.core.health import Explanation
 from devstack.tui.format import level_mark, style_of
 from devstack.tui.model import Frame
+from devstack.tui.screens.overlay import Overlay
 from devstack.tui.subjects import Subject, explain
 
 
@@ -34,25 +34,8 @@ def explanation_text(title: str, verdict: Explanation) -> Text:
     return text
 
 
-class DetailScreen(ModalScreen[None]):
+class DetailScreen(Overlay):
     """The explanation of a subject, re-rendered on every repaint while open."""
-
-    DEFAULT_CSS = """
-    DetailScreen {
-        align: center middle;
-        background: $background 60%;
-    }
-    #detail {
-        width: 90%;
-        max-width: 110;
-        height: auto;
-        max-height: 90%;
-        border: round $accent;
-        border-title-style: bold;
-        padding: 0 1;
-        background: $surface;
-    }
-    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Back"),
@@ -67,7 +50,7 @@ class DetailScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         """A scrollable box with the explanation."""
-        with VerticalScroll(id="detail") as box:
+        with VerticalScroll(id="detail", classes="overlay-box") as box:
             box.border_title = "Why is this red?"
             box.border_subtitle = "escape: back · l logs · r restart · x delete"
             yield Static(explanation_text(self.title_text, self.verdict), id="detail-body")

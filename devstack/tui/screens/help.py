@@ -8,10 +8,10 @@ from rich.table import Table
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from devstack.tui.keys import help_rows
+from devstack.tui.screens.overlay import Overlay
 
 
 def help_table() -> Table:
@@ -24,25 +24,8 @@ def help_table() -> Table:
     return table
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(Overlay):
     """Lists every binding; any of escape, q, ? closes it."""
-
-    DEFAULT_CSS = """
-    HelpScreen {
-        align: center middle;
-        background: $background 60%;
-    }
-    #help {
-        width: 90%;
-        max-width: 110;
-        height: auto;
-        max-height: 90%;
-        border: round $accent;
-        border-title-style: bold;
-        padding: 0 1;
-        background: $surface;
-    }
-    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close"),
@@ -52,7 +35,7 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         """The key table in a scrollable box."""
-        with VerticalScroll(id="help") as box:
+        with VerticalScroll(id="help", classes="overlay-box") as box:
             box.border_title = "Keys"
             box.border_subtitle = "escape closes"
             yield Static(help_table(), id="help-table")
