@@ -34,7 +34,7 @@ def require(available: bool, what: str) -> None:
         return
     if in_ci():
         pytest.fail(f"{what} is missing, and CI=true: .ci/run must provide it")
-    pytest.skip(f"{what} is missing (in CI this fails)")
+    pytest.skip(reason=f"{what} is missing (in CI this fails)")
 
 
 def docker_error() -> str | None:

@@ -13,6 +13,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+from helpers import require
 from kubernetes import client
 from kubernetes.stream import portforward
 from sim_helpers import Api, kubectl, kubectl_available, new_client
@@ -233,8 +234,7 @@ async def test_logs_stream_and_errors(api: Api, sim: Simulator) -> None:
 
 
 async def test_kubectl_logs_through_the_runtime(sim: Simulator) -> None:
-    if not kubectl_available():
-        pytest.skip("kubectl is not installed")
+    require(kubectl_available(), "kubectl")
     running_pod(sim)
     sim.server.runtime = FakeRuntime({})
     result = await kubectl(sim, "logs", "web", "--tail=2")
@@ -291,8 +291,7 @@ async def _http(port: int, request: bytes) -> bytes:
 
 
 async def test_kubectl_port_forward_over_spdy_tunnel(sim: Simulator) -> None:
-    if not kubectl_available():
-        pytest.skip("kubectl is not installed")
+    require(kubectl_available(), "kubectl")
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Big)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -313,8 +312,7 @@ async def test_kubectl_port_forward_over_spdy_tunnel(sim: Simulator) -> None:
 
 
 async def test_kubectl_port_forward_reports_pod_side_errors(sim: Simulator) -> None:
-    if not kubectl_available():
-        pytest.skip("kubectl is not installed")
+    require(kubectl_available(), "kubectl")
     running_pod(sim)
     sim.server.runtime = FakeRuntime({})
     proc, local = await _kubectl_forward(sim, 9999)

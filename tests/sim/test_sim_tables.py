@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 import pytest
+from helpers import require
 from sim_helpers import Api, kubectl, kubectl_available
 
 from devstack.sim import printers, tables
@@ -163,8 +164,7 @@ async def test_table_watch_sends_headers_once(api: Api, sim: Simulator) -> None:
 
 
 async def test_kubectl_prints_server_side_columns(sim: Simulator) -> None:
-    if not kubectl_available():
-        pytest.skip("kubectl is not installed")
+    require(kubectl_available(), "kubectl")
     running = {
         "phase": "Running",
         "podIP": "10.244.0.7",

@@ -21,7 +21,7 @@ def helm() -> str:
     if path is None:
         if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
             pytest.fail("helm is not on PATH and CI=true: .ci/run must install it")
-        pytest.skip("helm is not on PATH (in CI this fails)")
+        pytest.skip(reason="helm is not on PATH (in CI this fails)")
     return path
 
 
