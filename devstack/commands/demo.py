@@ -36,7 +36,7 @@ def _run_tui(options: Options, scenario: str) -> int:
 
 def _run_headless(options: Options, headless: bool, scenario: str, as_json: bool) -> int:
     """Set up the simulated environment, run `up` against it, hold until Ctrl-C."""
-    from devstack.commands.lifecycle import _print_up, hold_until_interrupted
+    from devstack.commands.lifecycle import hold_until_interrupted, print_up
     from devstack.core.store import Store
     from devstack.demo import DemoEnvironment
     from devstack.engine.context import EngineContext
@@ -58,7 +58,7 @@ def _run_headless(options: Options, headless: bool, scenario: str, as_json: bool
         run_ = UpRun(ctx)
         try:
             code = run_.run()
-            _print_up(ctx, code, as_json)
+            print_up(ctx, code, as_json)
             if headless or not as_json:
                 click.echo(
                     f"open http://localhost:{ports[0]} — the demo holds until Ctrl-C"

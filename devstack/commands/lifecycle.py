@@ -22,11 +22,19 @@ if TYPE_CHECKING:
     from devstack.sources.kubeapi import KubeApi
 
 
-def engine_context(options: Options, **kwargs: object) -> EngineContext:
+def engine_context(
+    options: Options,
+    *,
+    recreate: bool = False,
+    overall_timeout: float | None = None,
+    interactive: bool = False,
+) -> EngineContext:
     """Load the profile, refuse a non-allowed context, and build the engine context."""
     loaded = load_profile(options.profile)
     guard_context(loaded)
-    return EngineContext(loaded, Store(), **kwargs)  # type: ignore[arg-type]
+    return EngineContext(
+        loaded, Store(), recreate=recreate, overall_timeout=overall_timeout, interactive=interactive
+    )
 
 
 def up(
@@ -55,7 +63,7 @@ def up(
     run = UpRun(ctx, take_over=take_over)
     try:
         code = run.run()
-        _print_up(ctx, code, as_json)
+        print_up(ctx, code, as_json)
         if hold and code == OK:
             hold_until_interrupted(ctx)
     finally:
@@ -73,7 +81,7 @@ def _up_tui(options: Options, timeout: float | None, recreate: bool, take_over: 
     return run_tui(session, autostart=True, tour=True if options.tour else None)
 
 
-def _print_up(ctx: EngineContext, code: int, as_json: bool) -> None:
+def print_up(ctx: EngineContext, code: int, as_json: bool) -> None:
     from devstack.engine.live import cluster_name, workload_verdicts
 
     state = ctx.store.state
