@@ -336,3 +336,15 @@ def test_a_container_running_between_crashes_is_still_a_crash_loop() -> None:
     )
     verdict = explain_pod(state, pod_info(between))
     assert verdict.reason == "CrashLoopBackOff" and "exited with code 1" in verdict.summary
+
+
+def test_a_probe_failing_once_while_the_program_starts_is_just_starting() -> None:
+    starting = event(
+        "Unhealthy",
+        'Readiness probe failed: Get "http://10.244.0.3:8000/healthz": connect: connection refused',
+    )
+    starting["count"] = 1
+    state = state_with(("pods", pod()), ("events", starting))
+    verdict = explain_pod(state, next(iter(state.pods.values())))
+    assert verdict.level is Level.PROGRESSING and verdict.reason == "Starting"
+    assert any("connection refused" in line for line in verdict.evidence)

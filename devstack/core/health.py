@@ -14,6 +14,7 @@ from devstack.core.kube import ContainerInfo, DeploymentInfo, EventInfo, PodInfo
 from devstack.core.model import Level
 from devstack.core.state import State
 
+PROBE_FAILURES_BEFORE_WARNING = 3  # the probes' default failureThreshold
 _ORDER = {Level.OK: 0, Level.PROGRESSING: 1, Level.WARNING: 2, Level.ERROR: 3}
 _PULL = {"ErrImagePull", "ImagePullBackOff", "InvalidImageName", "ErrImageNeverPull", "ImageInspectError"}
 _EXIT_CODES = {
@@ -152,12 +153,13 @@ def _config_error(pod: PodInfo, c: ContainerInfo, events: list[EventInfo]) -> Ex
 
 def _not_ready(pod: PodInfo, c: ContainerInfo, events: list[EventInfo]) -> Explanation:
     probe = [e for e in events if e.reason == "Unhealthy" and "Readiness" in e.message]
-    if not probe:
+    if not probe or probe[0].count < PROBE_FAILURES_BEFORE_WARNING:
+        # A probe or two failing while the program starts listening is normal start-up.
         return Explanation(
             Level.PROGRESSING,
             "Starting",
             f"Container {c.name} is running and waiting for its readiness probe to pass.",
-            (f"container {c.name}: running, not ready yet",),
+            (f"container {c.name}: running, not ready yet", *_event_lines(events, {"Unhealthy"})),
         )
     status = re.search(r"statuscode: (\d+)", probe[0].message)
     what = f"answers HTTP {status.group(1)}" if status else "does not answer"
