@@ -198,3 +198,26 @@ def test_cli_up_json_document(demo_env: DemoEnvironment) -> None:
     assert invocations(demo_env, "kind", "delete")
     contexts = [c["name"] for c in yaml.safe_load(kubeconfig.read_text())["contexts"]]
     assert contexts == [EKS], "only the kind cluster's own entries go"
+
+
+def test_a_cluster_that_differs_from_the_kind_config_is_shown_and_kept_unless_recreate(
+    docker_daemon: None, demo_env: DemoEnvironment
+) -> None:
+    code, _ = run_up(demo_env)
+    assert code == OK
+    config_path = demo_env.loaded.resolve(str(demo_env.loaded.profile.cluster.kind_config))
+    config = yaml.safe_load(config_path.read_text())
+    config["nodes"] = [
+        {"role": "control-plane", "extraPortMappings": [{"containerPort": 30080, "hostPort": 30080}]}
+    ]
+    config_path.write_text(yaml.safe_dump(config))
+    code, ctx = run_up(demo_env)
+    assert code == USAGE
+    failed = ctx.store.state.failed_step
+    assert failed is not None and failed.name == "cluster"
+    assert "extraPortMappings" in failed.error and "--recreate" in failed.fix
+    assert invocations(demo_env, "kind", "delete") == [], "never delete without being asked"
+    code, ctx = run_up(demo_env, recreate=True)
+    assert code == OK, [s for s in ctx.store.state.steps if s.error]
+    assert len(invocations(demo_env, "kind", "delete")) == 1
+    assert len(invocations(demo_env, "kind", "create")) == 2
