@@ -221,3 +221,19 @@ def test_a_cluster_that_differs_from_the_kind_config_is_shown_and_kept_unless_re
     assert code == OK, [s for s in ctx.store.state.steps if s.error]
     assert len(invocations(demo_env, "kind", "delete")) == 1
     assert len(invocations(demo_env, "kind", "create")) == 2
+
+
+def test_an_existing_cluster_profile_uses_its_named_context(demo_env: DemoEnvironment) -> None:
+    code, _ = run_up(demo_env)
+    assert code == OK
+    context = demo_env.loaded.profile.context
+    profile = yaml.safe_load(demo_env.loaded.path.read_text())
+    profile["cluster"] = {"provider": "existing", "context": context}
+    profile["safety"] = {"allowed_contexts": [context]}
+    (demo_env.loaded.root / "profiles" / "shared-dev.yaml").write_text(yaml.safe_dump(profile))
+    out = devstack_cli(demo_env, "-p", "shared-dev", "up", "--headless", "--json")
+    assert out.returncode == OK, out.stdout + out.stderr
+    cluster_step = next(s for s in json.loads(out.stdout)["steps"] if s["name"] == "cluster")
+    assert cluster_step["detail"].startswith(f"using existing cluster {context}")
+    assert len(invocations(demo_env, "kind", "create")) == 1
+    assert not [argv for argv in invocations(demo_env, "kind") if "create" in argv or "delete" in argv][1:]
