@@ -237,3 +237,46 @@ def test_an_existing_cluster_profile_uses_its_named_context(demo_env: DemoEnviro
     assert cluster_step["detail"].startswith(f"using existing cluster {context}")
     assert len(invocations(demo_env, "kind", "create")) == 1
     assert not [argv for argv in invocations(demo_env, "kind") if "create" in argv or "delete" in argv][1:]
+
+
+def test_devstack_forward_prints_status_lines_serves_and_stops_on_ctrl_c(demo_env: DemoEnvironment) -> None:
+    import http.client
+    import signal
+    import threading
+
+    from devstack.sources.ports import port_is_free
+
+    code, _ = run_up(demo_env)
+    assert code == OK
+    forward = subprocess.Popen(
+        [sys.executable, "-m", "devstack", "forward"],
+        env={**demo_env.tools.env, "DEVSTACK_SIM_TOOLS": "1"},
+        cwd=demo_env.loaded.root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    lines: list[str] = []
+    both_ready = threading.Event()
+
+    def read() -> None:
+        assert forward.stdout is not None
+        for line in forward.stdout:
+            lines.append(line)
+            if sum(" ready " in seen for seen in lines) >= 2:
+                both_ready.set()
+
+    threading.Thread(target=read, daemon=True).start()
+    ports = [f.local_port for f in demo_env.loaded.profile.forwards]
+    try:
+        assert both_ready.wait(60), "".join(lines)
+        conn = http.client.HTTPConnection("127.0.0.1", ports[1], timeout=10)
+        conn.request("GET", "/healthz")
+        assert conn.getresponse().status == 200
+        forward.send_signal(signal.SIGINT)
+        assert forward.wait(timeout=30) == 130
+    finally:
+        if forward.poll() is None:
+            forward.kill()
+            forward.wait()
+    assert all(port_is_free(port) for port in ports)
