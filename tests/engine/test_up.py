@@ -280,3 +280,21 @@ def test_devstack_forward_prints_status_lines_serves_and_stops_on_ctrl_c(demo_en
             forward.kill()
             forward.wait()
     assert all(port_is_free(port) for port in ports)
+
+
+@pytest.mark.parametrize("demo_env", ["healthy", "bad-api-url"], indirect=True)
+def test_devstack_check_json_after_up(demo_env: DemoEnvironment) -> None:
+    run_up(demo_env)
+    out = devstack_cli(demo_env, "check", "--json")
+    document = json.loads(out.stdout)
+    assert document["note"] == "started temporary forwards"
+    checks = {c["name"]: c for c in document["checks"]}
+    api = checks["api-base-url"]
+    if demo_env.scenario == "healthy":
+        assert out.returncode == OK and document["ok"] is True
+        assert all(step["ok"] for step in api["steps"])
+    else:
+        assert out.returncode == UNHEALTHY and document["ok"] is False
+        failing = next(step for step in api["steps"] if not step["ok"])
+        assert failing["name"] == "browser can resolve it"
+        assert "cluster-internal" in failing["detail"] and "http://localhost:" in failing["hint"]
