@@ -14,8 +14,16 @@ $(VENV)/.installed: pyproject.toml
 
 setup: $(VENV)/.installed  ## create .venv with devstack and its dev tools
 
-run: setup  ## start devstack (checks the machine first; points to `devstack demo` without Docker)
-	$(BIN)/devstack
+run: setup  ## start devstack; without a Docker daemon: say what is missing, then start the demo stack
+	@if $(PY) -c "import docker; docker.from_env(timeout=3).ping()" >/dev/null 2>&1; then \
+		$(BIN)/devstack; \
+	else \
+		$(BIN)/devstack doctor || true; \
+		echo; \
+		echo "No Docker daemon here, so no kind cluster: starting the demo stack on a simulated cluster"; \
+		echo "(devstack demo; Ctrl-C ends it and removes everything)."; \
+		$(BIN)/devstack demo; \
+	fi
 
 demo: setup  ## devstack against a simulated cluster (no Docker or kind needed)
 	$(BIN)/devstack demo
