@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import base64
 import copy
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from devstack.sim.certs import ClusterCerts
+from devstack.sim.fileio import write_text_atomic
 
 Config = dict[str, Any]
 _SECTIONS = ("clusters", "contexts", "users")
@@ -143,16 +142,8 @@ def read(path: Path) -> Config | None:
 
 def write_atomic(path: Path, config: Config) -> None:
     """Write `config` as YAML to `path` via a temporary file and a rename; mode 0600."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            yaml.safe_dump(config, handle, default_flow_style=False, sort_keys=False)
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    text = yaml.safe_dump(config, default_flow_style=False, sort_keys=False)
+    write_text_atomic(path, text, mode=0o600)
 
 
 def merge_into_file(path: Path, new: Config, set_current: bool = True) -> Config:
