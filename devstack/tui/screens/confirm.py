@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, Generic, TypeVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -10,12 +10,14 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+ResultType = TypeVar("ResultType")
 
-class ConfirmScreen(ModalScreen[bool]):
-    """Dismisses with True (`y`, enter on Yes) or False (`n`, escape)."""
+
+class Dialog(ModalScreen[ResultType], Generic[ResultType]):
+    """A small centred box with a bold question: the look the confirm and busy screens share."""
 
     DEFAULT_CSS = """
-    ConfirmScreen {
+    Dialog {
         align: center middle;
         background: $background 60%;
     }
@@ -30,6 +32,13 @@ class ConfirmScreen(ModalScreen[bool]):
     #question {
         text-style: bold;
     }
+    """
+
+
+class ConfirmScreen(Dialog[bool]):
+    """Dismisses with True (`y`, enter on Yes) or False (`n`, escape)."""
+
+    DEFAULT_CSS = """
     #dialog-detail {
         margin-top: 1;
     }
@@ -78,25 +87,10 @@ class ConfirmScreen(ModalScreen[bool]):
         self.dismiss(answer)
 
 
-class BusyScreen(ModalScreen[None]):
+class BusyScreen(Dialog[None]):
     """A message while something that cannot be interrupted finishes (stopping the dev loop)."""
 
     DEFAULT_CSS = """
-    BusyScreen {
-        align: center middle;
-        background: $background 60%;
-    }
-    #dialog {
-        width: 60;
-        max-width: 95%;
-        height: auto;
-        border: round $warning;
-        padding: 1 2;
-        background: $surface;
-    }
-    #question {
-        text-style: bold;
-    }
     """
 
     def __init__(self, message: str) -> None:
