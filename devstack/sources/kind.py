@@ -53,25 +53,23 @@ def create(
 
 def delete(tools: ToolEnv, name: str, kubeconfig: str | None) -> str:
     """`kind delete cluster` (idempotent); returns kind's output."""
-    kind = tools.require("kind")
-    args = [kind, "delete", "cluster", "--name", name]
-    if kubeconfig:
-        args += ["--kubeconfig", kubeconfig]
-    result = processes.run(args, env=tools.child_env(), timeout=300)
-    if result.returncode != 0:
-        raise DevstackError(f"kind delete cluster {name} failed: {_last_error(result.stderr)}")
-    return result.stderr.strip()
+    return _run(tools, ["delete", "cluster"], name, kubeconfig, timeout=300)
 
 
 def export_kubeconfig(tools: ToolEnv, name: str, kubeconfig: str | None) -> None:
     """`kind export kubeconfig`: put the cluster's context back into the kubeconfig."""
-    kind = tools.require("kind")
-    args = [kind, "export", "kubeconfig", "--name", name]
+    _run(tools, ["export", "kubeconfig"], name, kubeconfig, timeout=60)
+
+
+def _run(tools: ToolEnv, command: list[str], name: str, kubeconfig: str | None, timeout: float) -> str:
+    """`kind COMMAND --name NAME [--kubeconfig K]`; kind's stderr, or a DevstackError naming the cause."""
+    args = [tools.require("kind"), *command, "--name", name]
     if kubeconfig:
         args += ["--kubeconfig", kubeconfig]
-    result = processes.run(args, env=tools.child_env(), timeout=60)
+    result = processes.run(args, env=tools.child_env(), timeout=timeout)
     if result.returncode != 0:
-        raise DevstackError(f"kind export kubeconfig --name {name} failed: {_last_error(result.stderr)}")
+        raise DevstackError(f"kind {' '.join(command)} --name {name} failed: {_last_error(result.stderr)}")
+    return result.stderr.strip()
 
 
 def _last_error(text: str) -> str:
