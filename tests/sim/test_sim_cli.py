@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 import psutil
-import pytest
 import yaml
+from helpers import require
 from sim_helpers import KUBECTL, kubectl_available
 
 REPO = Path(__file__).resolve().parents[2]
@@ -65,21 +65,21 @@ async def test_serve_merges_kubeconfig_and_restarts_on_the_same_port(tmp_path: P
         assert data["current-context"] == "kind-cli"
         assert {c["name"] for c in data["contexts"]} == {"prod", "kind-cli"}
         assert data["clusters"][1]["cluster"]["server"] == f"https://127.0.0.1:{match.group(2)}"
-        if kubectl_available():
-            got = await asyncio.create_subprocess_exec(
-                KUBECTL,
-                "--kubeconfig",
-                str(config),
-                "get",
-                "ns",
-                "default",
-                "-o",
-                "name",
-                stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.PIPE,
-            )
-            out, err = await got.communicate()
-            assert out.decode().strip() == "namespace/default", err
+        require(kubectl_available(), "kubectl")
+        got = await asyncio.create_subprocess_exec(
+            KUBECTL,
+            "--kubeconfig",
+            str(config),
+            "get",
+            "ns",
+            "default",
+            "-o",
+            "name",
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        out, err = await got.communicate()
+        assert out.decode().strip() == "namespace/default", err
     finally:
         assert await _stop(proc) == 0
     ca = (state / "pki" / "ca.crt").read_bytes()
@@ -102,7 +102,6 @@ async def test_serve_merges_kubeconfig_and_restarts_on_the_same_port(tmp_path: P
 
 
 async def test_sigterm_stops_pod_processes(tmp_path: Path) -> None:
-    pytest.importorskip("devstack.sim.cluster")
     config = tmp_path / "kubeconfig"
     proc, _ = await _serve(
         "--name", "pods", "--kubeconfig", str(config), "--state-dir", str(tmp_path / "state")

@@ -12,25 +12,25 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from helpers import require
 from kubernetes import client
 from kubernetes.stream import portforward
 from sim_helpers import client_ssl, kubectl, kubectl_available, new_client
 
+from devstack.sim import cluster
 from devstack.sim.app import Simulator
 from devstack.sim.resources import PODS
-
-cluster = pytest.importorskip("devstack.sim.cluster")
 
 REPO = Path(__file__).resolve().parents[2]
 CHART = REPO / "charts" / "jetscale"
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not kubectl_available(), reason="kubectl is not installed"),
-    pytest.mark.skipif(
-        not CHART.is_dir() or shutil.which("helm") is None, reason="charts/jetscale or helm missing"
-    ),
-]
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(autouse=True)
+def _kubectl_and_helm_installed() -> None:
+    require(kubectl_available(), "kubectl")
+    require(shutil.which("helm") is not None, "helm")
 
 
 @pytest.fixture

@@ -9,12 +9,21 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from helpers import require
 from sim_helpers import KUBECTL, kubectl, kubectl_available
 
 from devstack.sim.app import Simulator
 from devstack.sim.resources import CONFIGMAPS, DEPLOYMENTS, PODS, SECRETS, SERVICES
 
-pytestmark = pytest.mark.skipif(not kubectl_available(), reason="kubectl is not installed")
+
+@pytest.fixture(autouse=True)
+def _kubectl_installed() -> None:
+    require(kubectl_available(), "kubectl")
+
+
+def _require_helm() -> None:
+    require(shutil.which("helm") is not None, "helm")
+
 
 REPO = Path(__file__).resolve().parents[2]
 CHART = REPO / "charts" / "jetscale"
@@ -198,10 +207,8 @@ async def test_get_pods_watch_prints_changes(sim: Simulator) -> None:
         await proc.wait()
 
 
-@pytest.mark.skipif(
-    not CHART.is_dir() or shutil.which("helm") is None, reason="charts/jetscale or helm missing"
-)
 async def test_helm_template_output_applies_twice(sim: Simulator) -> None:
+    _require_helm()
     rendered = subprocess.run(
         ["helm", "template", "jetscale", str(CHART)], capture_output=True, text=True, check=True, timeout=60
     ).stdout
@@ -243,10 +250,8 @@ async def test_imperative_create_commands_send_protobuf(sim: Simulator) -> None:
     assert duplicate.code == 1 and 'namespaces "demo" already exists' in duplicate.err
 
 
-@pytest.mark.skipif(
-    not CHART.is_dir() or shutil.which("helm") is None, reason="charts/jetscale or helm missing"
-)
 async def test_helm_install_upgrade_uninstall(sim: Simulator) -> None:
+    _require_helm()
     assert sim.kubeconfig is not None
 
     async def helm(*args: str) -> tuple[int, str]:

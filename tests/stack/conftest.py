@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from helpers import require
 from stack_helpers import CHART, REPO, Render, run_helm
 
 STACK_ENTRIES = ("skaffold.yaml", "Tiltfile", "schemas", "charts", "demo", "profiles")
@@ -18,10 +18,8 @@ STACK_ENTRIES = ("skaffold.yaml", "Tiltfile", "schemas", "charts", "demo", "prof
 def helm() -> str:
     """The helm binary: its absence fails the test when CI=true, else skips it with the reason."""
     path = shutil.which("helm")
-    if path is None:
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail("helm is not on PATH and CI=true: .ci/run must install it")
-        pytest.skip(reason="helm is not on PATH (in CI this fails)")
+    require(path is not None, "helm")
+    assert path is not None
     return path
 
 
