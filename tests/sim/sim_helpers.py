@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import shutil
 import ssl
 from dataclasses import dataclass
@@ -75,22 +74,25 @@ def kubectl_available() -> bool:
     return shutil.which(KUBECTL) is not None
 
 
-async def kubectl(simulator: Simulator, *args: str, stdin: str | None = None, timeout: float = 60) -> Result:
-    """Run the real kubectl against `simulator` (context kind-x, its kubeconfig) without blocking the loop."""
-    env = dict(os.environ)
+async def start_kubectl(simulator: Simulator, *args: str, stdin: bool = False) -> asyncio.subprocess.Process:
+    """Start the real kubectl against `simulator` (its kubeconfig and context); stdout and stderr piped."""
     assert simulator.kubeconfig is not None
-    proc = await asyncio.create_subprocess_exec(
+    return await asyncio.create_subprocess_exec(
         KUBECTL,
         "--kubeconfig",
         str(simulator.kubeconfig),
         "--context",
         simulator.context,
         *args,
-        stdin=asyncio.subprocess.PIPE if stdin is not None else asyncio.subprocess.DEVNULL,
+        stdin=asyncio.subprocess.PIPE if stdin else asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
-        env=env,
     )
+
+
+async def kubectl(simulator: Simulator, *args: str, stdin: str | None = None, timeout: float = 60) -> Result:
+    """Run the real kubectl against `simulator` (context kind-x, its kubeconfig) without blocking the loop."""
+    proc = await start_kubectl(simulator, *args, stdin=stdin is not None)
     out, err = await asyncio.wait_for(proc.communicate(stdin.encode() if stdin else None), timeout)
     return Result(proc.returncode or 0, out.decode(), err.decode())
 
@@ -101,3 +103,21 @@ def new_client(simulator: Simulator) -> Any:
 
     assert simulator.kubeconfig is not None
     return config.new_client_from_config(config_file=str(simulator.kubeconfig), context=simulator.context)
+
+
+def portforward_fetch(core: Any, pod: str, port: int, request: bytes, timeout: float = 10) -> bytes:
+    """Send `request` through the official client's port-forward to `pod` (namespace default) and
+    read until the pod's side closes (blocking: run it in a thread)."""
+    from kubernetes.stream import portforward
+
+    forward = portforward(core.connect_get_namespaced_pod_portforward, pod, "default", ports=str(port))
+    sock = forward.socket(port)
+    sock.setblocking(True)
+    sock.settimeout(timeout)
+    sock.sendall(request)
+    data = b""
+    while chunk := sock.recv(4096):
+        data += chunk
+    sock.close()
+    forward.close()
+    return data

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
-import socket
 import subprocess
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -14,8 +13,7 @@ import aiohttp
 import pytest
 from helpers import require
 from kubernetes import client
-from kubernetes.stream import portforward
-from sim_helpers import client_ssl, kubectl, kubectl_available, new_client
+from sim_helpers import client_ssl, kubectl, kubectl_available, new_client, portforward_fetch
 
 from devstack.sim import cluster
 from devstack.sim.app import Simulator
@@ -64,19 +62,8 @@ async def test_chart_runs_and_is_reachable(live: Simulator) -> None:
     name = pods["items"][0]["metadata"]["name"]
     core = client.CoreV1Api(new_client(live))
 
-    def fetch() -> bytes:
-        forward = portforward(core.connect_get_namespaced_pod_portforward, name, "default", ports="8000")
-        sock: socket.socket = forward.socket(8000)
-        sock.setblocking(True)
-        sock.settimeout(10)
-        sock.sendall(b"GET /api/hello HTTP/1.0\r\nHost: x\r\n\r\n")
-        data = b""
-        while chunk := sock.recv(4096):
-            data += chunk
-        forward.close()
-        return data
-
-    answer = await asyncio.to_thread(fetch)
+    request = b"GET /api/hello HTTP/1.0\r\nHost: x\r\n\r\n"
+    answer = await asyncio.to_thread(portforward_fetch, core, name, 8000, request)
     assert answer.startswith(b"HTTP/1.1 200 OK") and b"hello from jetscale-backend" in answer
 
     logs = await kubectl(live, "logs", name, "--tail=20")

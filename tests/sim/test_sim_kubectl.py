@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from helpers import require
-from sim_helpers import KUBECTL, kubectl, kubectl_available
+from sim_helpers import kubectl, kubectl_available, start_kubectl
 
 from devstack.sim.app import Simulator
 from devstack.sim.resources import CONFIGMAPS, DEPLOYMENTS, PODS, SECRETS, SERVICES
@@ -179,19 +179,7 @@ async def test_get_pods_all_namespaces_json_and_delete_pod(sim: Simulator, tmp_p
 
 
 async def test_get_pods_watch_prints_changes(sim: Simulator) -> None:
-    assert sim.kubeconfig is not None
-    proc = await asyncio.create_subprocess_exec(
-        KUBECTL,
-        "--kubeconfig",
-        str(sim.kubeconfig),
-        "--context",
-        sim.context,
-        "get",
-        "pods",
-        "-w",
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    proc = await start_kubectl(sim, "get", "pods", "-w")
     try:
         assert proc.stdout is not None
         sim.store.create(PODS, {"metadata": {"name": "before", "namespace": "default"}, "spec": {}})

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import datetime
 import http.server
-import socket
 import struct
 import threading
 from collections.abc import AsyncIterator, Iterator
@@ -15,8 +14,7 @@ import aiohttp
 import pytest
 from helpers import require
 from kubernetes import client
-from kubernetes.stream import portforward
-from sim_helpers import Api, kubectl, kubectl_available, new_client
+from sim_helpers import Api, kubectl, kubectl_available, new_client, portforward_fetch, start_kubectl
 
 from devstack.sim import errors
 from devstack.sim.app import Simulator
@@ -188,20 +186,7 @@ async def test_official_client_port_forward(sim: Simulator, http_port: int) -> N
     sim.server.runtime = FakeRuntime({8000: http_port})
     core = client.CoreV1Api(new_client(sim))
 
-    def fetch() -> bytes:
-        forward = portforward(core.connect_get_namespaced_pod_portforward, "web", "default", ports="8000")
-        sock: socket.socket = forward.socket(8000)
-        sock.setblocking(True)
-        sock.settimeout(5)
-        sock.sendall(b"GET /official HTTP/1.0\r\n\r\n")
-        data = b""
-        while chunk := sock.recv(4096):
-            data += chunk
-        sock.close()
-        forward.close()
-        return data
-
-    data = await asyncio.to_thread(fetch)
+    data = await asyncio.to_thread(portforward_fetch, core, "web", 8000, b"GET /official HTTP/1.0\r\n\r\n", 5)
     assert data.startswith(b"HTTP/1.0 200") and data.endswith(b"path=/official")
 
 
@@ -260,21 +245,7 @@ class Big(http.server.BaseHTTPRequestHandler):
 
 
 async def _kubectl_forward(sim: Simulator, remote: int) -> tuple[asyncio.subprocess.Process, int]:
-    assert sim.kubeconfig is not None
-    proc = await asyncio.create_subprocess_exec(
-        "/usr/bin/kubectl",
-        "--kubeconfig",
-        str(sim.kubeconfig),
-        "--context",
-        sim.context,
-        "port-forward",
-        "pod/web",
-        f":{remote}",
-        "--address",
-        "127.0.0.1",
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    proc = await start_kubectl(sim, "port-forward", "pod/web", f":{remote}", "--address", "127.0.0.1")
     assert proc.stdout is not None
     line = (await asyncio.wait_for(proc.stdout.readline(), 20)).decode()
     assert line.startswith("Forwarding from 127.0.0.1:") and line.rstrip().endswith(f"-> {remote}"), line

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from helpers import require
-from sim_helpers import Api, kubectl, kubectl_available
+from sim_helpers import Api, kubectl, kubectl_available, start_kubectl
 
 from devstack.sim import printers, tables
 from devstack.sim.app import Simulator
@@ -216,18 +216,7 @@ async def test_kubectl_prints_server_side_columns(sim: Simulator) -> None:
     events = await kubectl(sim, "get", "events")
     assert events.out.splitlines()[0].split()[:3] == ["LAST", "SEEN", "TYPE"]
     assert "Warning   BackOff   pod/web-1   Back-off restarting failed container" in events.out
-    proc = await asyncio.create_subprocess_exec(
-        "/usr/bin/kubectl",
-        "--kubeconfig",
-        str(sim.kubeconfig),
-        "--context",
-        sim.context,
-        "get",
-        "pods",
-        "-w",
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    proc = await start_kubectl(sim, "get", "pods", "-w")
     try:
         assert proc.stdout is not None
         assert (await asyncio.wait_for(proc.stdout.readline(), 15)).split()[0] == b"NAME"

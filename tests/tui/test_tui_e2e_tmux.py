@@ -23,6 +23,19 @@ REPO = Path(__file__).resolve().parents[2]
 DEMO_HOME = re.compile(r"(/\S*/devstack-demo-[^/\s]+)")
 
 
+def _demo_env() -> dict[str, str]:
+    """The isolated HOME, XDG state and kubeconfig of the test, and free ports for the demo's forwards."""
+    return {
+        "HOME": os.environ["HOME"],
+        "XDG_STATE_HOME": os.environ["XDG_STATE_HOME"],
+        "KUBECONFIG": os.environ["KUBECONFIG"],
+        "DEVSTACK_DEMO_FRONTEND_PORT": str(_free_port()),
+        "DEVSTACK_DEMO_BACKEND_PORT": str(_free_port()),
+        "TERM": "xterm-256color",
+        "NO_COLOR": "1",
+    }
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -88,15 +101,7 @@ def test_demo_in_tmux_shows_ready_pods_and_exits_leaving_nothing(
     terminal: Terminal, tmp_path: Path, how: str, code: int
 ) -> None:
     exit_file = tmp_path / "exit"
-    env = {
-        "HOME": os.environ["HOME"],
-        "XDG_STATE_HOME": os.environ["XDG_STATE_HOME"],
-        "KUBECONFIG": os.environ["KUBECONFIG"],
-        "DEVSTACK_DEMO_FRONTEND_PORT": str(_free_port()),
-        "DEVSTACK_DEMO_BACKEND_PORT": str(_free_port()),
-        "TERM": "xterm-256color",
-        "NO_COLOR": "1",
-    }
+    env = _demo_env()
     command = f"{shlex.quote(sys.executable)} -m devstack demo; echo $? > {exit_file}; sleep 120"
     terminal.start(command, env)
 
@@ -136,15 +141,7 @@ def test_demo_in_tmux_shows_ready_pods_and_exits_leaving_nothing(
 
 def test_closing_the_terminal_leaves_nothing_behind(terminal: Terminal, tmp_path: Path) -> None:
     """The window is closed under devstack: nothing can be restored, everything must still end."""
-    env = {
-        "HOME": os.environ["HOME"],
-        "XDG_STATE_HOME": os.environ["XDG_STATE_HOME"],
-        "KUBECONFIG": os.environ["KUBECONFIG"],
-        "DEVSTACK_DEMO_FRONTEND_PORT": str(_free_port()),
-        "DEVSTACK_DEMO_BACKEND_PORT": str(_free_port()),
-        "TERM": "xterm-256color",
-        "NO_COLOR": "1",
-    }
+    env = _demo_env()
     terminal.start(f"{shlex.quote(sys.executable)} -m devstack demo", env)
     wait_for(lambda: _ready_pods(terminal.screen()) == 2, 120, "both pods Ready")
     shell = psutil.Process(int(terminal.pane("#{pane_pid}")))

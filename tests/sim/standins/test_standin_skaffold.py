@@ -266,20 +266,28 @@ def _reader(process: subprocess.Popen[str], lines: queue.Queue[str]) -> None:
         lines.put(line.rstrip("\n"))
 
 
-def test_dev_rebuilds_on_change_and_cleans_up_on_sigterm(jetscale: Standins, stack_copy: Path) -> None:
-    args = devstack_args("dev", jetscale.kubeconfig)
+def _start_skaffold(
+    standins: Standins, args: list[str], cwd: Path
+) -> tuple[subprocess.Popen[str], queue.Queue[str]]:
+    """The skaffold stand-in in its own session; its output lines arrive on the queue."""
     process = subprocess.Popen(
-        [jetscale.which("skaffold"), *args],
-        cwd=stack_copy,
-        env=jetscale.env,
+        [standins.which("skaffold"), *args],
+        cwd=cwd,
+        env=standins.env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
         start_new_session=True,
     )
     lines: queue.Queue[str] = queue.Queue()
-    seen: list[str] = []
     threading.Thread(target=_reader, args=(process, lines), daemon=True).start()
+    return process, lines
+
+
+def test_dev_rebuilds_on_change_and_cleans_up_on_sigterm(jetscale: Standins, stack_copy: Path) -> None:
+    args = devstack_args("dev", jetscale.kubeconfig)
+    process, lines = _start_skaffold(jetscale, args, stack_copy)
+    seen: list[str] = []
 
     def until(predicate: str, count: int = 1, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
@@ -342,17 +350,7 @@ def test_run_with_port_forward_moves_off_a_busy_port(standins: Standins, stack_c
     config["portForward"] = [config["portForward"][0] | {"localPort": busy}]
     config_path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
     args = [*devstack_args("run", standins.kubeconfig)[:-3], "--port-forward=user"]
-    process = subprocess.Popen(
-        [standins.which("skaffold"), *args],
-        cwd=stack_copy,
-        env=standins.env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=_reader, args=(process, lines), daemon=True).start()
+    process, lines = _start_skaffold(standins, args, stack_copy)
     seen: list[str] = []
     try:
         deadline = time.monotonic() + 60
