@@ -19,10 +19,8 @@ STEP_SEPARATOR = "/"
 class ChecksPane(KeyedTable):
     """Rows keyed `check` and `check/step`; `enter` on either explains the check."""
 
+    BORDER_TITLE = "Checks"
     COLUMNS = (("mark", " "), ("name", "CHECK"), ("detail", "DETAIL"))
-
-    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
-        super().__init__(title="Checks", id=id, classes=classes)
 
     def show(self, frame: Frame) -> SyncStats:
         """Sync with the state's check results (running checks marked …)."""

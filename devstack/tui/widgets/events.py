@@ -20,6 +20,7 @@ MAX_ROWS = 300
 class EventsPane(KeyedTable):
     """The newest events (at most `MAX_ROWS`), Warning ones on top."""
 
+    BORDER_TITLE = "Events"
     COLUMNS = (
         ("mark", " "),
         ("age", "AGE"),
@@ -29,7 +30,7 @@ class EventsPane(KeyedTable):
     )
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
-        super().__init__(title="Events", id=id, classes=classes)
+        super().__init__(id=id, classes=classes)
         self._source: object = None
         self._ordered: list[EventInfo] = []
 

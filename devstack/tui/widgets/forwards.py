@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 class ForwardsPane(KeyedTable):
     """Every localhost forward of the profile (`r` re-opens them, `enter` explains)."""
 
+    BORDER_TITLE = "Forwards"
     COLUMNS = (
         ("mark", " "),
         ("local", "LOCAL"),
@@ -24,9 +25,6 @@ class ForwardsPane(KeyedTable):
         ("conns", "CONN"),
         ("bytes", "IN/OUT"),
     )
-
-    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
-        super().__init__(title="Forwards", id=id, classes=classes)
 
     def show(self, frame: Frame) -> SyncStats:
         """Sync with the state's forwards."""

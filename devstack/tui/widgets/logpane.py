@@ -33,6 +33,7 @@ def appended(old: tuple[str, ...], new: tuple[str, ...]) -> tuple[str, ...]:
 class LogPane(Log):
     """Shows one source at a time: `deploy` (from the state) or a followed pod (from a worker)."""
 
+    BORDER_TITLE = "Log"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("j", "scroll_down", "Down", show=False),
         Binding("k", "scroll_up", "Up", show=False),
@@ -42,7 +43,6 @@ class LogPane(Log):
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(max_lines=MAX_LINES, auto_scroll=True, id=id, classes=classes)
-        self.border_title = "Log"
         self.source = "deploy"
         self.stream = 0
         self.filter_text = ""

@@ -45,6 +45,7 @@ class _Entry:
 class PodsPane(KeyedTable):
     """Every pod of the namespace, sorted by name; `enter` explains the selected one."""
 
+    BORDER_TITLE = "Pods"
     COLUMNS = (
         ("mark", " "),
         ("name", "NAME"),
@@ -55,7 +56,7 @@ class PodsPane(KeyedTable):
     )
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
-        super().__init__(title="Pods", id=id, classes=classes)
+        super().__init__(id=id, classes=classes)
         self._entries: dict[str, _Entry] = {}
         self._sort_cache: tuple[frozenset[str], list[str]] = (frozenset(), [])
 

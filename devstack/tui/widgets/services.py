@@ -16,10 +16,8 @@ if TYPE_CHECKING:
 class ServicesPane(KeyedTable):
     """Services with their ports and how many endpoints are ready."""
 
+    BORDER_TITLE = "Services"
     COLUMNS = (("mark", " "), ("name", "SERVICE"), ("ports", "PORTS"), ("endpoints", "READY EP"))
-
-    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
-        super().__init__(title="Services", id=id, classes=classes)
 
     def show(self, frame: Frame) -> SyncStats:
         """Sync with the state's services."""

@@ -44,7 +44,8 @@ def plain(cell: RenderableType) -> str:
 
 
 class KeyedTable(DataTable[Any]):
-    """A pane's table: rows keyed by object key; `COLUMNS` are (column key, label)."""
+    """A pane's table: rows keyed by object key; `COLUMNS` are (column key, label), `BORDER_TITLE`
+    its title."""
 
     COLUMNS: ClassVar[tuple[tuple[str, str], ...]] = ()
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -57,9 +58,8 @@ class KeyedTable(DataTable[Any]):
     KeyedTable { height: 1fr; }
     """
 
-    def __init__(self, *, title: str = "", id: str | None = None, classes: str | None = None):
+    def __init__(self, *, id: str | None = None, classes: str | None = None):
         super().__init__(cursor_type="row", id=id, classes=classes)
-        self.border_title = title
         self._rows: dict[str, Cells] = {}
         self._order: list[str] = []
         self._columns_ready = False

@@ -16,10 +16,8 @@ if TYPE_CHECKING:
 class WorkloadsPane(KeyedTable):
     """Deployments with ready/wanted replicas and why they are not ready."""
 
+    BORDER_TITLE = "Workloads"
     COLUMNS = (("mark", " "), ("name", "DEPLOYMENT"), ("ready", "READY"), ("status", "STATUS"))
-
-    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
-        super().__init__(title="Workloads", id=id, classes=classes)
 
     def show(self, frame: Frame) -> SyncStats:
         """Sync with the frame's workload verdicts."""
