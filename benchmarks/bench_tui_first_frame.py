@@ -17,7 +17,6 @@ import os
 import pty
 import select
 import signal
-import socket
 import struct
 import subprocess
 import sys
@@ -26,7 +25,7 @@ import termios
 import time
 from pathlib import Path
 
-from benchmarks.common import median_ms, report
+from benchmarks.common import free_port, median_ms, report
 
 REPO = Path(__file__).resolve().parents[1]
 SETTLE = 0.5  # seconds between runs, so one run's exit does not slow the next one's start
@@ -90,13 +89,6 @@ def _finish(process: subprocess.Popen[bytes], leader: int) -> None:
         process.kill()
     process.wait(timeout=30)
     os.close(leader)
-
-
-def free_port() -> int:
-    """A port on 127.0.0.1 that was free a moment ago."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def leftovers(before: set[str]) -> list[str]:

@@ -10,19 +10,12 @@ Run: `.venv/bin/python -m benchmarks.bench_up [--rounds 3]`.
 from __future__ import annotations
 
 import argparse
-import socket
 import statistics
 import subprocess
 import sys
 import time
 
-from benchmarks.common import report
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from benchmarks.common import free_port, report
 
 
 def main() -> None:

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import json
+import socket
 import statistics
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that was free a moment ago."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def interleaved(candidates: dict[str, Callable[[], object]], rounds: int) -> dict[str, list[float]]:

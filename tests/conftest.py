@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
+import helpers
 import pytest
 from helpers import docker_error, require
 
@@ -40,9 +40,7 @@ def docker_daemon() -> None:
 @pytest.fixture
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that was free a moment ago."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    return helpers.free_port()
 
 
 @pytest.fixture

@@ -72,11 +72,7 @@ class Bridge:
         """Store subscriber (any thread): note the change, post one notice if none is pending."""
         with self._lock:
             self.events += 1
-            if self._pending:
-                return
-            self._pending = True
-            self.notices += 1
-        self._target.post_message(StateChanged())
+        self.poke()
 
     def poke(self) -> None:
         """Ask for a repaint without a new state (ages move on): same coalescing as events."""

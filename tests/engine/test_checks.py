@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import os
-import socket
 from collections.abc import Callable, Iterator
 
 import pytest
-from helpers import render_chart, wait_for
+from helpers import free_port, render_chart, wait_for
 
 from devstack.core.forwards import CheckResult
 from devstack.core.store import Store
@@ -16,13 +15,6 @@ from devstack.sim.background import BackgroundSimulator
 from devstack.sources.checks import ApiBaseUrlChecker, run_http_check
 from devstack.sources.forward import ForwardThread
 from devstack.sources.kube import ClusterWatch, KubeTarget
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
 
 Deploy = Callable[..., tuple[Forward, Forward]]
 

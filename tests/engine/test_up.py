@@ -7,7 +7,6 @@ scenario's chart values, ports on free local ports; devstack's real engine runs 
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -15,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from helpers import free_port
 
 from devstack.core.store import Store
 from devstack.demo import DemoEnvironment
@@ -25,12 +25,6 @@ from devstack.exitcodes import OK, UNHEALTHY, USAGE
 from devstack.sim.standins.record import read_invocations
 
 EKS = "arn:aws:eks:eu-west-1:123456789012:cluster/prod"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture

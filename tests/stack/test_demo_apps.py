@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from helpers import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 BACKEND = REPO / "demo" / "backend" / "app.py"
@@ -52,12 +53,6 @@ class Reply:
 
     def json(self) -> object:
         return json.loads(self.body)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def request(port: int, method: str, path: str, headers: dict[str, str] | None = None) -> Reply:

@@ -3,14 +3,14 @@ skaffold dev): what the panes show, `enter`, `?`, `/` and `l` on a live stack.""
 
 from __future__ import annotations
 
-import socket
 import webbrowser
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
+from helpers import free_port
 from textual.pilot import Pilot
-from tui_helpers import screen_text, until
+from tui_helpers import pod_key, screen_text, select_pod, until
 
 from devstack.core.model import Level, StepStatus
 from devstack.core.state import State
@@ -26,26 +26,9 @@ pytestmark = pytest.mark.slow
 SIZE = (160, 50)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _pod(app: DevstackApp, prefix: str) -> str | None:
-    return next((k for k in app.main.pane("pods").keys if k.split("/", 1)[1].startswith(prefix)), None)
-
-
 def _level(app: DevstackApp, prefix: str) -> Level | None:
-    key = _pod(app, prefix)
+    key = pod_key(app, prefix)
     return app.frame.pods[key].level if key and app.frame else None
-
-
-async def _select(pilot: Pilot[object], app: DevstackApp, key: str) -> None:
-    pane = app.main.pane("pods")
-    pane.focus()
-    pane.move_cursor(row=pane.keys.index(key))
-    await until(pilot, lambda: pane.selected_key == key, what=f"{key} selected")
 
 
 async def _quit(pilot: Pilot[object], app: DevstackApp) -> None:
@@ -57,7 +40,7 @@ async def _quit(pilot: Pilot[object], app: DevstackApp) -> None:
 
 async def _run_demo(scenario: str, body: Callable[[DevstackApp, Pilot[object]], Awaitable[None]]) -> None:
     """`devstack demo --scenario S` as the CLI runs it, in a pilot; the demo is removed afterwards."""
-    session = Session.demo(scenario, _free_port(), _free_port())
+    session = Session.demo(scenario, free_port(), free_port())
     app = DevstackApp(session, autostart=True, tour=False, interval=0.1)
     try:
         async with app.run_test(size=SIZE) as pilot:
@@ -108,9 +91,9 @@ async def _healthy(app: DevstackApp, pilot: Pilot[object]) -> None:
     await pilot.press("slash", "escape")
     await until(pilot, lambda: len(pods.keys) == 2, what="the filter cleared")
 
-    backend = _pod(app, "jetscale-backend")
+    backend = pod_key(app, "jetscale-backend")
     assert backend is not None
-    await _select(pilot, app, backend)
+    await select_pod(pilot, app, backend)
     await pilot.press("l")
     log = app.main.query_one(LogPane)
     await until(pilot, lambda: any("listening on" in line for line in log.lines_shown), what="the log")
@@ -125,7 +108,7 @@ async def test_crashloop_demo_shows_the_pod_red_and_enter_explains_it() -> None:
 
 async def _crashloop(app: DevstackApp, pilot: Pilot[object]) -> None:
     await until(pilot, lambda: _level(app, "jetscale-backend") is Level.ERROR, timeout=120, what="red")
-    key = _pod(app, "jetscale-backend")
+    key = pod_key(app, "jetscale-backend")
     assert key is not None
     cells = app.main.pane("pods").cells(key)
     assert cells is not None and getattr(cells[0], "plain", "") == "✗"
@@ -135,7 +118,7 @@ async def _crashloop(app: DevstackApp, pilot: Pilot[object]) -> None:
         timeout=60,
         what="CrashLoopBackOff",
     )
-    await _select(pilot, app, key)
+    await select_pod(pilot, app, key)
     await pilot.press("enter")
     await until(pilot, lambda: isinstance(app.screen, DetailScreen), what="the detail view")
     detail = app.screen

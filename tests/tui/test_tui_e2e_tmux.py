@@ -8,7 +8,6 @@ import re
 import shlex
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -16,7 +15,7 @@ from pathlib import Path
 
 import psutil
 import pytest
-from helpers import require, wait_for
+from helpers import free_port, require, wait_for
 
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[2]
@@ -29,17 +28,11 @@ def _demo_env() -> dict[str, str]:
         "HOME": os.environ["HOME"],
         "XDG_STATE_HOME": os.environ["XDG_STATE_HOME"],
         "KUBECONFIG": os.environ["KUBECONFIG"],
-        "DEVSTACK_DEMO_FRONTEND_PORT": str(_free_port()),
-        "DEVSTACK_DEMO_BACKEND_PORT": str(_free_port()),
+        "DEVSTACK_DEMO_FRONTEND_PORT": str(free_port()),
+        "DEVSTACK_DEMO_BACKEND_PORT": str(free_port()),
         "TERM": "xterm-256color",
         "NO_COLOR": "1",
     }
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class Terminal:

@@ -6,8 +6,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from textual.pilot import Pilot
-from tui_helpers import live_session, until
+from tui_helpers import live_session, pod_key, select_pod, until
 
 from devstack.core.model import Level
 from devstack.sim.background import BackgroundSimulator
@@ -21,20 +20,9 @@ SIZE = (160, 50)
 CRASH = ("backend.env.DEMO_CRASH_ON_START=1",)
 
 
-def _pod(app: DevstackApp, prefix: str) -> str | None:
-    return next((k for k in app.main.pane("pods").keys if k.split("/", 1)[1].startswith(prefix)), None)
-
-
 def _ready(app: DevstackApp, prefix: str) -> bool:
-    key = _pod(app, prefix)
+    key = pod_key(app, prefix)
     return bool(key and app.frame and app.frame.pods[key].level is Level.OK)
-
-
-async def _select(pilot: Pilot[object], app: DevstackApp, key: str) -> None:
-    pane = app.main.pane("pods")
-    pane.focus()
-    pane.move_cursor(row=pane.keys.index(key))
-    await until(pilot, lambda: pane.selected_key == key, what=f"{key} selected")
 
 
 async def test_panes_follow_the_cluster_and_l_streams_the_pods_log(sim_stack: BackgroundSimulator) -> None:
@@ -49,9 +37,9 @@ async def test_panes_follow_the_cluster_and_l_streams_the_pods_log(sim_stack: Ba
         )
         services = app.main.pane("services")
         await until(pilot, lambda: len(services.keys) == 2, what="services")
-        backend = _pod(app, "jetscale-backend")
+        backend = pod_key(app, "jetscale-backend")
         assert backend is not None
-        await _select(pilot, app, backend)
+        await select_pod(pilot, app, backend)
         await pilot.press("l")
         log = app.main.query_one(LogPane)
         assert log.source == f"pod:{backend}"
@@ -74,15 +62,15 @@ async def test_the_crashlooping_pod_is_red_and_enter_shows_exit_code_and_last_lo
     async with app.run_test(size=SIZE) as pilot:
 
         def crashing() -> bool:
-            key = _pod(app, "jetscale-backend")
+            key = pod_key(app, "jetscale-backend")
             return bool(key and app.frame and app.frame.pods[key].reason == "CrashLoopBackOff")
 
         await until(pilot, crashing, timeout=60, what="CrashLoopBackOff")
-        key = _pod(app, "jetscale-backend")
+        key = pod_key(app, "jetscale-backend")
         assert key is not None
         cells = app.main.pane("pods").cells(key)
         assert cells is not None and [getattr(c, "plain", c) for c in cells[:1]] == ["✗"]
-        await _select(pilot, app, key)
+        await select_pod(pilot, app, key)
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, DetailScreen), what="the detail view")
         detail = app.screen
@@ -100,29 +88,29 @@ async def test_r_restarts_the_workload_and_x_deletes_the_pod(sim_stack: Backgrou
     app = DevstackApp(live_session(), watch=True, tour=False, interval=0.1)
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: _ready(app, "jetscale-frontend"), timeout=60, what="frontend Ready")
-        first = _pod(app, "jetscale-frontend")
+        first = pod_key(app, "jetscale-frontend")
         assert first is not None
-        await _select(pilot, app, first)
+        await select_pod(pilot, app, first)
         await pilot.press("r")
         await until(
             pilot,
             lambda: (
-                _pod(app, "jetscale-frontend") not in (None, first)
+                pod_key(app, "jetscale-frontend") not in (None, first)
                 and first not in app.main.pane("pods").keys
             ),
             timeout=60,
             what="a new frontend pod",
         )
-        second = _pod(app, "jetscale-frontend")
+        second = pod_key(app, "jetscale-frontend")
         assert second is not None
         await until(pilot, lambda: _ready(app, "jetscale-frontend"), timeout=60, what="the new pod Ready")
-        await _select(pilot, app, second)
+        await select_pod(pilot, app, second)
         await pilot.press("x")
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the question")
         await pilot.press("y")
         await until(
             pilot,
-            lambda: second not in app.main.pane("pods").keys and _pod(app, "jetscale-frontend"),
+            lambda: second not in app.main.pane("pods").keys and pod_key(app, "jetscale-frontend"),
             timeout=60,
             what="the pod replaced",
         )

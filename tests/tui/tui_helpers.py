@@ -1,4 +1,4 @@
-"""Helpers for TUI tests: the screen as text, and waiting inside a pilot without blocking it."""
+"""Helpers for TUI tests: the screen as text, waiting inside a pilot without blocking it, pods."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from textual.app import App
 from textual.pilot import Pilot
 
 from devstack.engine.session import Session
+from devstack.tui.app import DevstackApp
 
 
 def screen_text(app: App[object]) -> str:
@@ -33,6 +34,19 @@ async def until(
         if time.monotonic() > deadline:
             pytest.fail(f"timed out after {timeout}s waiting for {what}")
         await pilot.pause(0.05)
+
+
+def pod_key(app: DevstackApp, prefix: str) -> str | None:
+    """The Pods pane's key (namespace/name) of the first pod whose name starts with `prefix`."""
+    return next((k for k in app.main.pane("pods").keys if k.split("/", 1)[1].startswith(prefix)), None)
+
+
+async def select_pod(pilot: Pilot[object], app: DevstackApp, key: str) -> None:
+    """Focus the Pods pane and put its cursor on `key`."""
+    pane = app.main.pane("pods")
+    pane.focus()
+    pane.move_cursor(row=pane.keys.index(key))
+    await until(pilot, lambda: pane.selected_key == key, what=f"{key} selected")
 
 
 def live_session() -> Session:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-import socket
 from pathlib import Path
 
 import pytest
 import yaml
+from helpers import free_port
 from standin_helpers import EKS_CONTEXT, Standins, connect_result, docker_name, wait_for
 
 from devstack.core.toolout import kind_progress
@@ -279,12 +279,6 @@ nodes:
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.mark.slow
 def test_nodes_in_docker_and_the_api_follows_the_control_plane(
     docker_daemon: None, standins: Standins, tmp_path: Path
@@ -292,7 +286,7 @@ def test_nodes_in_docker_and_the_api_follows_the_control_plane(
     from kubernetes import client
 
     standins.env["DEVSTACK_SIM_DOCKER"] = "on"
-    host_port, udp_port = _free_port(), _free_port()
+    host_port, udp_port = free_port(), free_port()
     config = tmp_path / "kind.yaml"
     config.write_text(KIND_CONFIG.format(host_port=host_port, udp_port=udp_port), encoding="utf-8")
     name = docker_name("dock")
