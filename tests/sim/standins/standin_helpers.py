@@ -7,11 +7,9 @@ import secrets
 import shutil
 import socket
 import subprocess
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import yaml
 
@@ -26,9 +24,6 @@ SESSION = secrets.token_hex(3)
 def docker_name(base: str) -> str:
     """A cluster name unique to this test session (for clusters whose nodes live in Docker)."""
     return f"{base}-{SESSION}"
-
-
-T = TypeVar("T")
 
 
 def eks_kubeconfig() -> dict[str, Any]:
@@ -137,20 +132,6 @@ class Standins:
         from kubernetes import config
 
         return config.new_client_from_config(config_file=str(self.kubeconfig), context=context)
-
-
-def wait_for(predicate: Callable[[], T], timeout: float = 30.0, what: str = "") -> T:
-    """Poll `predicate` until it returns something truthy (returned), or fail after `timeout`."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(
-                f"timed out after {timeout}s waiting for {what or predicate}; last: {value!r}"
-            )
-        time.sleep(0.1)
 
 
 def connect_result(host: str, port: int) -> str:

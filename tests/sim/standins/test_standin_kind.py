@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from helpers import free_port
-from standin_helpers import EKS_CONTEXT, Standins, connect_result, docker_name, wait_for
+from helpers import free_port, wait_for
+from standin_helpers import EKS_CONTEXT, Standins, connect_result, docker_name
 
 from devstack.core.toolout import kind_progress
 from devstack.sim.standins import nodes

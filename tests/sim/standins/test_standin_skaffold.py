@@ -14,7 +14,8 @@ from pathlib import Path
 
 import psutil
 import pytest
-from standin_helpers import REPO, Standins, docker_name, http_through_port_forward, wait_for
+from helpers import wait_for
+from standin_helpers import REPO, Standins, docker_name, http_through_port_forward
 
 from devstack.core.toolout import parse_skaffold_line
 
