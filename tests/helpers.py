@@ -5,10 +5,11 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pytest
 
@@ -29,6 +30,24 @@ def wait_for(predicate: Callable[[], object], timeout: float = 20.0, what: str =
         if time.monotonic() > deadline:
             pytest.fail(f"timed out after {timeout}s waiting for {what}")
         time.sleep(0.05)
+
+
+def read_lines_until(
+    stream: IO[str] | None, done: Callable[[list[str]], bool]
+) -> tuple[list[str], threading.Event]:
+    """Collect `stream`'s lines in a thread; the event is set once `done(lines so far)` holds."""
+    assert stream is not None
+    lines: list[str] = []
+    reached = threading.Event()
+
+    def read() -> None:
+        for line in stream:
+            lines.append(line)
+            if done(lines):
+                reached.set()
+
+    threading.Thread(target=read, daemon=True).start()
+    return lines, reached
 
 
 def in_ci() -> bool:

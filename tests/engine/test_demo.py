@@ -8,12 +8,11 @@ import re
 import signal
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 import psutil
-from helpers import free_port
+from helpers import free_port, read_lines_until
 
 
 def kind_containers(cluster: str) -> list[str]:
@@ -45,17 +44,9 @@ def test_demo_headless_starts_serves_and_cleans_up_on_ctrl_c() -> None:
         stdout=subprocess.PIPE,
         text=True,
     )
-    lines: list[str] = []
-    ready = threading.Event()
-
-    def read() -> None:
-        assert demo.stderr is not None
-        for line in demo.stderr:
-            lines.append(line)
-            if "holds until Ctrl-C" in line or "Ctrl-C ends it" in line:
-                ready.set()
-
-    threading.Thread(target=read, daemon=True).start()
+    lines, ready = read_lines_until(
+        demo.stderr, lambda seen: "holds until Ctrl-C" in seen[-1] or "Ctrl-C ends it" in seen[-1]
+    )
     try:
         assert ready.wait(300), "".join(lines)
         found = next(

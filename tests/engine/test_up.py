@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from helpers import free_port
+from helpers import free_port, read_lines_until
 
 from devstack.core.store import Store
 from devstack.demo import DemoEnvironment
@@ -236,7 +236,6 @@ def test_an_existing_cluster_profile_uses_its_named_context(demo_env: DemoEnviro
 def test_devstack_forward_prints_status_lines_serves_and_stops_on_ctrl_c(demo_env: DemoEnvironment) -> None:
     import http.client
     import signal
-    import threading
 
     from devstack.sources.ports import port_is_free
 
@@ -250,17 +249,9 @@ def test_devstack_forward_prints_status_lines_serves_and_stops_on_ctrl_c(demo_en
         stderr=subprocess.PIPE,
         text=True,
     )
-    lines: list[str] = []
-    both_ready = threading.Event()
-
-    def read() -> None:
-        assert forward.stdout is not None
-        for line in forward.stdout:
-            lines.append(line)
-            if sum(" ready " in seen for seen in lines) >= 2:
-                both_ready.set()
-
-    threading.Thread(target=read, daemon=True).start()
+    lines, both_ready = read_lines_until(
+        forward.stdout, lambda seen: sum(" ready " in line for line in seen) >= 2
+    )
     ports = [f.local_port for f in demo_env.loaded.profile.forwards]
     try:
         assert both_ready.wait(60), "".join(lines)
