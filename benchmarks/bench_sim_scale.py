@@ -11,7 +11,6 @@ Run: `.venv/bin/python -m benchmarks.bench_sim_scale [--pods 5000] [--rate 200] 
 
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
 import subprocess
@@ -23,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import report
+from benchmarks.common import report, scale_arguments
 
 
 def deployment(replicas: int) -> dict[str, Any]:
@@ -140,12 +139,7 @@ def run(pods: int, rate: float, seconds: float) -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--pods", type=int, default=5000)
-    parser.add_argument("--baseline-pods", type=int, default=50)
-    parser.add_argument("--rate", type=float, default=200.0)
-    parser.add_argument("--seconds", type=float, default=20.0)
-    args = parser.parse_args()
+    args = scale_arguments(rate=200.0)
     os.environ.setdefault("KUBECACHEDIR", tempfile.mkdtemp())
     baseline = run(args.baseline_pods, args.rate, args.seconds)
     scaled = run(args.pods, args.rate, args.seconds)

@@ -14,7 +14,6 @@ Run: `.venv/bin/python -m benchmarks.bench_tui_scale [--pods 5000] [--rate 100] 
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import os
 import statistics
@@ -24,7 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import report
+from benchmarks.common import report, scale_arguments
 
 NAMESPACE = "jetscale"
 REPO = Path(__file__).resolve().parents[1]
@@ -189,12 +188,7 @@ async def _catch_up(app: Any, pilot: Any, key: str) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--pods", type=int, default=5000)
-    parser.add_argument("--baseline-pods", type=int, default=50)
-    parser.add_argument("--rate", type=float, default=100.0)
-    parser.add_argument("--seconds", type=float, default=20.0)
-    args = parser.parse_args()
+    args = scale_arguments(rate=100.0)
     os.environ.setdefault("HOME", tempfile.mkdtemp())
     baseline = asyncio.run(measure(args.baseline_pods, args.rate, args.seconds))
     scaled = asyncio.run(measure(args.pods, args.rate, args.seconds))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import socket
 import statistics
@@ -10,6 +11,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def scale_arguments(rate: float) -> argparse.Namespace:
+    """The command line of a scale benchmark: a scaled and a baseline pod count, a change rate, a duration."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--pods", type=int, default=5000)
+    parser.add_argument("--baseline-pods", type=int, default=50)
+    parser.add_argument("--rate", type=float, default=rate)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    return parser.parse_args()
 
 
 def free_port() -> int:
