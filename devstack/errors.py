@@ -29,10 +29,3 @@ class DevstackError(Exception):
         if self.fix:
             lines.append(f"  fix: {self.fix}")
         return lines
-
-
-class NotAvailableYet(DevstackError):
-    """A command whose capability has not landed yet (exit 2, never a fake success)."""
-
-    def __init__(self, what: str):
-        super().__init__(f"{what} is not available yet in this version of devstack", exit_code=2)

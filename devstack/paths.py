@@ -14,13 +14,3 @@ def _xdg(variable: str, default: str) -> Path:
 def state_dir() -> Path:
     """`$XDG_STATE_HOME/devstack` (first-run marker, crash logs)."""
     return _xdg("XDG_STATE_HOME", ".local/state") / "devstack"
-
-
-def cache_dir() -> Path:
-    """`$XDG_CACHE_HOME/devstack` (downloaded schemas, node images)."""
-    return _xdg("XDG_CACHE_HOME", ".cache") / "devstack"
-
-
-def config_dir() -> Path:
-    """`$XDG_CONFIG_HOME/devstack`."""
-    return _xdg("XDG_CONFIG_HOME", ".config") / "devstack"

@@ -18,7 +18,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from devstack.engine.session_actions import NoEngine, SessionActions
@@ -31,7 +30,6 @@ if TYPE_CHECKING:
     from devstack.engine.live import LiveState
     from devstack.engine.up import UpRun
     from devstack.sources.kubeapi import KubeApi
-    from devstack.sources.tools import ToolEnv
 
 __all__ = ["NoEngine", "Session"]
 
@@ -99,21 +97,6 @@ class Session(SessionActions):
     def offline(cls, store: Store, clock: Clock = time.time) -> Session:
         """A session without an engine: a store to render and a clock for ages."""
         return cls(store, clock=clock, check_cluster=False)
-
-    @classmethod
-    def for_profile(cls, spec: str | None, cwd: Path, tools: ToolEnv | None = None) -> Session:
-        """A session for `-p spec` found from `cwd` (loaded in `prepare`, not now)."""
-
-        def build(store: Store) -> EngineContext:
-            from devstack.engine.context import EngineContext, guard_context
-            from devstack.profile import load
-            from devstack.sources.tools import ToolEnv
-
-            loaded = load(spec, cwd)
-            guard_context(loaded)
-            return EngineContext(loaded, store, tools or ToolEnv(), interactive=True)
-
-        return cls(build=build)
 
     @classmethod
     def demo(cls, scenario: str, frontend_port: int, backend_port: int) -> Session:
@@ -263,13 +246,6 @@ class Session(SessionActions):
         live, self._live = self._live, None
         if live is not None:
             live.stop()
-
-    def wait_up(self, timeout: float | None = None) -> int | None:
-        """Until the running `up` finished; its exit code (None while still running)."""
-        thread = self._up_thread
-        if thread is not None:
-            thread.join(timeout)
-        return None if self.running else self.last_exit_code
 
     def _up_main(self, previous: UpRun | None) -> None:
         from devstack.engine.up import UpRun

@@ -204,8 +204,3 @@ def client_ssl_context(certs: ClusterCerts, directory: Path) -> ssl.SSLContext:
     context = ssl.create_default_context(cadata=certs.ca_cert.decode())
     context.load_cert_chain(directory / _FILES["client_cert"], directory / _FILES["client_key"])
     return context
-
-
-def file_path(directory: Path, which: str) -> Path:
-    """Path of one PEM file in `directory`; `which` is a `ClusterCerts` field name."""
-    return directory / _FILES[which]

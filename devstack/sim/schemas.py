@@ -93,18 +93,6 @@ class FieldMeta:
     strategy: tuple[str, ...] = ()
     merge_key: str | None = None
 
-    @property
-    def is_list(self) -> bool:
-        """Whether the field is declared as an array."""
-        return _has_type(self.schema, "array")
-
-
-def _has_type(schema: Schema | None, wanted: str) -> bool:
-    if schema is None:
-        return False
-    kind = schema.get("type")
-    return kind == wanted or (isinstance(kind, list) and wanted in kind)
-
 
 def field(schema: Schema | None, key: str) -> FieldMeta:
     """Metadata of field `key` of an object `schema` (None schema → unknown field, no strategy)."""

@@ -35,12 +35,3 @@ def context_names(paths: list[Path] | None = None) -> list[str]:
             if name and name not in names:
                 names.append(str(name))
     return names
-
-
-def current_context(paths: list[Path] | None = None) -> str | None:
-    """The kubeconfig's current-context (devstack never acts on it; shown for information)."""
-    for path in paths or kubeconfig_paths():
-        value = read_kubeconfig(path).get("current-context")
-        if value:
-            return str(value)
-    return None

@@ -117,12 +117,6 @@ def run(
     )
 
 
-def live_children() -> list[subprocess.Popen[bytes]]:
-    """Children started here that have not been reaped."""
-    with _lock:
-        return [p for p in _children if p.poll() is None]
-
-
 def reap_all(grace: float = 3.0) -> None:
     """Stop every registered child (used on exit and on signals)."""
     with _lock:

@@ -31,10 +31,6 @@ class Frame:
     workloads: tuple[tuple[DeploymentInfo, Explanation], ...]
     health: tuple[Level, str]
 
-    def workload(self, name: str) -> tuple[DeploymentInfo, Explanation] | None:
-        """A Deployment by name with its verdict."""
-        return next((w for w in self.workloads if w[0].name == name), None)
-
 
 @dataclass(frozen=True)
 class _PodEntry:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from devstack.core.forwards import CheckResult, ForwardView
 from devstack.core.health import Explanation
-from devstack.core.model import DoctorCheck, StepState
+from devstack.core.model import DoctorCheck
 from devstack.core.state import State
 from devstack.views.style import mark
 
@@ -30,13 +30,6 @@ def doctor_summary(state: State) -> str:
     if failures:
         return f"{len(failures)} problem(s) found; devstack can run but will hit them"
     return "all checks passed"
-
-
-def step_line(step: StepState, colour: bool = False) -> str:
-    """`✓ cluster  reused kind-jetscale (0.4s)`."""
-    seconds = f" ({step.seconds:.1f}s)" if step.seconds is not None else ""
-    text = step.error or step.message
-    return f"{mark(step.status.value, colour)} {step.name:<9} {text}{seconds}".rstrip()
 
 
 def explanation_lines(name: str, verdict: Explanation, colour: bool = False) -> list[str]:

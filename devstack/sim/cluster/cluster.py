@@ -20,7 +20,6 @@ from devstack.sim.resources import (
     REPLICASETS,
     SECRETS,
     SERVICES,
-    ResourceType,
 )
 from devstack.sim.runtime import ClusterOptions, LogRequest
 from devstack.sim.store import Change, Store
@@ -290,7 +289,3 @@ class Cluster:
             c.name: (c.current.pid if c.current is not None and not c.current.done else None)
             for c in worker.all_workers
         }
-
-    def watched_types(self) -> tuple[ResourceType, ...]:
-        """The resource types the cluster reacts to."""
-        return (PODS, REPLICASETS, DEPLOYMENTS, SERVICES, ENDPOINTSLICES, SECRETS, CONFIGMAPS)

@@ -23,7 +23,6 @@ KUBELET = "kubelet"
 SCHEDULER = "default-scheduler"
 DEPLOYMENT_CONTROLLER = "deployment-controller"
 REPLICASET_CONTROLLER = "replicaset-controller"
-ENDPOINTSLICE_CONTROLLER = "endpoint-slice-controller"
 
 _CACHE_LIMIT = 20_000
 _EVENT_TTL_SECONDS = 3600.0

@@ -14,7 +14,7 @@ from devstack.sim.store import Change, Obj, Store, random_suffix
 from . import podutil
 from .events import NORMAL, REPLICASET_CONTROLLER, WARNING, EventRecorder
 from .index import ObjectIndex
-from .meta import controller_ref, match_selector, owner_reference, parse_time, spec_changed
+from .meta import controller_ref, owner_reference, parse_time, spec_changed
 from .workqueue import WorkQueue
 
 BURST_REPLICAS = 500  # pods created or deleted per sync, as kube-controller-manager's burstReplicas
@@ -165,8 +165,3 @@ class ReplicaSetController:
             obj["status"] = status
 
         self._store.mutate(REPLICASETS, key[0], key[1], apply)
-
-
-def selects(rs: Obj, pod: Obj) -> bool:
-    """The ReplicaSet's selector matches the pod's labels."""
-    return match_selector(rs.get("spec", {}).get("selector"), pod["metadata"].get("labels"))
