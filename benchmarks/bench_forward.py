@@ -165,7 +165,7 @@ class KubectlRestartLoop:
 
 
 class SimProcess:
-    """`python -m devstack.sim serve` in its own process, as the kind stand-in runs it."""
+    """`python -m devstack_sim serve` in its own process, as the kind stand-in runs it."""
 
     def __init__(self, home: Path, name: str = "bench"):
         self.kubeconfig = str(home / "kubeconfig")
@@ -174,7 +174,7 @@ class SimProcess:
             [
                 sys.executable,
                 "-m",
-                "devstack.sim",
+                "devstack_sim",
                 "serve",
                 "--name",
                 name,
@@ -213,9 +213,9 @@ def main() -> None:
 
     from devstack.core.store import Store
     from devstack.profile.models import Forward
-    from devstack.sim.background import helm_template
     from devstack.sources.forward import ForwardThread
     from devstack.sources.kube import ClusterWatch, KubeTarget
+    from devstack_sim.background import helm_template
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=300)

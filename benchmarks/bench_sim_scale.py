@@ -56,7 +56,7 @@ def run(pods: int, rate: float, seconds: float) -> dict[str, Any]:
         [
             sys.executable,
             "-m",
-            "devstack.sim",
+            "devstack_sim",
             "serve",
             "--name",
             "scale",

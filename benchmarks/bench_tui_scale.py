@@ -60,9 +60,9 @@ def flip_ready(pod: dict[str, Any]) -> None:
 
 
 def start_cluster(home: Path, pods: int) -> Any:
-    from devstack.sim import resources
-    from devstack.sim.background import BackgroundSimulator
-    from devstack.sim.runtime import ClusterOptions
+    from devstack_sim import resources
+    from devstack_sim.background import BackgroundSimulator
+    from devstack_sim.runtime import ClusterOptions
 
     options = ClusterOptions(node_name="jetscale-control-plane")
     sim = BackgroundSimulator("jetscale", home / "sim", home / "kubeconfig", options=options).start()
@@ -90,7 +90,7 @@ def session_for(kubeconfig: Path) -> Any:
 
 def drive(sim: Any, names: list[str], rate: float, seconds: float) -> dict[str, float]:
     """Flip `rate` pods/s on the simulator's loop (blocking); returns what was achieved."""
-    from devstack.sim import resources
+    from devstack_sim import resources
 
     total = int(rate * seconds)
 

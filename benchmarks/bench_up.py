@@ -10,6 +10,7 @@ Run: `.venv/bin/python -m benchmarks.bench_up [--rounds 3]`.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -19,12 +20,20 @@ from benchmarks.common import free_port, report
 
 
 def main() -> None:
-    from devstack.demo import DemoEnvironment
+    from devstack.cli.demo_stack import DemoEnvironment
+    from devstack.settings import Settings
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    with DemoEnvironment("healthy", free_port(), free_port()) as env:
+    settings = Settings.from_environ(
+        {
+            **os.environ,
+            "DEVSTACK_DEMO_FRONTEND_PORT": str(free_port()),
+            "DEVSTACK_DEMO_BACKEND_PORT": str(free_port()),
+        }
+    )
+    with DemoEnvironment(settings, "healthy") as env:
         child_env = {**env.tools.child_env(), "DEVSTACK_SIM_TOOLS": "1"}
         root = str(env.loaded.root)
         context = env.loaded.profile.context

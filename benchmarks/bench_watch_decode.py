@@ -23,9 +23,9 @@ from benchmarks.common import report
 
 def record_stream(pods: int, events: int) -> list[bytes]:
     """Watch lines from the simulator while `events` pod status changes happen."""
-    from devstack.sim.background import BackgroundSimulator
-    from devstack.sim.resources import PODS
     from devstack.sources.kube import KubeTarget, iter_lines, list_call, new_api_client
+    from devstack_sim.background import BackgroundSimulator
+    from devstack_sim.resources import PODS
 
     home = Path(tempfile.mkdtemp(prefix="bench-watch-"))
     kubeconfig = home / "kubeconfig"

@@ -25,9 +25,9 @@ from benchmarks.common import report
 def main() -> None:
     from devstack.core import events as ev
     from devstack.core.store import Store
-    from devstack.sim.background import BackgroundSimulator
-    from devstack.sim.resources import PODS
     from devstack.sources.kube import ClusterWatch, KubeTarget
+    from devstack_sim.background import BackgroundSimulator
+    from devstack_sim.resources import PODS
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--changes", type=int, default=200)

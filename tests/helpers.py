@@ -23,6 +23,19 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def demo_settings(frontend_port: int | None = None, backend_port: int | None = None) -> Any:
+    """Settings from this test's environment, with the demo on free (or the given) ports."""
+    from devstack.settings import Settings
+
+    return Settings.from_environ(
+        {
+            **os.environ,
+            "DEVSTACK_DEMO_FRONTEND_PORT": str(frontend_port or free_port()),
+            "DEVSTACK_DEMO_BACKEND_PORT": str(backend_port or free_port()),
+        }
+    )
+
+
 def wait_for(predicate: Callable[[], object], timeout: float = 20.0, what: str = "condition") -> None:
     """Poll until `predicate()` is truthy, failing the test after `timeout` seconds."""
     deadline = time.monotonic() + timeout
@@ -81,7 +94,7 @@ def docker_error() -> str | None:
 
 def render_chart(*sets: str, namespace: str = "jetscale") -> list[dict[str, Any]]:
     """`helm template` of charts/jetscale with `--set` overrides (the real helm binary)."""
-    from devstack.sim.background import helm_template
+    from devstack_sim.background import helm_template
 
     require(shutil.which("helm") is not None, "helm on PATH")
     return helm_template(REPO / "charts" / "jetscale", "jetscale", namespace, sets)
@@ -89,7 +102,7 @@ def render_chart(*sets: str, namespace: str = "jetscale") -> list[dict[str, Any]
 
 def fast_cluster_options(node_name: str = "jetscale-control-plane") -> Any:
     """Simulated kubelet timings short enough for tests."""
-    from devstack.sim.runtime import ClusterOptions
+    from devstack_sim.runtime import ClusterOptions
 
     return ClusterOptions(
         node_name=node_name,

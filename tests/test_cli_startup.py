@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-HEAVY = ("textual", "kubernetes", "docker", "psutil", "aiohttp")
+HEAVY = ("textual", "kubernetes", "docker", "psutil", "aiohttp", "cryptography")
 
 
 @pytest.mark.parametrize("args", [["--help"], ["--version"], ["version"], ["up", "--help"]])

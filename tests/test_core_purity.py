@@ -32,9 +32,12 @@ FORBIDDEN = {
     "click",
     "rich",
     "devstack.sources",
-    "devstack.sim",
+    "devstack_sim",
     "devstack.tui",
-    "devstack.commands",
+    "devstack.engine",
+    "devstack.views",
+    "devstack.profile",
+    "devstack.settings",
     "devstack.cli",
 }
 

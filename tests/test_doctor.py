@@ -14,6 +14,7 @@ import pytest
 
 from devstack.core.model import CheckStatus
 from devstack.sources.doctor import TOOLS, check_docker, check_port, check_tool
+from devstack.sources.tools import ToolEnv
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -80,20 +81,20 @@ def test_port_held_by_a_child_names_its_pid_and_command(free_port: int) -> None:
     assert check_port("backend", free_port).status is CheckStatus.OK
 
 
-def test_tool_missing_and_tool_found(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_tool_missing_and_tool_found(tmp_path: Path) -> None:
     fake = tmp_path / "bin"
     fake.mkdir()
     (fake / "kind").write_text("#!/bin/sh\necho 'kind v0.19.0 go1.20 linux/amd64'\n")
     (fake / "kind").chmod(0o755)
     (fake / "helm").write_text("#!/bin/sh\necho 'v4.1.4+g05fa379'\n")
     (fake / "helm").chmod(0o755)
-    monkeypatch.setenv("PATH", str(fake))
-    old = check_tool(TOOLS["kind"], required=True)
+    tools = ToolEnv({"PATH": str(fake)})
+    old = check_tool(TOOLS["kind"], True, tools)
     assert old.status is CheckStatus.FAIL and "older than v0.20.0" in old.detail
-    assert check_tool(TOOLS["helm"], required=True).status is CheckStatus.OK
-    missing = check_tool(TOOLS["skaffold"], required=True)
+    assert check_tool(TOOLS["helm"], True, tools).status is CheckStatus.OK
+    missing = check_tool(TOOLS["skaffold"], True, tools)
     assert missing.status is CheckStatus.FAIL and missing.fix.startswith("install skaffold")
-    optional = check_tool(TOOLS["tilt"], required=False)
+    optional = check_tool(TOOLS["tilt"], False, tools)
     assert optional.status is CheckStatus.WARN and not optional.required
 
 

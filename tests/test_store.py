@@ -57,6 +57,7 @@ def test_events_from_many_threads_are_all_applied_in_a_consistent_order() -> Non
         thread.start()
     for thread in threads:
         thread.join()
+    assert store.flush()
     assert len(seen) == 1600
     assert store.state.step("s").message == seen[-1]
     for n in range(8):
@@ -75,6 +76,7 @@ def test_a_subscriber_may_dispatch_and_the_event_is_applied_next() -> None:
 
     store.subscribe(chain)
     store.dispatch(ev.StepStarted("x", at=0.0))
+    assert store.flush()
     assert order == ["StepStarted", "StepFinished"]
     assert store.state.step("x").status is StepStatus.OK
 
@@ -84,6 +86,47 @@ def test_unsubscribe() -> None:
     calls: list[int] = []
     stop = store.subscribe(lambda s, e: calls.append(1))
     store.dispatch(ev.StepStarted("x", at=0))
+    assert store.flush()
     stop()
     store.dispatch(ev.StepStarted("y", at=0))
+    assert store.flush()
     assert calls == [1]
+
+
+def test_subscribers_run_off_the_dispatching_thread_and_a_slow_one_holds_up_nobody() -> None:
+    store = Store()
+    release = threading.Event()
+    threads: set[str] = set()
+    fast: list[str] = []
+
+    def slow(state: State, event: ev.Event) -> None:
+        threads.add(threading.current_thread().name)
+        release.wait(10)
+
+    store.subscribe(slow)
+    store.subscribe(lambda state, event: fast.append(event.message))  # type: ignore[attr-defined]
+    for i in range(50):
+        store.dispatch(ev.StepProgress("s", str(i), at=0))  # returns although `slow` is blocked
+    assert store.state.step("s").message == "49"
+    assert not store.flush(timeout=0.2)  # the slow subscriber has not seen everything yet
+    release.set()
+    assert store.flush()
+    assert len(fast) == 50
+    assert threading.current_thread().name not in threads
+
+
+def test_a_latest_only_subscriber_sees_the_newest_state() -> None:
+    store = Store()
+    release = threading.Event()
+    seen: list[str] = []
+
+    def look(state: State, event: ev.Event) -> None:
+        release.wait(10)
+        seen.append(state.step("s").message)
+
+    store.subscribe(look, latest_only=True)
+    for i in range(100):
+        store.dispatch(ev.StepProgress("s", str(i), at=0))
+    release.set()
+    assert store.flush()
+    assert seen[-1] == "99" and len(seen) < 100

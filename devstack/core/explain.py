@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from devstack.core.forwards import CheckResult, ForwardView
-from devstack.core.health import Explanation, explain_deployment, explain_service, worst
-from devstack.core.kube import DeploymentInfo, PodInfo
+from devstack.core.health import Explanation, explain_service, worst
+from devstack.core.kube import DeploymentInfo, PodInfo, selects
 from devstack.core.model import Level, StepStatus
 from devstack.core.state import State
 
@@ -19,10 +19,8 @@ FORWARD_LEVELS = {"ready": Level.OK, "waiting": Level.WARNING, "listening": Leve
 
 def workload_of(state: State, pod: PodInfo) -> DeploymentInfo | None:
     """The Deployment whose selector matches the pod (None for bare pods)."""
-    labels = set(pod.labels)
     for deployment in sorted(state.deployments.values(), key=lambda d: d.name):
-        wanted = set(deployment.selector)
-        if deployment.namespace == pod.namespace and wanted and wanted <= labels:
+        if deployment.namespace == pod.namespace and selects(deployment.selector, pod.labels):
             return deployment
     return None
 
@@ -107,14 +105,6 @@ def explain_check(result: CheckResult, running: bool = False) -> Explanation:
         evidence,
         failed.hint,
     )
-
-
-def workload_verdicts(state: State, cluster: str = "") -> list[tuple[str, Explanation]]:
-    """(deployment name, explanation) for every Deployment, sorted by name."""
-    return [
-        (d.name, explain_deployment(state, d, cluster))
-        for d in sorted(state.deployments.values(), key=lambda d: d.name)
-    ]
 
 
 def overall(state: State, verdicts: Sequence[tuple[str, Explanation]]) -> tuple[Level, str]:

@@ -10,12 +10,11 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from devstack.core.kube import ContainerInfo, DeploymentInfo, EventInfo, PodInfo, ServiceInfo
+from devstack.core.kube import ContainerInfo, DeploymentInfo, EventInfo, PodInfo, ServiceInfo, selects
 from devstack.core.model import Level
 from devstack.core.state import State
 
 PROBE_FAILURES_BEFORE_WARNING = 3  # the probes' default failureThreshold
-_ORDER = {Level.OK: 0, Level.PROGRESSING: 1, Level.WARNING: 2, Level.ERROR: 3}
 _PULL = {"ErrImagePull", "ImagePullBackOff", "InvalidImageName", "ErrImageNeverPull", "ImageInspectError"}
 _EXIT_CODES = {
     1: "the program reported an error",
@@ -49,7 +48,7 @@ class Explanation:
 
 def worst(levels: Iterable[Level]) -> Level:
     """The most severe of some levels (OK when there are none)."""
-    return max(levels, key=lambda level: _ORDER[level], default=Level.OK)
+    return max(levels, key=lambda level: level.rank, default=Level.OK)
 
 
 def events_for(state: State, kind: str, namespace: str, name: str) -> list[EventInfo]:
@@ -199,7 +198,7 @@ def explain_pod(state: State, pod: PodInfo, cluster_name: str = "") -> Explanati
     verdicts = [_explain_container(state, pod, c, events, cluster_name) for c in pod.containers]
     bad = [v for v in verdicts if v is not None]
     if bad:
-        return max(bad, key=lambda v: _ORDER[v.level])
+        return max(bad, key=lambda v: v.level.rank)
     if pod.phase == "Failed":
         return Explanation(Level.ERROR, "Failed", f"Pod {pod.name} failed.", ())
     if pod.ready:
@@ -243,11 +242,10 @@ def _explain_container(
 
 def pods_of(state: State, deployment: DeploymentInfo) -> list[PodInfo]:
     """The pods a Deployment's selector matches, in its namespace."""
-    wanted = set(deployment.selector)
     return [
         p
         for p in state.pods.values()
-        if p.namespace == deployment.namespace and wanted and wanted <= set(p.labels)
+        if p.namespace == deployment.namespace and selects(deployment.selector, p.labels)
     ]
 
 
@@ -258,7 +256,7 @@ def explain_deployment(state: State, deployment: DeploymentInfo, cluster_name: s
     counts = f"{deployment.ready_replicas}/{deployment.replicas} ready"
     progressing = deployment.condition("Progressing")
     if progressing is not None and progressing.reason == "ProgressDeadlineExceeded":
-        inner = max(pod_verdicts, key=lambda v: _ORDER[v.level], default=None)
+        inner = max(pod_verdicts, key=lambda v: v.level.rank, default=None)
         return Explanation(
             Level.ERROR,
             "ProgressDeadlineExceeded",
@@ -276,7 +274,7 @@ def explain_deployment(state: State, deployment: DeploymentInfo, cluster_name: s
         )
     bad = [v for v in pod_verdicts if v.level is not Level.OK]
     if bad:
-        inner = max(bad, key=lambda v: _ORDER[v.level])
+        inner = max(bad, key=lambda v: v.level.rank)
         return Explanation(
             inner.level,
             inner.reason,
@@ -303,9 +301,10 @@ def explain_service(state: State, service: ServiceInfo) -> Explanation:
     if ready:
         return Explanation(Level.OK, "Ready", f"Service {service.name}: {len(ready)} ready endpoint(s).")
     selector = ",".join(f"{k}={v}" for k, v in service.selector)
-    wanted = set(service.selector)
     matching = [
-        p for p in state.pods.values() if p.namespace == service.namespace and wanted <= set(p.labels)
+        p
+        for p in state.pods.values()
+        if p.namespace == service.namespace and selects(service.selector, p.labels)
     ]
     if not matching:
         return Explanation(

@@ -14,6 +14,14 @@ Raw = Mapping[str, Any]
 Pairs = tuple[tuple[str, str], ...]
 
 
+def selects(selector: Pairs, labels: Pairs) -> bool:
+    """A label selector (`matchLabels` pairs) selects an object with these labels.
+
+    An empty selector selects nothing here: a Deployment or Service without one owns no pods.
+    """
+    return bool(selector) and set(selector) <= set(labels)
+
+
 @dataclass(frozen=True)
 class Condition:
     """A status condition (`type`, `status`, `reason`, `message`)."""
@@ -394,3 +402,5 @@ SUMMARISERS: dict[str, Callable[[Raw], KubeInfo]] = {
     "endpointslices": endpointslice_info,
     "events": event_info,
 }
+WATCHED_KINDS: tuple[str, ...] = tuple(SUMMARISERS)
+"""The API kinds devstack lists and watches (plural resource names), each a collection of `State`."""

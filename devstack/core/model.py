@@ -7,12 +7,20 @@ from enum import StrEnum
 
 
 class Level(StrEnum):
-    """How healthy something is; ordered from good to bad."""
+    """How healthy something is; ordered from good to bad (`rank`)."""
 
     OK = "ok"
     PROGRESSING = "progressing"
     WARNING = "warning"
     ERROR = "error"
+
+    @property
+    def rank(self) -> int:
+        """0 for OK up to 3 for ERROR: the one ordering of levels."""
+        return _LEVEL_RANK[self]
+
+
+_LEVEL_RANK = {Level.OK: 0, Level.PROGRESSING: 1, Level.WARNING: 2, Level.ERROR: 3}
 
 
 class CheckStatus(StrEnum):

@@ -8,18 +8,17 @@ from typing import Any
 
 from devstack.core import events as ev
 from devstack.core.handlers import HandlerTable
-from devstack.core.kube import KubeInfo
+from devstack.core.kube import WATCHED_KINDS, KubeInfo
 from devstack.core.state import ClusterView, LogTail, State
 
 table = HandlerTable()
 on = table.on
 
-KINDS = ("pods", "deployments", "services", "endpointslices", "events")
 MAX_EVENTS = 1000
 
 
 def _collection(state: State, kind: str) -> Mapping[str, Any]:
-    if kind not in KINDS:
+    if kind not in WATCHED_KINDS:
         raise ValueError(f"unknown kind {kind!r}")
     value: Mapping[str, Any] = getattr(state, kind)
     return value

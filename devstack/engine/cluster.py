@@ -106,7 +106,7 @@ def run_cluster(ctx: EngineContext, progress: Progress) -> str:
     if stopped:
         progress(f"starting stopped node container(s): {', '.join(stopped)}")
         nodes.start_nodes(stopped)
-    if ctx.context not in context_names([Path(ctx.kubeconfig)] if ctx.kubeconfig else None):
+    if ctx.context not in context_names([Path(ctx.kubeconfig)]):
         progress(f"context {ctx.context} missing from the kubeconfig: kind export kubeconfig")
         kind.export_kubeconfig(ctx.tools, name, ctx.kubeconfig)
     version = _wait_api(ctx, progress, timeout)
@@ -150,7 +150,7 @@ def _wait_api(ctx: EngineContext, progress: Progress, timeout: float) -> str:
 
 
 def _use_existing(ctx: EngineContext, progress: Progress, timeout: float) -> str:
-    if ctx.context not in context_names([Path(ctx.kubeconfig)] if ctx.kubeconfig else None):
+    if ctx.context not in context_names([Path(ctx.kubeconfig)]):
         raise StepError(
             f"context {ctx.context} is not in the kubeconfig ({ctx.kubeconfig})",
             fix="add it (e.g. with your cloud CLI's get-credentials command)",

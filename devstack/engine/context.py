@@ -6,6 +6,7 @@ import threading
 from dataclasses import dataclass, field
 
 from devstack.core.store import Store
+from devstack.core.verdicts import Verdicts, verdicts_of
 from devstack.errors import DevstackError
 from devstack.exitcodes import USAGE
 from devstack.profile import LoadedProfile, Profile
@@ -19,7 +20,7 @@ class EngineContext:
 
     loaded: LoadedProfile
     store: Store
-    tools: ToolEnv = field(default_factory=ToolEnv)
+    tools: ToolEnv
     cancel: threading.Event = field(default_factory=threading.Event)
     recreate: bool = False
     interactive: bool = False
@@ -41,9 +42,13 @@ class EngineContext:
         return str(self.loaded.profile.context)
 
     @property
-    def kubeconfig(self) -> str | None:
+    def kubeconfig(self) -> str:
         """The kubeconfig file passed explicitly to every tool and client."""
         return self.tools.kubeconfig_for(self.context)
+
+    def verdicts(self) -> Verdicts:
+        """The health verdicts of every pod and workload in the store's current state."""
+        return verdicts_of(self.store.state, self.profile.kind_cluster)
 
     @property
     def target(self) -> KubeTarget:

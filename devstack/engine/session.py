@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from devstack.core.events import Event
     from devstack.core.store import Store
     from devstack.engine.context import EngineContext
-    from devstack.engine.live import LiveState
+    from devstack.engine.feed import ClusterFeed
     from devstack.engine.up import UpRun
     from devstack.sources.kubeapi import KubeApi
 
@@ -65,7 +65,7 @@ class Session(SessionActions):
         self._up_thread: threading.Thread | None = None
         self._cancel = threading.Event()
         self._api: KubeApi | None = None
-        self._live: LiveState | None = None
+        self._feed: ClusterFeed | None = None
 
     @property
     def store(self) -> Store:
@@ -98,22 +98,6 @@ class Session(SessionActions):
         """A session without an engine: a store to render and a clock for ages."""
         return cls(store, clock=clock, check_cluster=False)
 
-    @classmethod
-    def demo(cls, scenario: str, frontend_port: int, backend_port: int) -> Session:
-        """A session on a throwaway simulated environment (`devstack demo`), removed by `close`."""
-        session = cls(check_cluster=False)
-
-        def build(store: Store) -> EngineContext:
-            from devstack.demo import DemoEnvironment
-            from devstack.engine.context import EngineContext
-
-            environment = DemoEnvironment(scenario, frontend_port, backend_port).__enter__()
-            session.add_cleanup(environment.close)
-            return EngineContext(environment.loaded, store, environment.tools, interactive=True)
-
-        session._build = build
-        return session
-
     def add_cleanup(self, cleanup: Callable[[], None]) -> None:
         """Run `cleanup` in `close()` (after the engine stopped), last added first."""
         self._cleanups.append(cleanup)
@@ -144,9 +128,7 @@ class Session(SessionActions):
     @property
     def cluster_name(self) -> str:
         """The kind cluster's name (for `kind load` hints), "" otherwise."""
-        if self.ctx is None or self.ctx.profile.cluster.provider != "kind":
-            return ""
-        return self.ctx.profile.cluster.name
+        return "" if self.ctx is None else self.ctx.profile.kind_cluster
 
     @property
     def frontend_url(self) -> str:
@@ -228,24 +210,24 @@ class Session(SessionActions):
         `start_up` replaces these watches with its own.
         """
         from devstack.core.pipeline import GUARD
-        from devstack.engine.live import LiveState, start_live
+        from devstack.engine.feed import ClusterFeed, start_feed
         from devstack.engine.runner import Step, run_steps
 
         ctx = self._context("watch")
-        if self._live is not None or self._run is not None:
+        if self._feed is not None or self._run is not None:
             return
-        live = self._live = LiveState(ctx)
+        feed = self._feed = ClusterFeed(ctx)
         failure = run_steps(
-            [Step(GUARD, lambda progress: start_live(ctx, live, progress))], self.store.dispatch
+            [Step(GUARD, lambda progress: start_feed(ctx, feed, progress))], self.store.dispatch
         )
         if failure is not None:
             self._stop_watching()
             raise failure
 
     def _stop_watching(self) -> None:
-        live, self._live = self._live, None
-        if live is not None:
-            live.stop()
+        feed, self._feed = self._feed, None
+        if feed is not None:
+            feed.stop()
 
     def _up_main(self, previous: UpRun | None) -> None:
         from devstack.engine.up import UpRun

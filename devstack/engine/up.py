@@ -6,12 +6,12 @@ from dataclasses import dataclass, field
 
 from devstack.core import pipeline
 from devstack.core.events import SessionStarted
-from devstack.core.model import Level
 from devstack.engine.checks import forwards_summary, run_check_step, start_forwards
 from devstack.engine.cluster import run_cluster
 from devstack.engine.context import EngineContext, guard_context
 from devstack.engine.deploy import DeployRunner
-from devstack.engine.live import LiveState, cluster_name, settle, start_live, wait_ready, workload_verdicts
+from devstack.engine.feed import ClusterFeed, start_feed
+from devstack.engine.readiness import settle, wait_ready
 from devstack.engine.runner import Progress, Step, StepError, run_steps
 from devstack.exitcodes import MISSING_PREREQUISITE, OK, UNHEALTHY
 from devstack.sources.doctor import doctor_plan, run_doctor
@@ -24,13 +24,13 @@ class UpRun:
 
     ctx: EngineContext
     take_over: bool = False
-    live: LiveState = field(init=False)
+    feed: ClusterFeed = field(init=False)
     deploy: DeployRunner = field(init=False)
     forwards: ForwardThread | None = None
     failure: StepError | None = None
 
     def __post_init__(self) -> None:
-        self.live = LiveState(self.ctx)
+        self.feed = ClusterFeed(self.ctx)
         self.deploy = DeployRunner(self.ctx)
 
     def steps(self) -> list[Step]:
@@ -38,11 +38,11 @@ class UpRun:
         return [
             Step(pipeline.DOCTOR, self._doctor),
             Step(pipeline.CLUSTER, lambda p: run_cluster(self.ctx, p)),
-            Step(pipeline.GUARD, lambda p: start_live(self.ctx, self.live, p)),
+            Step(pipeline.GUARD, lambda p: start_feed(self.ctx, self.feed, p)),
             Step(pipeline.DEPLOY, self._deploy),
             Step(pipeline.READY, lambda p: wait_ready(self.ctx, p, self.ctx.timeout("ready"))),
             Step(pipeline.FORWARDS, self._forwards),
-            Step(pipeline.CHECKS, lambda p: run_check_step(self.ctx, self.live.api, p)),
+            Step(pipeline.CHECKS, lambda p: run_check_step(self.ctx, self.feed.api, p)),
         ]
 
     def run(self) -> int:
@@ -62,8 +62,7 @@ class UpRun:
 
     def healthy(self) -> bool:
         """Every workload OK."""
-        verdicts = workload_verdicts(self.ctx.store.state, cluster_name(self.ctx))
-        return bool(verdicts) and all(v.level is Level.OK for _, v in verdicts)
+        return self.ctx.verdicts().healthy
 
     def stop(self, keep_watches: bool = False) -> None:
         """Stop the forwards, skaffold dev and (unless `keep_watches`) the watches."""
@@ -72,7 +71,7 @@ class UpRun:
             self.forwards = None
         self.deploy.shutdown()
         if not keep_watches:
-            self.live.stop()
+            self.feed.stop()
 
     def _forwards(self, progress: Progress) -> str:
         self.forwards = start_forwards(self.ctx, progress, self.take_over)
@@ -81,7 +80,7 @@ class UpRun:
     def _doctor(self, progress: Progress) -> str:
         progress("checking Docker, tools and ports")
         tools = self.ctx.tools
-        plan = doctor_plan(self.ctx.profile, tools.search_path(), simulated=tools.allow_sim)
+        plan = doctor_plan(self.ctx.profile, tools)
         run_doctor(plan, self.ctx.store.dispatch)
         state = self.ctx.store.state
         missing = state.missing_prerequisites

@@ -237,6 +237,11 @@ class Profile(_Strict):
         return self.cluster.context or ""
 
     @property
+    def kind_cluster(self) -> str:
+        """The kind cluster's name ("" when the cluster is not kind): for `kind` calls and hints."""
+        return self.cluster.name if self.cluster.provider == "kind" else ""
+
+    @property
     def allowed_contexts(self) -> tuple[str, ...]:
         """Contexts devstack may act on for this profile."""
         own = (f"kind-{self.cluster.name}",) if self.cluster.provider == "kind" else ()

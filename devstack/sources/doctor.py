@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -21,8 +20,9 @@ from devstack.core.model import CheckStatus, DoctorCheck
 from devstack.core.versions import Version, format_version, meets, parse_version
 from devstack.profile.models import Profile
 from devstack.sources import processes
-from devstack.sources.kubeconfig import context_names, kubeconfig_paths
+from devstack.sources.kubeconfig import context_names
 from devstack.sources.ports import port_holder, port_is_free
+from devstack.sources.tools import ToolEnv
 
 KIND_MIN_CPUS = 2
 KIND_MIN_MEMORY = 4 * 1024**3
@@ -86,9 +86,9 @@ class DoctorPlan:
     ports: tuple[tuple[str, int], ...]
     context: str
     context_created_by_devstack: bool
+    tools: ToolEnv
     check_docker: bool = True
     docker_required: bool = True
-    search_path: str | None = None
 
 
 def check_docker(required: bool = True) -> DoctorCheck:
@@ -140,16 +140,16 @@ def _check_docker() -> DoctorCheck:
     return DoctorCheck("docker", CheckStatus.OK, detail, required=True, data=data)
 
 
-def check_tool(spec: ToolSpec, required: bool, search_path: str | None = None) -> DoctorCheck:
-    """Find a tool on PATH (or `search_path`), read its version and compare it with the minimum."""
+def check_tool(spec: ToolSpec, required: bool, tools: ToolEnv) -> DoctorCheck:
+    """Find a tool on the tools' PATH, read its version and compare it with the minimum."""
     name = f"tool:{spec.name}"
-    path = shutil.which(spec.name, path=search_path)
+    path = tools.which(spec.name)
     missing_status = CheckStatus.FAIL if required else CheckStatus.WARN
     if path is None:
         detail = f"{spec.name} not found on PATH" + ("" if required else " (optional)")
         return DoctorCheck(name, missing_status, detail, fix=spec.install, required=required)
     try:
-        result = processes.run([path, *spec.version_args], timeout=15)
+        result = processes.run([path, *spec.version_args], env=tools.child_env(), timeout=15)
     except OSError as err:
         return DoctorCheck(
             name, missing_status, f"{path} cannot run: {err}", fix=spec.install, required=required
@@ -210,9 +210,9 @@ def check_port(label: str, port: int) -> DoctorCheck:
     )
 
 
-def check_context(context: str, created_by_devstack: bool) -> DoctorCheck:
-    """Does the profile's kube context exist in the kubeconfig?"""
-    paths = kubeconfig_paths()
+def check_context(context: str, created_by_devstack: bool, tools: ToolEnv) -> DoctorCheck:
+    """Does the profile's kube context exist in the kubeconfig the tools use?"""
+    paths = tools.kubeconfig_paths()
     shown = os.pathsep.join(str(p) for p in paths)
     names = context_names(paths)
     data = (("context", context), ("kubeconfig", shown))
@@ -265,10 +265,10 @@ def run_doctor(plan: DoctorPlan, emit: Callable[[Event], object]) -> None:
     jobs: list[Callable[[], DoctorCheck | None]] = []
     if plan.check_docker:
         jobs.append(partial(check_docker, plan.docker_required))
-    jobs += [partial(check_tool, TOOLS[t], True, plan.search_path) for t in plan.required_tools]
-    jobs += [partial(check_tool, TOOLS[t], False, plan.search_path) for t in plan.optional_tools]
+    jobs += [partial(check_tool, TOOLS[t], True, plan.tools) for t in plan.required_tools]
+    jobs += [partial(check_tool, TOOLS[t], False, plan.tools) for t in plan.optional_tools]
     jobs += [partial(check_port, label, port) for label, port in plan.ports]
-    jobs.append(partial(check_context, plan.context, plan.context_created_by_devstack))
+    jobs.append(partial(check_context, plan.context, plan.context_created_by_devstack, plan.tools))
     jobs.append(check_inotify)
     with ThreadPoolExecutor(max_workers=8, thread_name_prefix="doctor") as pool:
         for result in pool.map(lambda job: job(), jobs):
@@ -290,10 +290,11 @@ def _first_line(value: object) -> str:
     return text.splitlines()[0] if text else ""
 
 
-def doctor_plan(
-    profile: Profile | None, search_path: str | None = None, simulated: bool = False
-) -> DoctorPlan:
-    """What to check for a profile (or devstack's defaults when there is no stack)."""
+def doctor_plan(profile: Profile | None, tools: ToolEnv) -> DoctorPlan:
+    """What to check for a profile (or devstack's defaults when there is no stack).
+
+    With the simulator's tools allowed (`devstack demo`), Docker is not required.
+    """
     if profile is None:
         return DoctorPlan(
             required_tools=("kind", "kubectl", "skaffold", "helm"),
@@ -301,18 +302,20 @@ def doctor_plan(
             ports=(("frontend", 3000), ("backend", 8000)),
             context="kind-jetscale",
             context_created_by_devstack=True,
+            tools=tools,
+            docker_required=not tools.allow_sim,
         )
-    tools = ["kubectl", "helm"]
+    required = ["kubectl", "helm"]
     if profile.cluster.provider == "kind":
-        tools.insert(0, "kind")
-    tools.append(profile.deploy.tool)
-    optional = tuple(t for t in ("skaffold", "tilt") if t not in tools)
+        required.insert(0, "kind")
+    required.append(profile.deploy.tool)
+    optional = tuple(t for t in ("skaffold", "tilt") if t not in required)
     return DoctorPlan(
-        required_tools=tuple(tools),
+        required_tools=tuple(required),
         optional_tools=optional,
         ports=tuple((f.name, f.local_port) for f in profile.forwards),
         context=profile.context,
         context_created_by_devstack=profile.cluster.provider == "kind",
-        docker_required=not simulated,
-        search_path=search_path,
+        tools=tools,
+        docker_required=not tools.allow_sim,
     )

@@ -19,13 +19,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from devstack.core import events as ev
-from devstack.core.kube import SUMMARISERS
+from devstack.core.kube import SUMMARISERS, WATCHED_KINDS
 from devstack.sources.backoff import Backoff
 
 Emit = Callable[[ev.Event], object]
 
 WATCH_TIMEOUT_SECONDS = 240
-KINDS = ("pods", "deployments", "services", "endpointslices", "events")
 
 
 class Expired(Exception):
@@ -248,7 +247,7 @@ class ClusterWatch:
     """Every watch devstack needs for one namespace, feeding the store through a coalescer."""
 
     def __init__(
-        self, target: KubeTarget, emit: Emit, kinds: tuple[str, ...] = KINDS, interval: float = 0.02
+        self, target: KubeTarget, emit: Emit, kinds: tuple[str, ...] = WATCHED_KINDS, interval: float = 0.02
     ):
         self.target = target
         self._coalescer = Coalescer(emit, interval)

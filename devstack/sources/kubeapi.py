@@ -7,8 +7,8 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from devstack.core.kube import SUMMARISERS, KubeInfo
-from devstack.sources.kube import KINDS, KubeTarget, new_api_client
+from devstack.core.kube import SUMMARISERS, WATCHED_KINDS, KubeInfo
+from devstack.sources.kube import KubeTarget, new_api_client
 
 
 class KubeApi:
@@ -66,7 +66,7 @@ class KubeApi:
 
     def snapshot(self) -> dict[str, tuple[KubeInfo, ...]]:
         """Every kind devstack shows, listed once."""
-        return {kind: self.list_summaries(kind) for kind in KINDS}
+        return {kind: self.list_summaries(kind) for kind in WATCHED_KINDS}
 
     def logs(self, pod: str, container: str, previous: bool = False, tail: int = 50) -> list[str]:
         """The last lines of a container's log (previous instance when asked)."""

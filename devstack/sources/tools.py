@@ -1,8 +1,9 @@
 """Finding the real command-line tools devstack drives, and the environment children run in.
 
-devstack looks for the real kind/skaffold/kubectl/helm. The simulator's stand-ins
-(`devstack/sim/bin`) are only used when a `ToolEnv` is built with `allow_sim=True`: by
-`devstack demo`, and by tests that set `DEVSTACK_SIM_TOOLS=1` in devstack's environment.
+devstack looks for the real kind/skaffold/kubectl/helm. The simulator's stand-ins carry a marker
+(`devstack simulator stand-in` in their first lines); a `ToolEnv` refuses marked programs, and
+drops the folders holding them from its children's PATH, unless it is built with
+`allow_sim=True` (by `devstack demo`, and for tests that set `DEVSTACK_SIM_TOOLS=1`).
 """
 
 from __future__ import annotations
@@ -11,12 +12,15 @@ import os
 import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 from devstack.errors import DevstackError
 from devstack.exitcodes import MISSING_PREREQUISITE
+from devstack.settings import Settings, kubeconfig_paths
 
-SIM_BIN = Path(__file__).resolve().parents[1] / "sim" / "bin"
+STANDIN_MARKER = b"devstack simulator stand-in"
+STANDIN_NAMES = ("kind", "skaffold", "tilt")
 INSTALL = {
     "kind": "install kind: https://kind.sigs.k8s.io/docs/user/quick-start/#installation",
     "skaffold": "install skaffold: https://skaffold.dev/docs/install/",
@@ -26,18 +30,37 @@ INSTALL = {
 }
 
 
+@cache
+def is_standin(program: str) -> bool:
+    """The program is one of the simulator's stand-ins (its first lines carry the marker)."""
+    try:
+        with open(program, "rb") as handle:
+            return STANDIN_MARKER in handle.read(512)
+    except OSError:
+        return False
+
+
+def _holds_standins(folder: str) -> bool:
+    return any(is_standin(os.path.join(folder, name)) for name in STANDIN_NAMES)
+
+
 @dataclass(frozen=True)
 class ToolEnv:
     """The environment child processes get, and where their programs are found."""
 
-    env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
-    allow_sim: bool = field(default_factory=lambda: os.environ.get("DEVSTACK_SIM_TOOLS") == "1")
+    env: Mapping[str, str] = field(default_factory=dict)
+    allow_sim: bool = False
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ToolEnv:
+        """The tools of this run: the process environment, stand-ins only with DEVSTACK_SIM_TOOLS=1."""
+        return cls(settings.environ, allow_sim=settings.sim_tools)
 
     def search_path(self) -> str:
-        """PATH used to find tools (the simulator's stand-ins removed unless allowed)."""
+        """PATH used to find tools (folders holding stand-ins removed unless allowed)."""
         parts = self.env.get("PATH", os.defpath).split(os.pathsep)
         if not self.allow_sim:
-            parts = [p for p in parts if p and Path(p).resolve() != SIM_BIN]
+            parts = [p for p in parts if p and not _holds_standins(p)]
         return os.pathsep.join(parts)
 
     def which(self, name: str) -> str | None:
@@ -60,13 +83,16 @@ class ToolEnv:
         env.update(extra)
         return env
 
-    def kubeconfig_for(self, context: str) -> str | None:
-        """The kubeconfig file holding `context` (or the first file of $KUBECONFIG / ~/.kube/config)."""
+    def kubeconfig_paths(self) -> tuple[Path, ...]:
+        """The kubeconfig files of this environment (`$KUBECONFIG`, else `~/.kube/config`)."""
+        home = Path(self.env.get("HOME") or Path.home())
+        return kubeconfig_paths(self.env.get("KUBECONFIG", ""), home)
+
+    def kubeconfig_for(self, context: str) -> str:
+        """The kubeconfig file holding `context` (or the first of `kubeconfig_paths()`)."""
         from devstack.sources.kubeconfig import context_names
 
-        value = self.env.get("KUBECONFIG", "")
-        home = Path(self.env.get("HOME", str(Path.home())))
-        paths = [Path(p).expanduser() for p in value.split(os.pathsep) if p] or [home / ".kube" / "config"]
+        paths = self.kubeconfig_paths()
         for path in paths:
             if context in context_names([path]):
                 return str(path)

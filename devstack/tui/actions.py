@@ -16,7 +16,7 @@ from devstack.tui.screens.main import MainScreen
 
 if TYPE_CHECKING:
     from devstack.engine.session import Session
-    from devstack.tui.model import Frame
+    from devstack.tui.frames import Frame
     from devstack.tui.widgets.filterbar import FilterBar
 
 Done = Callable[[Any], str | None]

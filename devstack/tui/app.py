@@ -17,6 +17,7 @@ import os
 import signal
 import threading
 from collections.abc import Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import SystemCommand
@@ -33,7 +34,7 @@ from devstack.tui.screens.main import MainScreen
 if TYPE_CHECKING:
     from devstack.core.state import State
     from devstack.engine.session import Session
-    from devstack.tui.model import Frame, ViewModel
+    from devstack.tui.frames import Frame, FrameBuilder
 
 EXIT_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
 STOP_GRACE = 30.0
@@ -50,6 +51,8 @@ class DevstackApp(ActionsApp):
             cluster.
         watch: Without `autostart`, watch the namespace (no deploy) once prepared.
         interval: Seconds between repaints at most (the bridge coalesces everything in between).
+        state_dir: Where the walkthrough is remembered as seen (None: nowhere, every launch is
+            a first launch).
     """
 
     CSS_PATH = "app.tcss"
@@ -64,15 +67,17 @@ class DevstackApp(ActionsApp):
         tour: bool | None = None,
         watch: bool = False,
         interval: float = INTERVAL,
+        state_dir: Path | None = None,
     ) -> None:
         super().__init__()
+        self.state_dir = state_dir
         self.session = session
         self.autostart = autostart
         self.tour = tour
         self.watch_only = watch
         self.interval = interval
         self.bridge: Bridge | None = None
-        self._model: ViewModel | None = None
+        self._model: FrameBuilder | None = None
         self.frame: Frame | None = None
         self._done = {}
         self._log_cancel: threading.Event | None = None
@@ -87,12 +92,12 @@ class DevstackApp(ActionsApp):
 
     # ------------------------------------------------------------------ lifecycle
     @property
-    def model(self) -> ViewModel:
+    def model(self) -> FrameBuilder:
         """What the panes share per repaint (the core's explanations load with it)."""
         if self._model is None:
-            from devstack.tui.model import ViewModel
+            from devstack.tui.frames import FrameBuilder
 
-            self._model = ViewModel()
+            self._model = FrameBuilder()
         return self._model
 
     def on_mount(self) -> None:
@@ -121,7 +126,7 @@ class DevstackApp(ActionsApp):
         from devstack.tui.tour import tour_seen
 
         self.model.cluster = self.session.cluster_name
-        first_time = self.tour is None and (not tour_seen() or cluster_exists is False)
+        first_time = self.tour is None and (not tour_seen(self.state_dir) or cluster_exists is False)
         if self.tour or first_time:
             self.open_walkthrough()
         elif self.autostart:
@@ -139,7 +144,7 @@ class DevstackApp(ActionsApp):
     def _walkthrough_closed(self, completed: bool | None) -> None:
         from devstack.tui.tour import mark_tour
 
-        mark_tour(bool(completed))
+        mark_tour(self.state_dir, bool(completed))
 
     def run(self, *args: Any, **kwargs: Any) -> Any:
         """Run the app; marks it finished for the signal watchdog however it ends."""

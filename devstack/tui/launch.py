@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from devstack.engine.session import Session
+    from devstack.settings import Settings
 
 
 def interactive_terminal() -> bool:
@@ -19,11 +20,13 @@ def interactive_terminal() -> bool:
     return sys.stdin.isatty() and sys.stdout.isatty()
 
 
-def run_tui(session: Session, *, autostart: bool, tour: bool | None, closing: str = "") -> int:
+def run_tui(
+    session: Session, *, autostart: bool, tour: bool | None, settings: Settings, closing: str = ""
+) -> int:
     """Run the app on `session` until it exits; returns its exit code (128+n after a signal)."""
     from devstack.tui.app import DevstackApp
 
-    app = DevstackApp(session, autostart=autostart, tour=tour)
+    app = DevstackApp(session, autostart=autostart, tour=tour, state_dir=settings.state_dir)
     try:
         app.run()
     finally:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from devstack.core.explain import explain_check, explain_forward
 from devstack.core.health import Explanation, explain_service
 from devstack.core.model import Level
-from devstack.tui.model import Frame
+from devstack.tui.frames import Frame
 
 KINDS = ("pod", "workload", "service", "forward", "check", "event")
 

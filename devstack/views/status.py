@@ -4,19 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from devstack.core.health import Explanation, explain_pod, explain_service
+from devstack.core.health import explain_service
 from devstack.core.state import State
+from devstack.core.verdicts import Verdicts
 from devstack.views import jsonview
 from devstack.views.style import mark
 from devstack.views.text import workload_lines
 
 
-def pod_rows(state: State) -> list[dict[str, Any]]:
+def pod_rows(state: State, verdicts: Verdicts) -> list[dict[str, Any]]:
     """Pods with ready count, status, restarts and their explanation."""
     rows = []
     for pod in sorted(state.pods.values(), key=lambda p: p.name):
         ready, total = pod.ready_count
-        verdict = explain_pod(state, pod)
+        verdict = verdicts.pods[pod.key]
         rows.append(
             {
                 "name": pod.name,
@@ -50,18 +51,16 @@ def service_rows(state: State) -> list[dict[str, Any]]:
     return rows
 
 
-def status_document(
-    state: State, version: str, healthy: bool, verdicts: list[tuple[str, Explanation]]
-) -> dict[str, Any]:
+def status_document(state: State, version: str, verdicts: Verdicts) -> dict[str, Any]:
     """The `devstack status --json` document."""
     warnings = [e for e in state.events.values() if e.warning]
     return {
-        "ok": healthy,
+        "ok": verdicts.healthy,
         "profile": state.profile,
         "context": state.context,
         "cluster": {"api": "reachable", "version": version},
-        "workloads": jsonview.workloads(state, verdicts),
-        "pods": pod_rows(state),
+        "workloads": jsonview.workloads(state, verdicts.named),
+        "pods": pod_rows(state, verdicts),
         "services": service_rows(state),
         "warning_events": [
             {
@@ -75,14 +74,12 @@ def status_document(
     }
 
 
-def status_lines(
-    state: State, version: str, verdicts: list[tuple[str, Explanation]], colour: bool = False
-) -> list[str]:
+def status_lines(state: State, version: str, verdicts: Verdicts, colour: bool = False) -> list[str]:
     """The text of `devstack status`."""
     lines = [f"context {state.context} (Kubernetes {version}), profile {state.profile}", "", "Workloads:"]
-    lines += [f"  {line}" for line in workload_lines(verdicts, colour)]
+    lines += [f"  {line}" for line in workload_lines(verdicts.named, colour)]
     lines += ["", "Pods:"]
-    for row in pod_rows(state):
+    for row in pod_rows(state, verdicts):
         lines.append(
             f"  {mark(row['level'], colour)} {row['name']:<40} {row['ready']:>5} {row['status']:<24} "
             f"restarts {row['restarts']}"

@@ -1,10 +1,9 @@
-"""Symbols and colours that say the same thing (colour is never the only signal; NO_COLOR wins)."""
+"""Symbols and colours that say the same thing (colour is never the only signal).
+
+Whether to colour at all is `Settings.colour(stream)` (NO_COLOR wins).
+"""
 
 from __future__ import annotations
-
-import os
-import sys
-from typing import TextIO
 
 SYMBOLS = {
     "ok": "✓",
@@ -30,15 +29,6 @@ COLOURS = {
     "pending": "bright_black",
     "skipped": "bright_black",
 }
-
-
-def use_colour(stream: TextIO = sys.stdout) -> bool:
-    """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org)."""
-    if os.environ.get("NO_COLOR"):
-        return False
-    if os.environ.get("FORCE_COLOR"):
-        return True
-    return bool(getattr(stream, "isatty", lambda: False)())
 
 
 def mark(status: str, colour: bool) -> str:

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from helpers import fast_cluster_options
 
-from devstack.sim.background import BackgroundSimulator
 from devstack.sources.kube import KubeTarget
+from devstack_sim.background import BackgroundSimulator
 
 
 @pytest.fixture

@@ -11,10 +11,10 @@ from helpers import free_port, render_chart, wait_for
 from devstack.core.forwards import CheckResult
 from devstack.core.store import Store
 from devstack.profile.models import ApiBaseUrlCheck, Forward, HttpCheck
-from devstack.sim.background import BackgroundSimulator
 from devstack.sources.checks import ApiBaseUrlChecker, run_http_check
 from devstack.sources.forward import ForwardThread
 from devstack.sources.kube import ClusterWatch, KubeTarget
+from devstack_sim.background import BackgroundSimulator
 
 Deploy = Callable[..., tuple[Forward, Forward]]
 

@@ -19,10 +19,10 @@ from helpers import render_chart, wait_for
 
 from devstack.core.store import Store
 from devstack.profile.models import Forward
-from devstack.sim import resources
-from devstack.sim.background import BackgroundSimulator
 from devstack.sources.forward import ForwardThread, PortBusy
 from devstack.sources.kube import ClusterWatch, KubeTarget
+from devstack_sim import resources
+from devstack_sim.background import BackgroundSimulator
 
 
 def free_ports(count: int) -> list[int]:

@@ -14,15 +14,14 @@ from pathlib import Path
 
 import pytest
 import yaml
-from helpers import free_port, read_lines_until
+from helpers import demo_settings, read_lines_until
 
+from devstack.cli.demo_stack import DemoEnvironment
 from devstack.core.store import Store
-from devstack.demo import DemoEnvironment
 from devstack.engine.context import EngineContext
-from devstack.engine.live import cluster_name, workload_verdicts
 from devstack.engine.up import UpRun
 from devstack.exitcodes import OK, UNHEALTHY, USAGE
-from devstack.sim.standins.record import read_invocations
+from devstack_sim.standins.record import read_invocations
 
 EKS = "arn:aws:eks:eu-west-1:123456789012:cluster/prod"
 
@@ -30,7 +29,7 @@ EKS = "arn:aws:eks:eu-west-1:123456789012:cluster/prod"
 @pytest.fixture
 def demo_env(request: pytest.FixtureRequest) -> Iterator[DemoEnvironment]:
     scenario = getattr(request, "param", "healthy")
-    with DemoEnvironment(scenario, free_port(), free_port()) as env:
+    with DemoEnvironment(demo_settings(), scenario) as env:
         yield env
 
 
@@ -71,7 +70,7 @@ def test_fresh_up_creates_deploys_and_is_healthy_and_a_second_up_reuses(demo_env
     code, ctx = run_up(demo_env)
     state = ctx.store.state
     assert code == OK, [s for s in state.steps if s.error]
-    verdicts = dict(workload_verdicts(state, cluster_name(ctx)))
+    verdicts = dict(ctx.verdicts().named)
     assert set(verdicts) == {"jetscale-backend", "jetscale-frontend"}
     assert all(v.reason == "Ready" for v in verdicts.values())
     assert all(check.ok for check in state.checks)
@@ -113,7 +112,7 @@ def test_up_starts_a_stopped_node_container(docker_daemon: None, demo_env: DemoE
 def test_a_crash_looping_backend_is_explained(demo_env: DemoEnvironment) -> None:
     code, ctx = run_up(demo_env, overall_timeout=90)
     assert code == UNHEALTHY
-    verdicts = dict(workload_verdicts(ctx.store.state, cluster_name(ctx)))
+    verdicts = dict(ctx.verdicts().named)
     backend = verdicts["jetscale-backend"]
     assert backend.reason == "CrashLoopBackOff"
     assert "exited with code 1" in backend.summary
@@ -124,7 +123,7 @@ def test_a_crash_looping_backend_is_explained(demo_env: DemoEnvironment) -> None
 def test_an_image_typo_is_explained(demo_env: DemoEnvironment) -> None:
     code, ctx = run_up(demo_env, overall_timeout=90)
     assert code == UNHEALTHY
-    backend = dict(workload_verdicts(ctx.store.state, cluster_name(ctx)))["jetscale-backend"]
+    backend = dict(ctx.verdicts().named)["jetscale-backend"]
     assert backend.reason in ("ImagePullBackOff", "ErrImagePull")
     assert "jetscale-backnd" in backend.summary
     assert "kind load docker-image" in backend.action

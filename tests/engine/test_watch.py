@@ -11,9 +11,9 @@ from helpers import wait_for
 
 from devstack.core import events as ev
 from devstack.core.store import Store
-from devstack.sim.background import BackgroundSimulator
-from devstack.sim.resources import PODS
 from devstack.sources.kube import ClusterWatch, KubeTarget
+from devstack_sim.background import BackgroundSimulator
+from devstack_sim.resources import PODS
 
 
 def create_pods(sim: BackgroundSimulator, names: list[str]) -> None:

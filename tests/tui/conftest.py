@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from helpers import fast_cluster_options, render_chart
 
-from devstack.sim.background import BackgroundSimulator
+from devstack_sim.background import BackgroundSimulator
 
 
 @pytest.fixture

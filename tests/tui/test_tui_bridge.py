@@ -15,7 +15,7 @@ from devstack.core.kube import ContainerInfo, PodInfo
 from devstack.core.state import State
 from devstack.core.store import Store
 from devstack.tui.app import DevstackApp
-from devstack.tui.model import ViewModel
+from devstack.tui.frames import FrameBuilder
 
 LABELS = (("app.kubernetes.io/name", "backend"),)
 
@@ -89,30 +89,30 @@ async def test_the_last_change_of_a_burst_is_always_painted() -> None:
         assert app.bridge.repaints < app.bridge.events
 
 
-def test_view_model_agrees_with_the_core_explanations() -> None:
+def test_cached_verdicts_agree_with_the_core_explanations() -> None:
     for store in (healthy_store(), crashloop_store(), _store_with(_pods(60, bad_every=7))):
         state = store.state
-        frame = ViewModel("jetscale").frame(state, 0.0)
+        frame = FrameBuilder("jetscale").frame(state, 0.0)
         for key, pod in state.pods.items():
             assert frame.pods[key] == explain_pod(state, pod, "jetscale")
         for deployment, verdict in frame.workloads:
             assert verdict == explain_deployment(state, deployment, "jetscale")
 
 
-def test_view_model_explains_only_what_changed() -> None:
+def test_cached_verdicts_explain_only_what_changed() -> None:
     store = _store_with(_pods(500, bad_every=50))
-    model = ViewModel()
+    model = FrameBuilder()
     model.frame(store.state, 0.0)
-    assert model.explained == 500
+    assert model.verdicts.explained == 500
     model.frame(store.state, 1.0)
-    assert model.explained == 500
+    assert model.verdicts.explained == 500
     pod = next(iter(store.state.pods.values()))
     store.dispatch(ev.KubeChanged("pods", "MODIFIED", replace(pod, resource_version="2")))
     model.frame(store.state, 2.0)
-    assert model.explained == 501
+    assert model.verdicts.explained == 501
     store.dispatch(ev.PodLogsFetched(f"{NS}/{BACKEND}", "backend", True, ("x",)))
     model.frame(store.state, 3.0)
-    assert model.explained == 501  # a log of a pod that is not there changes nothing
+    assert model.verdicts.explained == 501  # a log of a pod that is not there changes nothing
 
 
 def _store_with(pods: list[PodInfo]) -> Store:
@@ -174,6 +174,6 @@ def test_view_model_agrees_with_the_core_on_mixed_and_stuck_rollouts() -> None:
         store.dispatch(ev.KubeSynced("deployments", (stuck,)))
         states.append(store.state)
         for state in states:
-            frame = ViewModel().frame(state, 0.0)
+            frame = FrameBuilder().frame(state, 0.0)
             for deployment_info, verdict in frame.workloads:
                 assert verdict == explain_deployment(state, deployment_info), count

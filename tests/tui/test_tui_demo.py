@@ -8,13 +8,14 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
-from helpers import free_port
+from helpers import demo_settings
 from textual.pilot import Pilot
 from tui_helpers import pod_key, screen_text, select_pod, until
 
+from devstack.cli.demo import demo_session
+from devstack.cli.options import Options
 from devstack.core.model import Level, StepStatus
 from devstack.core.state import State
-from devstack.engine.session import Session
 from devstack.tui.app import DevstackApp
 from devstack.tui.keys import APP_KEYS
 from devstack.tui.screens.confirm import ConfirmScreen
@@ -40,7 +41,7 @@ async def _quit(pilot: Pilot[object], app: DevstackApp) -> None:
 
 async def _run_demo(scenario: str, body: Callable[[DevstackApp, Pilot[object]], Awaitable[None]]) -> None:
     """`devstack demo --scenario S` as the CLI runs it, in a pilot; the demo is removed afterwards."""
-    session = Session.demo(scenario, free_port(), free_port())
+    session = demo_session(Options(None, 0, settings=demo_settings()), scenario)
     app = DevstackApp(session, autostart=True, tour=False, interval=0.1)
     try:
         async with app.run_test(size=SIZE) as pilot:

@@ -9,11 +9,11 @@ import pytest
 from tui_helpers import live_session, pod_key, select_pod, until
 
 from devstack.core.model import Level
-from devstack.sim.background import BackgroundSimulator
 from devstack.tui.app import DevstackApp
 from devstack.tui.screens.confirm import ConfirmScreen
 from devstack.tui.screens.detail import DetailScreen
 from devstack.tui.widgets.logpane import LogPane
+from devstack_sim.background import BackgroundSimulator
 
 pytestmark = pytest.mark.slow
 SIZE = (160, 50)

@@ -3,6 +3,7 @@ follower's batches, skaffold dev's keep-running loop, and the first-run walkthro
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from pathlib import Path
@@ -13,20 +14,22 @@ from seed import crashloop_store, healthy_store, offline
 from tui_helpers import until
 
 from devstack.engine.session import NoEngine, Session
-from devstack.sim.standins import devloop
+from devstack.settings import Settings
 from devstack.sources.kube import KubeTarget
 from devstack.sources.logs import END, LogFollower
 from devstack.tui.app import DevstackApp
 from devstack.tui.screens.walkthrough import WalkthroughScreen
 from devstack.tui.tour import tour_file, tour_seen
+from devstack_sim.standins import devloop
 
 
 def _context(store):  # type: ignore[no-untyped-def]
     from devstack.engine.context import EngineContext
     from devstack.profile import LoadedProfile, load_profile
+    from devstack.sources.tools import ToolEnv
 
     path = REPO / "profiles" / "local-kind.yaml"
-    return EngineContext(LoadedProfile(load_profile(path), path, REPO), store)
+    return EngineContext(LoadedProfile(load_profile(path), path, REPO), store, ToolEnv(dict(os.environ)))
 
 
 def test_an_offline_session_has_no_engine_and_says_so() -> None:
@@ -120,11 +123,12 @@ def test_skaffold_dev_stand_in_keeps_running_after_a_failed_first_deploy_only_wh
 
 
 async def test_the_walkthrough_opens_on_the_first_launch_only(isolated_home: Path) -> None:
-    assert not tour_seen()
+    state_dir = Settings.from_environ().state_dir
+    assert not tour_seen(state_dir)
 
     async def launch() -> bool:
         session = Session(build=_context, check_cluster=False)
-        app = DevstackApp(session, tour=None)
+        app = DevstackApp(session, tour=None, state_dir=state_dir)
         async with app.run_test(size=(120, 40)) as pilot:
             await until(pilot, lambda: session.prepared, what="prepared")
             await pilot.pause(0.2)
@@ -136,7 +140,7 @@ async def test_the_walkthrough_opens_on_the_first_launch_only(isolated_home: Pat
         return shown
 
     assert await launch() is True
-    assert tour_seen() and tour_file().is_relative_to(isolated_home)
+    assert tour_seen(state_dir) and tour_file(state_dir).is_relative_to(isolated_home)
     assert await launch() is False
 
 
@@ -147,10 +151,10 @@ def test_the_app_and_the_cli_path_load_no_engine_before_the_first_frame() -> Non
 
     code = (
         "import sys\n"
-        "import devstack.cli, devstack.commands.demo, devstack.tui.launch, devstack.tui.app\n"
-        "from devstack.engine.session import Session\n"
+        "import devstack.cli, devstack.cli.demo, devstack.tui.launch, devstack.tui.app\n"
+        "from devstack.cli.options import Options\n"
         "from devstack.tui.app import DevstackApp\n"
-        "DevstackApp(Session.demo('healthy', 1, 2))\n"
+        "DevstackApp(devstack.cli.demo.demo_session(Options(None, 0), 'healthy'))\n"
         "heavy = ('kubernetes', 'yaml', 'pydantic', 'devstack.profile', 'devstack.core.store', 'aiohttp')\n"
         "print(','.join(m for m in heavy if m in sys.modules))"
     )

@@ -12,7 +12,7 @@ from textual.widgets import Static
 
 from devstack.core.health import Explanation
 from devstack.tui.format import level_mark, style_of
-from devstack.tui.model import Frame
+from devstack.tui.frames import Frame
 from devstack.tui.screens.overlay import Overlay
 from devstack.tui.subjects import Subject, explain
 

@@ -29,7 +29,7 @@ from devstack.tui.widgets.steps import StepsBar
 from devstack.tui.widgets.table import KeyedTable
 
 if TYPE_CHECKING:
-    from devstack.tui.model import Frame
+    from devstack.tui.frames import Frame
     from devstack.tui.widgets.filterbar import FilterBar
     from devstack.tui.widgets.logpane import LogPane
 

@@ -24,7 +24,7 @@ from devstack.core.model import CheckStatus, DoctorCheck, StepState, StepStatus
 from devstack.core.pipeline import UP_STEPS, StepInfo
 from devstack.core.state import State
 from devstack.tui.format import mark, style_of
-from devstack.tui.model import Frame
+from devstack.tui.frames import Frame
 
 INTRO = (
     "devstack runs your whole web stack on a local Kubernetes cluster: a kind cluster, Skaffold "

@@ -11,7 +11,7 @@ from devstack.tui.widgets.table import Cells, KeyedTable, SyncStats
 
 if TYPE_CHECKING:
     from devstack.core.kube import EventInfo
-    from devstack.tui.model import Frame
+    from devstack.tui.frames import Frame
 
 
 MAX_ROWS = 300

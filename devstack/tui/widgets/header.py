@@ -12,7 +12,7 @@ from devstack.tui.format import level_mark, mark, style_of
 if TYPE_CHECKING:
     from devstack.core.deploy import DeployState
     from devstack.core.state import ClusterView
-    from devstack.tui.model import Frame
+    from devstack.tui.frames import Frame
 
 
 DEPLOY_STATUS = {

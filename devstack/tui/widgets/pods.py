@@ -12,7 +12,7 @@ from devstack.tui.widgets.table import Cells, KeyedTable, SyncStats
 if TYPE_CHECKING:
     from devstack.core.health import Explanation
     from devstack.core.kube import PodInfo
-    from devstack.tui.model import Frame
+    from devstack.tui.frames import Frame
 
 
 class _Entry:

@@ -10,7 +10,7 @@ from devstack.tui.format import coloured, level_mark
 from devstack.tui.widgets.table import Cells, KeyedTable, SyncStats
 
 if TYPE_CHECKING:
-    from devstack.tui.model import Frame
+    from devstack.tui.frames import Frame
 
 
 class ServicesPane(KeyedTable):

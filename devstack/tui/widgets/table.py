@@ -22,7 +22,7 @@ from textual.widgets.data_table import CellKey, ColumnKey, RowKey
 from devstack.tui.messages import PaneReady
 
 if TYPE_CHECKING:
-    from devstack.tui.model import Frame
+    from devstack.tui.frames import Frame
 
 
 Cells = tuple[RenderableType, ...]

@@ -1,0 +1,68 @@
+"""The `devstack` command line: the composition root.
+
+The CLI is the one place that wires sources, engine, views and the TUI together (and the only
+product code that may import the simulator, for `devstack demo`). `main` reads the environment
+once into `Settings`, runs the click group (`group.py`; one module per command family) and turns
+every failure into one clear message and an exit code.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from devstack import __version__
+from devstack.cli.group import cli
+from devstack.errors import DevstackError
+from devstack.exitcodes import INTERRUPTED, USAGE
+from devstack.settings import Settings
+
+__all__ = ["cli", "main"]
+
+
+def _report_crash(err: Exception, argv: list[str] | None, settings: Settings | None) -> int:
+    """An unexpected failure: one line for the user, the traceback in the crash log (or with -vv)."""
+    import traceback
+
+    trace = traceback.format_exc()
+    where = "run with -vv for the traceback"
+    log = settings.state_dir / "crash.log" if settings is not None else None
+    try:
+        if log is not None:
+            log.parent.mkdir(parents=True, exist_ok=True)
+            with log.open("a", encoding="utf-8") as handle:
+                handle.write(f"--- devstack {__version__} {argv or sys.argv[1:]}\n{trace}\n")
+            where = f"traceback in {log}"
+    except OSError:
+        where = f"could not write {log}; run with -vv for the traceback"
+    if "-vv" in (argv or sys.argv[1:]):
+        click.echo(trace, err=True)
+    click.echo(f"devstack: internal error: {type(err).__name__}: {err} ({where})", err=True)
+    return 1
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the CLI and turn every failure into one clear message and an exit code."""
+    from devstack.sources.processes import install_exit_handlers
+
+    install_exit_handlers()
+    settings: Settings | None = None
+    try:
+        settings = Settings.from_environ()
+        code = cli.main(args=argv, prog_name="devstack", standalone_mode=False, obj=settings)
+    except click.exceptions.Exit as done:
+        code = done.exit_code
+    except click.ClickException as err:
+        err.show()
+        code = err.exit_code if err.exit_code else USAGE
+    except (KeyboardInterrupt, click.Abort):
+        click.echo("devstack: interrupted", err=True)
+        code = INTERRUPTED
+    except DevstackError as err:
+        for line in err.lines():
+            click.echo(line, err=True)
+        code = err.exit_code
+    except Exception as err:  # noqa: BLE001 - the one place crashes become a message + crash log
+        code = _report_crash(err, argv, settings)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -1,0 +1,51 @@
+"""Helpers every command uses: loading the profile, the engine context, printing."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TextIO
+
+import click
+
+from devstack.cli.options import Options
+from devstack.core.store import Store
+from devstack.engine.context import EngineContext, guard_context
+from devstack.profile import LoadedProfile, load
+from devstack.sources.tools import ToolEnv
+
+
+def load_profile(profile: str | None) -> LoadedProfile:
+    """Load and validate the profile named by `-p` (default `local-kind`); raises on any problem."""
+    return load(profile, Path.cwd())
+
+
+def engine_context(
+    options: Options,
+    *,
+    recreate: bool = False,
+    overall_timeout: float | None = None,
+    interactive: bool = False,
+) -> EngineContext:
+    """Load the profile, refuse a non-allowed context, and build the engine context."""
+    loaded = load_profile(options.profile)
+    guard_context(loaded)
+    return EngineContext(
+        loaded,
+        Store(),
+        ToolEnv.from_settings(options.settings),
+        recreate=recreate,
+        overall_timeout=overall_timeout,
+        interactive=interactive,
+    )
+
+
+def echo_lines(lines: list[str]) -> None:
+    """Print lines on stdout."""
+    for line in lines:
+        click.echo(line)
+
+
+def colour(options: Options, stream: TextIO | None = None) -> bool:
+    """Whether `stream` (stdout by default) gets colour."""
+    return options.settings.colour(stream or sys.stdout)

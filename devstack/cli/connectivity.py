@@ -1,0 +1,129 @@
+"""`devstack check` and `devstack forward`."""
+
+from __future__ import annotations
+
+import threading
+
+import click
+
+from devstack.cli.common import colour, echo_lines, engine_context
+from devstack.cli.options import Options
+from devstack.core.events import ForwardChanged
+from devstack.engine.checks import failed_summary
+from devstack.engine.context import EngineContext
+from devstack.engine.feed import ClusterFeed
+from devstack.errors import DevstackError
+from devstack.exitcodes import OK, UNHEALTHY
+from devstack.sources.checks import run_checks
+from devstack.sources.forward import ForwardThread
+from devstack.sources.kube import describe_error
+from devstack.sources.ports import port_is_free
+from devstack.views import jsonview, text
+
+
+def _temporary_forwards(ctx: EngineContext) -> tuple[ClusterFeed | None, ForwardThread | None, str]:
+    """When every profile port is free, forward them for the duration of the checks."""
+    forwards = ctx.profile.forwards
+    if not forwards or not all(port_is_free(f.local_port) for f in forwards):
+        return None, None, "using the listeners already on the profile's ports"
+    feed = ClusterFeed(ctx)
+    try:
+        feed.start()
+        feed.wait_synced()
+        thread = ForwardThread(ctx.store, ctx.target, forwards)
+        thread.start()
+    except Exception as err:  # noqa: BLE001 - checks still run and will say what does not answer
+        feed.stop()
+        return None, None, f"could not start forwards: {describe_error(err)}"
+    return feed, thread, "started temporary forwards"
+
+
+def check(options: Options, as_json: bool) -> int:
+    """Run every check of the profile; exit 0 when all pass, 1 otherwise."""
+    ctx = engine_context(options)
+    feed, thread, note = _temporary_forwards(ctx)
+    lookup_api = feed.api if feed is not None else None
+
+    def env_lookup(deployment: str, name: str) -> str | None:
+        if lookup_api is None:
+            return None
+        try:
+            return lookup_api.deployment_env(deployment, name)
+        except Exception:  # noqa: BLE001 - no cluster answer: this source of the value is just absent
+            return None
+
+    try:
+        if thread is not None:
+            _wait_ready(ctx, timeout=30)
+        results = run_checks(ctx.profile, ctx.store.dispatch, env_lookup)
+    finally:
+        if thread is not None:
+            thread.stop()
+        if feed is not None:
+            feed.stop()
+    ok = all(r.ok for r in results)
+    if as_json:
+        click.echo(
+            jsonview.dumps(
+                {"ok": ok, "context": ctx.context, "note": note, "checks": jsonview.checks(results)}
+            )
+        )
+    else:
+        echo_lines(text.check_lines(results, colour(options)))
+        message, _fix = failed_summary(results)
+        click.echo("ok: every check passed" if ok else f"failed: {message}")
+    return OK if ok else UNHEALTHY
+
+
+def _wait_ready(ctx: EngineContext, timeout: float) -> None:
+    done = threading.Event()
+
+    def ready(state: object = None, event: object = None) -> None:
+        views = ctx.store.state.forwards
+        if all(
+            views.get(f.name) is not None and views[f.name].status == "ready" for f in ctx.profile.forwards
+        ):
+            done.set()
+
+    unsubscribe = ctx.store.subscribe(ready)
+    try:
+        ready()
+        done.wait(timeout)
+    finally:
+        unsubscribe()
+
+
+def forward(options: Options, as_json: bool, take_over: bool) -> int:
+    """Forward the profile's ports until Ctrl-C, printing each forward's state changes."""
+    ctx = engine_context(options)
+    if not ctx.profile.forwards:
+        raise DevstackError(f"profile {ctx.profile.name} has no forwards", exit_code=2)
+    feed = ClusterFeed(ctx)
+    feed.start()
+    thread = ForwardThread(ctx.store, ctx.target, ctx.profile.forwards)
+    last: dict[str, tuple[str, str]] = {}
+    lock = threading.Lock()
+
+    def on_change(state: object, event: object) -> None:
+        if not isinstance(event, ForwardChanged):
+            return
+        view = event.forward
+        key = (view.status, view.pod)
+        with lock:
+            if last.get(view.name) == key:
+                return
+            last[view.name] = key
+        if as_json:
+            click.echo(jsonview.dumps({"forward": jsonview.forwards([view])[0]}).replace("\n", ""))
+        else:
+            click.echo(text.forward_line(view, colour(options)))
+
+    ctx.store.subscribe(on_change)
+    try:
+        thread.start(take_over)
+        click.echo("forwarding; Ctrl-C stops", err=True)
+        threading.Event().wait()
+    finally:
+        thread.stop()
+        feed.stop()
+    return OK

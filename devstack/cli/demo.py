@@ -1,0 +1,104 @@
+"""`devstack demo`: devstack against a throwaway simulated cluster (no Docker or kind needed).
+
+The one product command that uses the simulator (`devstack_sim`, from the `sim` extra): its
+stand-ins for kind and skaffold run the normal devstack flow against a simulated cluster.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from typing import TYPE_CHECKING
+
+import click
+
+from devstack.cli.options import Options
+from devstack.errors import DevstackError
+from devstack.exitcodes import MISSING_PREREQUISITE, OK
+
+if TYPE_CHECKING:
+    from devstack.core.store import Store
+    from devstack.engine.context import EngineContext
+    from devstack.engine.session import Session
+
+SIM_MODULES = ("devstack_sim", "cryptography")
+
+
+def require_simulator() -> None:
+    """The simulator and its extra's dependencies are installed (exit 3 naming the extra if not)."""
+    missing = [name for name in SIM_MODULES if importlib.util.find_spec(name) is None]
+    if missing:
+        raise DevstackError(
+            f"devstack demo needs the simulator, which is not installed (missing: {', '.join(missing)})",
+            fix="pip install 'devstack[sim]' (or `make setup` in a clone)",
+            exit_code=MISSING_PREREQUISITE,
+        )
+
+
+def run(options: Options, headless: bool, scenario: str, as_json: bool) -> int:
+    """In a terminal: the terminal app on a simulated cluster (set up after its first frame).
+
+    Headless (or --json, or without a terminal): set up the environment, run `up` against it,
+    hold until Ctrl-C.
+    """
+    from devstack.tui.launch import interactive_terminal
+
+    require_simulator()
+    if not (headless or as_json) and interactive_terminal():
+        return _run_tui(options, scenario)
+    return _run_headless(options, headless, scenario, as_json)
+
+
+def demo_session(options: Options, scenario: str) -> Session:
+    """A session whose engine runs on a throwaway simulated environment, removed by `close`."""
+    from devstack.cli.demo_stack import DemoEnvironment
+    from devstack.engine.session import Session
+
+    environment = DemoEnvironment(options.settings, scenario)
+
+    def build(store: Store) -> EngineContext:
+        from devstack.engine.context import EngineContext
+
+        environment.__enter__()
+        return EngineContext(environment.loaded, store, environment.tools, interactive=True)
+
+    session = Session(check_cluster=False, build=build)
+    session.add_cleanup(environment.close)
+    return session
+
+
+def _run_tui(options: Options, scenario: str) -> int:
+    """`devstack demo` in the terminal app; the demo environment is removed when it exits."""
+    from devstack.tui.launch import run_tui
+
+    closing = "devstack demo: removing the simulated cluster and its files…"
+    session = demo_session(options, scenario)
+    return run_tui(session, autostart=True, tour=options.tour, settings=options.settings, closing=closing)
+
+
+def _run_headless(options: Options, headless: bool, scenario: str, as_json: bool) -> int:
+    """Set up the simulated environment, run `up` against it, hold until Ctrl-C."""
+    from devstack.cli.demo_stack import DemoEnvironment
+    from devstack.cli.lifecycle import run_up_headless
+    from devstack.core.store import Store
+    from devstack.engine.context import EngineContext
+
+    settings = options.settings
+    with DemoEnvironment(settings, scenario) as demo:
+        ctx = EngineContext(demo.loaded, Store(), demo.tools)
+        if not as_json:
+            cluster = demo.loaded.profile.cluster.name
+            click.echo(
+                f"devstack demo: scenario {scenario}, simulated cluster {cluster} in {demo.home}", err=True
+            )
+
+        def hint(code: int) -> str:
+            if code == OK:
+                return f"open http://localhost:{settings.demo_frontend_port} — the demo holds until Ctrl-C"
+            return (
+                "the demo holds so you can look around (`devstack status` in another terminal "
+                f"with KUBECONFIG={demo.tools.env['KUBECONFIG']}); Ctrl-C ends it"
+            )
+
+        return run_up_headless(
+            ctx, options, as_json, hold_when=lambda _code: headless or not as_json, hint=hint
+        )

@@ -1,0 +1,185 @@
+"""The `devstack` click group and its commands.
+
+This module must stay cheap to import: `devstack --help` and `--version` never load textual,
+kubernetes or docker (tests/test_cli_startup.py checks `sys.modules`). Each command imports its
+body (a module of this package) when it runs.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from devstack import __version__
+from devstack.cli.options import JSON_HELP, Options, options_of, profile_option
+from devstack.settings import Settings
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-p", "--profile", metavar="NAME|PATH", help="Profile name in profiles/, or a profile file.")
+@click.option("-v", "--verbose", count=True, help="More output (-vv: debug, tracebacks).")
+@click.option("--tour", is_flag=True, help="Replay the first-run walkthrough in the terminal app.")
+@click.version_option(__version__, "-V", "--version", prog_name="devstack", message="%(prog)s %(version)s")
+@click.pass_context
+def cli(ctx: click.Context, profile: str | None, verbose: int, tour: bool) -> int:
+    """devstack: your whole local Kubernetes stack in one command.
+
+    Without a command it opens the terminal app. Exit codes: 0 ok, 1 unhealthy or a check
+    failed, 2 usage or config error, 3 a prerequisite is missing, 130 interrupted.
+    """
+    settings = ctx.obj if isinstance(ctx.obj, Settings) else Settings.from_environ()
+    ctx.obj = Options(profile, verbose, tour, settings)
+    if ctx.invoked_subcommand is None:
+        from devstack.cli.interactive import open_app
+
+        return open_app(ctx.obj)
+    return 0
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+@profile_option
+@click.pass_context
+def doctor(ctx: click.Context, as_json: bool) -> int:
+    """Check Docker, kind, kubectl, skaffold, helm, ports and the kube context."""
+    from devstack.cli.doctor import run
+
+    return run(options_of(ctx), as_json)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(dir_okay=False))
+@click.option(
+    "--kube-version", default="1.33", show_default=True, help="Kubernetes version to validate against."
+)
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+@profile_option
+@click.pass_context
+def validate(ctx: click.Context, paths: tuple[str, ...], kube_version: str, as_json: bool) -> int:
+    """Validate profiles, skaffold.yaml, chart values and rendered manifests.
+
+    PATHS are extra values files (e.g. a fleet repo's clusters/NAME/values.yaml).
+    """
+    from devstack.cli.validate import run
+
+    return run(options_of(ctx), paths, kube_version, as_json)
+
+
+@cli.command()
+@click.option("--headless", is_flag=True, help="No terminal app: print progress lines (CI).")
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+@click.option("--timeout", type=float, metavar="SECONDS", help="Give up after this long.")
+@click.option("--recreate", is_flag=True, help="Delete and recreate a cluster that differs from the profile.")
+@click.option("--hold", is_flag=True, help="Keep forwards open after the checks, until Ctrl-C.")
+@click.option(
+    "--take-over", is_flag=True, help="Stop a stale devstack or kubectl port-forward holding a port."
+)
+@profile_option
+@click.pass_context
+def up(
+    ctx: click.Context,
+    headless: bool,
+    as_json: bool,
+    timeout: float | None,
+    recreate: bool,
+    hold: bool,
+    take_over: bool,
+) -> int:
+    """Create or reuse the cluster, deploy, wait until ready, forward ports, run checks."""
+    from devstack.cli.lifecycle import up as run
+
+    return run(options_of(ctx), headless, as_json, timeout, recreate, hold, take_over)
+
+
+@cli.command()
+@click.option("--delete-cluster", is_flag=True, help="Also delete the kind cluster.")
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+@profile_option
+@click.pass_context
+def down(ctx: click.Context, delete_cluster: bool, as_json: bool) -> int:
+    """Remove what `up` deployed (and the cluster with --delete-cluster)."""
+    from devstack.cli.lifecycle import down as run
+
+    return run(options_of(ctx), delete_cluster, as_json)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+@profile_option
+@click.pass_context
+def status(ctx: click.Context, as_json: bool) -> int:
+    """A snapshot of cluster, workloads, pods, services and what is wrong."""
+    from devstack.cli.lifecycle import status as run
+
+    return run(options_of(ctx), as_json)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+@profile_option
+@click.pass_context
+def check(ctx: click.Context, as_json: bool) -> int:
+    """Run the profile's HTTP checks and the API-base-URL check."""
+    from devstack.cli.connectivity import check as run
+
+    return run(options_of(ctx), as_json)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+@click.option(
+    "--take-over", is_flag=True, help="Stop a stale devstack or kubectl port-forward holding a port."
+)
+@profile_option
+@click.pass_context
+def forward(ctx: click.Context, as_json: bool, take_over: bool) -> int:
+    """Forward localhost:3000 and :8000 to the services, in the foreground."""
+    from devstack.cli.connectivity import forward as run
+
+    return run(options_of(ctx), as_json, take_over)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+@profile_option
+@click.pass_context
+def report(ctx: click.Context, as_json: bool) -> int:
+    """A markdown diagnostic bundle (versions, profile, status, events, logs; secrets redacted)."""
+    from devstack.cli.report import run
+
+    return run(options_of(ctx), as_json)
+
+
+@cli.command()
+@click.option(
+    "--headless", is_flag=True, help="No terminal app: run the headless flow and hold until Ctrl-C."
+)
+@click.option(
+    "--scenario",
+    type=click.Choice(["healthy", "crashloop", "imagepull", "bad-api-url"]),
+    default="healthy",
+    show_default=True,
+    help="Seed a healthy or a broken stack.",
+)
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+@profile_option
+@click.pass_context
+def demo(ctx: click.Context, headless: bool, scenario: str, as_json: bool) -> int:
+    """Run devstack against a throwaway simulated cluster (no Docker or kind needed)."""
+    from devstack.cli.demo import run
+
+    return run(options_of(ctx), headless, scenario, as_json)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+def version(as_json: bool) -> int:
+    """Print devstack's version."""
+    if as_json:
+        import json
+
+        click.echo(json.dumps({"version": __version__, "python": sys.version.split()[0]}))
+    else:
+        click.echo(f"devstack {__version__}")
+    return 0

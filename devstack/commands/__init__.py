@@ -1,1 +1,0 @@
-"""Command bodies behind `devstack/cli.py`: each loads its profile first, then does its work."""

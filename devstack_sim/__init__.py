@@ -1,0 +1,28 @@
+"""devstack's simulator: a Kubernetes API server, cluster controllers, and stand-ins for kind and
+skaffold, so devstack can be built and demonstrated where no kind cluster can run.
+
+It is a separate package from the product: `devstack` imports it only in `devstack demo`
+(`devstack.cli.demo`), and it imports nothing of `devstack` (import-linter contracts in
+pyproject.toml). Its own dependencies (e.g. `cryptography`) come with the `sim` extra.
+
+Public API for the product and the tests:
+    standin_bin()  the folder holding the `kind` and `skaffold` stand-in programs
+    MARKER         the text every stand-in program carries (the product refuses marked programs
+                   unless told to allow the simulator)
+"""
+
+from __future__ import annotations
+
+from importlib import resources as _package_files
+from pathlib import Path
+
+MARKER = "devstack simulator stand-in"
+"""Every program in `standin_bin()` carries this text in its first lines."""
+
+
+def standin_bin() -> Path:
+    """The folder with the stand-in programs (put it first on PATH to use them)."""
+    folder = Path(str(_package_files.files(__name__) / "bin"))
+    if not folder.is_dir():
+        raise FileNotFoundError(f"the simulator's stand-ins are missing: {folder}")
+    return folder

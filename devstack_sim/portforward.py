@@ -1,0 +1,194 @@
+"""Pod port-forward over WebSocket: `/api/v1/namespaces/NS/pods/NAME/portforward?ports=P[,Q]`.
+
+Subprotocols `v4.channel.k8s.io` (preferred), `v5.channel.k8s.io` and `channel.k8s.io` — all the
+binary channel framing: every message starts with a channel byte; for the i-th port channel 2i
+carries data and 2i+1 errors, and the server's first message on each is the port number (2 bytes,
+little-endian). Bytes are bridged to `PodRuntime.open_port`; a failed connect sends the kubelet's
+`error forwarding port P to pod <sandbox>, uid : ...` text on the error channel. The WebSocket closes
+when every port's pod side has closed, and the pod sides close when the client goes away. With v5,
+a `[255, channel]` message half-closes that port's pod connection.
+
+kubectl's protocol (`SPDY/3.1+portforward.k8s.io`: SPDY streams tunnelled in the WebSocket) is
+served by `portforward_spdy.py`. Not served (known gap): a plain `Upgrade: SPDY/3.1` connection
+without WebSocket (kubectl's fallback when the WebSocket upgrade fails) gets a 400 Status.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import struct
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from devstack_sim import errors
+from devstack_sim.context import CONTEXT, Target
+from devstack_sim.portforward_spdy import PROTOCOL as SPDY_PROTOCOL
+from devstack_sim.portforward_spdy import SpdyPortForward
+from devstack_sim.resources import PODS
+from devstack_sim.runtime import PodRuntime
+
+PROTOCOLS = ("v4.channel.k8s.io", "v5.channel.k8s.io", "channel.k8s.io")
+_CLOSE_CHANNEL = 255
+_READ_SIZE = 32 * 1024
+
+
+def _ports(request: web.Request) -> list[int]:
+    ports: list[int] = []
+    for value in request.query.getall("ports", []):
+        for raw in value.split(","):
+            part = raw.strip()
+            if not part:
+                continue
+            if not part.isdigit() or not 0 < int(part) < 65536:
+                raise errors.bad_request(f'invalid port "{part}": port must be > 0 and < 65536')
+            ports.append(int(part))
+    if not ports:
+        raise errors.bad_request("at least 1 port must be specified")
+    return ports
+
+
+def _protocol(request: web.Request) -> str:
+    offered = [p.strip() for p in request.headers.get("Sec-WebSocket-Protocol", "").split(",") if p.strip()]
+    for wanted in (*PROTOCOLS, SPDY_PROTOCOL):
+        if wanted in offered:
+            return wanted
+    what = ", ".join(offered) or request.headers.get("Upgrade", "no WebSocket upgrade")
+    raise errors.bad_request(
+        "unable to upgrade connection: the simulator serves port-forward only over WebSocket with one of "
+        f"{', '.join((*PROTOCOLS, SPDY_PROTOCOL))} (a plain SPDY upgrade is not supported); "
+        f"the request offered: {what}"
+    )
+
+
+def sandbox_id(uid: str) -> str:
+    """A stable 64-hex sandbox id for a pod, as containerd names pod sandboxes."""
+    return hashlib.sha256(uid.encode()).hexdigest()
+
+
+class _Forward:
+    """One port of one WebSocket: the pod connection and its channels."""
+
+    def __init__(self, index: int, port: int):
+        self.port = port
+        self.data = 2 * index
+        self.error = 2 * index + 1
+        self.writer: asyncio.StreamWriter | None = None
+        self.task: asyncio.Task[None] | None = None
+        self.ready = asyncio.Event()
+
+    def close_pod_side(self) -> None:
+        if self.writer is not None and not self.writer.is_closing():
+            self.writer.close()
+
+
+async def serve(request: web.Request, target: Target) -> web.StreamResponse:
+    """Upgrade to WebSocket and bridge each requested port to the pod."""
+    ctx = request.app[CONTEXT]
+    assert target.name is not None and target.namespace is not None
+    if request.method not in ("GET", "POST"):
+        raise errors.ApiError(405, "MethodNotAllowed", "port-forward needs GET (WebSocket) or POST")
+    pod = ctx.store.require(PODS, target.namespace, target.name)
+    runtime = ctx.runtime
+    if runtime is None:
+        raise errors.bad_request(
+            f'pod "{target.name}" has no container runtime: the simulator was started without a pod '
+            "runtime, so port-forward is not available"
+        )
+    protocol = _protocol(request)
+    sandbox = sandbox_id(str(pod["metadata"].get("uid", "")))
+    if protocol == SPDY_PROTOCOL:
+        return await _serve_spdy(request, runtime, target, sandbox)
+    ports = _ports(request)
+    ws = web.WebSocketResponse(protocols=(protocol,), autoping=True, heartbeat=None, max_msg_size=0)
+    await ws.prepare(request)
+    forwards = [_Forward(i, port) for i, port in enumerate(ports)]
+    ctx.streams.add(ws)
+    tasks: list[asyncio.Task[None]] = []
+    reader: asyncio.Task[None] | None = None
+    try:
+        for fwd in forwards:
+            await ws.send_bytes(bytes([fwd.data]) + struct.pack("<H", fwd.port))
+            await ws.send_bytes(bytes([fwd.error]) + struct.pack("<H", fwd.port))
+        for fwd in forwards:
+            fwd.task = asyncio.create_task(_pod_to_client(ws, runtime, target, fwd, sandbox))
+            tasks.append(fwd.task)
+        pods_done: asyncio.Future[Any] = asyncio.gather(*tasks, return_exceptions=True)
+        reader = asyncio.create_task(_client_to_pod(ws, forwards, protocol))
+        await asyncio.wait({pods_done, reader}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        if reader is not None:
+            reader.cancel()
+        for fwd in forwards:
+            fwd.close_pod_side()
+        for task in tasks:
+            task.cancel()
+        ctx.streams.discard(ws)
+        await ws.close()
+    return ws
+
+
+async def _serve_spdy(
+    request: web.Request, runtime: PodRuntime, target: Target, sandbox: str
+) -> web.StreamResponse:
+    ctx = request.app[CONTEXT]
+    assert target.namespace is not None and target.name is not None
+    ws = web.WebSocketResponse(protocols=(SPDY_PROTOCOL,), autoping=True, heartbeat=None, max_msg_size=0)
+    await ws.prepare(request)
+    ctx.streams.add(ws)
+    try:
+        await SpdyPortForward(ws, runtime, target.namespace, target.name, sandbox).run()
+    finally:
+        ctx.streams.discard(ws)
+        await ws.close()
+    return ws
+
+
+async def _pod_to_client(
+    ws: web.WebSocketResponse, runtime: PodRuntime, target: Target, fwd: _Forward, sandbox: str
+) -> None:
+    assert target.namespace is not None and target.name is not None
+    try:
+        reader, fwd.writer = await runtime.open_port(target.namespace, target.name, fwd.port)
+    except (errors.ApiError, OSError) as exc:
+        reason = exc.message if isinstance(exc, errors.ApiError) else str(exc)
+        text = f"error forwarding port {fwd.port} to pod {sandbox}, uid : {reason}"
+        with contextlib.suppress(ConnectionError):
+            await ws.send_bytes(bytes([fwd.error]) + text.encode())
+        return
+    finally:
+        fwd.ready.set()
+    try:
+        while True:
+            chunk = await reader.read(_READ_SIZE)
+            if not chunk:
+                return
+            await ws.send_bytes(bytes([fwd.data]) + chunk)
+    except (ConnectionError, OSError):
+        return
+    finally:
+        fwd.close_pod_side()
+
+
+async def _client_to_pod(ws: web.WebSocketResponse, forwards: list[_Forward], protocol: str) -> None:
+    by_channel = {fwd.data: fwd for fwd in forwards}
+    async for message in ws:
+        if message.type != WSMsgType.BINARY or not message.data:
+            continue
+        data: bytes = message.data
+        channel, payload = data[0], data[1:]
+        if channel == _CLOSE_CHANNEL and protocol.startswith("v5") and payload:
+            fwd = by_channel.get(payload[0])
+            if fwd is not None and fwd.writer is not None and fwd.writer.can_write_eof():
+                fwd.writer.write_eof()
+            continue
+        fwd = by_channel.get(channel)
+        if fwd is None or not payload:
+            continue
+        await fwd.ready.wait()
+        if fwd.writer is None or fwd.writer.is_closing():
+            continue
+        fwd.writer.write(payload)
+        await fwd.writer.drain()

@@ -1,0 +1,18 @@
+"""devstack simulator stand-ins for `kind` and `skaffold` (demo and tests only).
+
+`devstack_sim/bin/kind` and `devstack_sim/bin/skaffold` run `python -m devstack_sim.standins.kind`
+and `python -m devstack_sim.standins.skaffold`. They speak the real tools' command lines, output
+lines, streams and exit codes (`shared/contracts/TOOLS.md` §1–2), but create simulated clusters:
+a background `python -m devstack_sim serve` daemon per cluster, plus node containers in a real
+Docker daemon when one is reachable. State lives under `$DEVSTACK_SIM_HOME` (one folder per
+cluster); every invocation is appended to `$DEVSTACK_SIM_HOME/invocations.jsonl`.
+
+Environment:
+    DEVSTACK_SIM_HOME    required; the stand-ins' state (clusters, invocation log, built images)
+    DEVSTACK_SIM_PYTHON  the interpreter the `bin/` wrappers run (default `python3`)
+    DEVSTACK_SIM_DOCKER  `off` (no node containers), `on` (Docker required), else Docker when it answers
+    DEVSTACK_SIM_IMAGES  image table for the clusters' pods (default devstack_sim/cluster/default_images.yaml)
+
+devstack itself never finds these programs outside demo and tests: `devstack.sources.tools`
+drops `devstack_sim/bin` from PATH unless `ToolEnv(allow_sim=True)`.
+"""

@@ -1,0 +1,40 @@
+"""Fixtures for the simulated API server: a running Simulator and an authenticated client."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+from sim_helpers import Api, client_ssl
+
+from devstack_sim.app import Simulator
+
+
+@pytest.fixture(autouse=True)
+def sim_kubeconfig(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every sim test points KUBECONFIG (and kubectl's cache) at files under tmp_path."""
+    path = tmp_path / "kube" / "config"
+    monkeypatch.setenv("KUBECONFIG", str(path))
+    monkeypatch.setenv("KUBECACHEDIR", str(tmp_path / "kube" / "cache"))
+    return path
+
+
+@pytest.fixture
+async def sim(tmp_path: Path, sim_kubeconfig: Path) -> AsyncIterator[Simulator]:
+    """A started simulator named `x` (context `kind-x`) with a fast bookmark interval."""
+    simulator = Simulator("x", tmp_path / "state", sim_kubeconfig, bookmark_interval=0.2)
+    await simulator.start()
+    try:
+        yield simulator
+    finally:
+        await simulator.stop()
+
+
+@pytest.fixture
+async def api(sim: Simulator) -> AsyncIterator[Api]:
+    """An authenticated client of `sim`."""
+    connector = aiohttp.TCPConnector(ssl=client_ssl(sim))
+    async with aiohttp.ClientSession(connector=connector) as session:
+        yield Api(session, sim.server.url)
