@@ -213,7 +213,7 @@ def main() -> None:
 
     from devstack.core.store import Store
     from devstack.profile.models import Forward
-    from devstack.sources.forward import ForwardThread
+    from devstack.sources.forwarder import ForwardThread
     from devstack.sources.kube import ClusterWatch, KubeTarget
     from devstack_sim.background import helm_template
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from devstack.core import events as ev
 from devstack.core.health import explain_deployment, explain_pod, explain_service
-from devstack.core.kube import deployment_info, endpointslice_info, event_info, pod_info, service_info
+from devstack.core.kube import deployment_info, endpointslice_info, kube_event_info, pod_info, service_info
 from devstack.core.model import Level
 from devstack.core.reducer import reduce
 from devstack.core.state import State
@@ -69,7 +69,7 @@ def event(
 def state_with(*objects: tuple[str, dict[str, Any]]) -> State:
     summarise = {
         "pods": pod_info,
-        "events": event_info,
+        "events": kube_event_info,
         "services": service_info,
         "endpointslices": endpointslice_info,
         "deployments": deployment_info,

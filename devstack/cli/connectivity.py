@@ -9,13 +9,13 @@ import click
 from devstack.cli.common import colour, echo_lines, engine_context
 from devstack.cli.options import Options
 from devstack.core.events import ForwardChanged
-from devstack.engine.checks import failed_summary
+from devstack.engine.connectivity import failed_summary
 from devstack.engine.context import EngineContext
 from devstack.engine.feed import ClusterFeed
 from devstack.errors import DevstackError
 from devstack.exitcodes import OK, UNHEALTHY
 from devstack.sources.checks import run_checks
-from devstack.sources.forward import ForwardThread
+from devstack.sources.forwarder import ForwardThread
 from devstack.sources.kube import describe_error
 from devstack.sources.ports import port_is_free
 from devstack.views import jsonview, text

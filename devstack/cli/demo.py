@@ -16,6 +16,7 @@ from devstack.errors import DevstackError
 from devstack.exitcodes import MISSING_PREREQUISITE, OK
 
 if TYPE_CHECKING:
+    from devstack.cli.demo_stack import DemoEnvironment
     from devstack.core.store import Store
     from devstack.engine.context import EngineContext
     from devstack.engine.session import Session
@@ -50,19 +51,26 @@ def run(options: Options, headless: bool, scenario: str, as_json: bool) -> int:
 
 def demo_session(options: Options, scenario: str) -> Session:
     """A session whose engine runs on a throwaway simulated environment, removed by `close`."""
-    from devstack.cli.demo_stack import DemoEnvironment
     from devstack.engine.session import Session
 
-    environment = DemoEnvironment(options.settings, scenario)
+    # Nothing heavy before the app's first frame: the environment is made in `build` (a worker).
+    environments: list[DemoEnvironment] = []
 
     def build(store: Store) -> EngineContext:
+        from devstack.cli.demo_stack import DemoEnvironment
         from devstack.engine.context import EngineContext
 
+        environment = DemoEnvironment(options.settings, scenario)
+        environments.append(environment)
         environment.__enter__()
         return EngineContext(environment.loaded, store, environment.tools, interactive=True)
 
+    def remove() -> None:
+        for environment in environments:
+            environment.close()
+
     session = Session(check_cluster=False, build=build)
-    session.add_cleanup(environment.close)
+    session.add_cleanup(remove)
     return session
 
 

@@ -135,24 +135,10 @@ class DemoEnvironment:
         # keeps the demo clear of the user's own `jetscale` cluster (and of other demos).
         profile["cluster"]["name"] = f"demo-{secrets.token_hex(3)}"
         profile["safety"] = {"allowed_contexts": [f"kind-{profile['cluster']['name']}"]}
+        # The profile states each port once, in its forwards: check URLs and origins follow.
         ports = {"frontend": self.settings.demo_frontend_port, "backend": self.settings.demo_backend_port}
         for forward in profile.get("forwards") or []:
             forward["local_port"] = ports.get(forward["name"], forward["local_port"])
-        api = profile.setdefault("checks", {}).setdefault("api_base_url", {})
-        api["frontend_url"] = f"http://localhost:{self.settings.demo_frontend_port}"
-        api["origin"] = f"http://localhost:{self.settings.demo_frontend_port}"
-        profile["checks"]["http"] = [
-            {
-                "name": "frontend page",
-                "url": f"http://localhost:{self.settings.demo_frontend_port}/",
-                "expect_status": 200,
-            },
-            {
-                "name": "backend health",
-                "url": f"http://localhost:{self.settings.demo_backend_port}/healthz",
-                "expect_status": 200,
-            },
-        ]
         path.write_text(yaml.safe_dump(profile, sort_keys=False))
 
     def __exit__(self, *exc_info: object) -> None:

@@ -81,7 +81,9 @@ def _cluster(ctx: EngineContext) -> str:
 
 
 def _warning_events(ctx: EngineContext) -> str:
-    warnings = sorted((e for e in ctx.store.state.events.values() if e.warning), key=lambda e: e.last_seen)
+    warnings = sorted(
+        (e for e in ctx.store.state.kube_events.values() if e.warning), key=lambda e: e.last_seen
+    )
     rows = [
         f"| {e.last_seen} | {e.object_kind}/{e.object_name} | {e.reason} | {e.count} | {e.message} |"
         for e in warnings

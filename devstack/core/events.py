@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from devstack.core.forwards import CheckResult, ForwardView
+from devstack.core.checks import CheckResult
 from devstack.core.kube import KubeInfo
 from devstack.core.model import DoctorCheck
+from devstack.core.portforward import ForwardView
 
 
 @dataclass(frozen=True)

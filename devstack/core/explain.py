@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from devstack.core.forwards import CheckResult, ForwardView
+from devstack.core.checks import CheckResult
 from devstack.core.health import Explanation, explain_service, worst
 from devstack.core.kube import DeploymentInfo, PodInfo, selects
 from devstack.core.model import Level, StepStatus
+from devstack.core.portforward import ForwardView
 from devstack.core.state import State
 
 FORWARD_LEVELS = {"ready": Level.OK, "waiting": Level.WARNING, "listening": Level.PROGRESSING}

@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from devstack.core.kube import ContainerInfo, DeploymentInfo, EventInfo, PodInfo, ServiceInfo, selects
+from devstack.core.kube import ContainerInfo, DeploymentInfo, KubeEventInfo, PodInfo, ServiceInfo, selects
 from devstack.core.model import Level
 from devstack.core.state import State
 
@@ -51,17 +51,17 @@ def worst(levels: Iterable[Level]) -> Level:
     return max(levels, key=lambda level: level.rank, default=Level.OK)
 
 
-def events_for(state: State, kind: str, namespace: str, name: str) -> list[EventInfo]:
+def events_for(state: State, kind: str, namespace: str, name: str) -> list[KubeEventInfo]:
     """Events about one object, newest first."""
     found = [
         e
-        for e in state.events.values()
+        for e in state.kube_events.values()
         if e.object_kind == kind and e.object_name == name and e.namespace == namespace
     ]
     return sorted(found, key=lambda e: e.last_seen, reverse=True)
 
 
-def _event_lines(events: list[EventInfo], reasons: set[str], limit: int = 3) -> tuple[str, ...]:
+def _event_lines(events: list[KubeEventInfo], reasons: set[str], limit: int = 3) -> tuple[str, ...]:
     picked = [e for e in events if e.reason in reasons][:limit]
     return tuple(f"event {e.reason} (x{e.count}): {e.message}" for e in picked)
 
@@ -80,7 +80,7 @@ def _log_lines(state: State, pod: PodInfo) -> tuple[str, ...]:
     return tuple(f"{which} [{tail.container}]: {line}" for line in tail.lines[-5:])
 
 
-def _image_pull(pod: PodInfo, c: ContainerInfo, events: list[EventInfo], cluster: str) -> Explanation:
+def _image_pull(pod: PodInfo, c: ContainerInfo, events: list[KubeEventInfo], cluster: str) -> Explanation:
     load = f"kind load docker-image {c.image} --name {cluster}" if cluster else "load it into the cluster"
     return Explanation(
         Level.ERROR,
@@ -95,7 +95,7 @@ def _image_pull(pod: PodInfo, c: ContainerInfo, events: list[EventInfo], cluster
     )
 
 
-def _crash(state: State, pod: PodInfo, c: ContainerInfo, events: list[EventInfo]) -> Explanation:
+def _crash(state: State, pod: PodInfo, c: ContainerInfo, events: list[KubeEventInfo]) -> Explanation:
     if c.last_reason == "OOMKilled":
         return _oom(pod, c, events)
     code = c.last_exit_code
@@ -117,7 +117,7 @@ def _crash(state: State, pod: PodInfo, c: ContainerInfo, events: list[EventInfo]
     )
 
 
-def _oom(pod: PodInfo, c: ContainerInfo, events: list[EventInfo]) -> Explanation:
+def _oom(pod: PodInfo, c: ContainerInfo, events: list[KubeEventInfo]) -> Explanation:
     limit = c.memory_limit or "its memory limit"
     return Explanation(
         Level.ERROR,
@@ -132,7 +132,7 @@ def _oom(pod: PodInfo, c: ContainerInfo, events: list[EventInfo]) -> Explanation
     )
 
 
-def _config_error(pod: PodInfo, c: ContainerInfo, events: list[EventInfo]) -> Explanation:
+def _config_error(pod: PodInfo, c: ContainerInfo, events: list[KubeEventInfo]) -> Explanation:
     message = c.message or "a referenced Secret or ConfigMap is missing"
     secret = re.search(r'secret "([^"]+)"', message) or re.search(r"in Secret \S+/(\S+)", message)
     action = "create the missing Secret/ConfigMap or key, or fix the reference in the chart values"
@@ -150,7 +150,7 @@ def _config_error(pod: PodInfo, c: ContainerInfo, events: list[EventInfo]) -> Ex
     )
 
 
-def _not_ready(pod: PodInfo, c: ContainerInfo, events: list[EventInfo]) -> Explanation:
+def _not_ready(pod: PodInfo, c: ContainerInfo, events: list[KubeEventInfo]) -> Explanation:
     probe = [e for e in events if e.reason == "Unhealthy" and "Readiness" in e.message]
     if not probe or probe[0].count < PROBE_FAILURES_BEFORE_WARNING:
         # A probe or two failing while the program starts listening is normal start-up.
@@ -173,7 +173,7 @@ def _not_ready(pod: PodInfo, c: ContainerInfo, events: list[EventInfo]) -> Expla
     )
 
 
-def _unschedulable(pod: PodInfo, events: list[EventInfo]) -> Explanation:
+def _unschedulable(pod: PodInfo, events: list[KubeEventInfo]) -> Explanation:
     condition = pod.condition("PodScheduled")
     message = condition.message if condition else ""
     return Explanation(
@@ -207,7 +207,7 @@ def explain_pod(state: State, pod: PodInfo, cluster_name: str = "") -> Explanati
 
 
 def _explain_container(
-    state: State, pod: PodInfo, c: ContainerInfo, events: list[EventInfo], cluster_name: str
+    state: State, pod: PodInfo, c: ContainerInfo, events: list[KubeEventInfo], cluster_name: str
 ) -> Explanation | None:
     if c.reason in _PULL:
         return _image_pull(pod, c, events, cluster_name)

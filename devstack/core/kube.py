@@ -191,7 +191,7 @@ class EndpointSliceInfo:
 
 
 @dataclass(frozen=True)
-class EventInfo:
+class KubeEventInfo:
     """A Kubernetes Event summary."""
 
     namespace: str
@@ -215,7 +215,7 @@ class EventInfo:
         return self.type == "Warning"
 
 
-KubeInfo = PodInfo | DeploymentInfo | ServiceInfo | EndpointSliceInfo | EventInfo
+KubeInfo = PodInfo | DeploymentInfo | ServiceInfo | EndpointSliceInfo | KubeEventInfo
 
 
 def _meta(obj: Raw) -> Raw:
@@ -376,11 +376,11 @@ def endpointslice_info(obj: Raw) -> EndpointSliceInfo:
     )
 
 
-def event_info(obj: Raw) -> EventInfo:
+def kube_event_info(obj: Raw) -> KubeEventInfo:
     """Summarise a core/v1 Event dict."""
     meta = _meta(obj)
     involved = obj.get("involvedObject") or obj.get("regarding") or {}
-    return EventInfo(
+    return KubeEventInfo(
         namespace=str(meta.get("namespace", "")),
         name=str(meta.get("name", "")),
         type=str(obj.get("type") or "Normal"),
@@ -400,7 +400,7 @@ SUMMARISERS: dict[str, Callable[[Raw], KubeInfo]] = {
     "deployments": deployment_info,
     "services": service_info,
     "endpointslices": endpointslice_info,
-    "events": event_info,
+    "events": kube_event_info,
 }
 WATCHED_KINDS: tuple[str, ...] = tuple(SUMMARISERS)
 """The API kinds devstack lists and watches (plural resource names), each a collection of `State`."""

@@ -17,10 +17,14 @@ on = table.on
 MAX_EVENTS = 1000
 
 
+# The `State` field holding each watched kind (Kubernetes Events are `kube_events`).
+STATE_FIELDS = {kind: "kube_events" if kind == "events" else kind for kind in WATCHED_KINDS}
+
+
 def _collection(state: State, kind: str) -> Mapping[str, Any]:
-    if kind not in WATCHED_KINDS:
+    if kind not in STATE_FIELDS:
         raise ValueError(f"unknown kind {kind!r}")
-    value: Mapping[str, Any] = getattr(state, kind)
+    value: Mapping[str, Any] = getattr(state, STATE_FIELDS[kind])
     return value
 
 
@@ -33,7 +37,7 @@ def _trim_events(events: dict[str, Any]) -> dict[str, Any]:
 
 def _with(state: State, kind: str, items: dict[str, Any]) -> State:
     if kind == "events":
-        return replace(state, events=_trim_events(items))
+        return replace(state, kube_events=_trim_events(items))
     if kind == "pods":
         return replace(state, pods=items)
     if kind == "deployments":

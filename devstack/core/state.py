@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from devstack.core.checks import CheckResult
 from devstack.core.deploy import DeployState
-from devstack.core.forwards import CheckResult, ForwardView
-from devstack.core.kube import DeploymentInfo, EndpointSliceInfo, EventInfo, PodInfo, ServiceInfo
+from devstack.core.kube import DeploymentInfo, EndpointSliceInfo, KubeEventInfo, PodInfo, ServiceInfo
 from devstack.core.model import CheckStatus, DoctorCheck, StepState, StepStatus
+from devstack.core.portforward import ForwardView
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,8 @@ class State:
     deployments: Mapping[str, DeploymentInfo] = field(default_factory=dict)
     services: Mapping[str, ServiceInfo] = field(default_factory=dict)
     endpointslices: Mapping[str, EndpointSliceInfo] = field(default_factory=dict)
-    events: Mapping[str, EventInfo] = field(default_factory=dict)
+    kube_events: Mapping[str, KubeEventInfo] = field(default_factory=dict)
+    """Kubernetes Events (`kind: Event`) of the namespace; not the store's own events."""
     logs: Mapping[str, LogTail] = field(default_factory=dict)
     forwards: Mapping[str, ForwardView] = field(default_factory=dict)
     checks: tuple[CheckResult, ...] = ()

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from devstack.core.health import Explanation, explain_deployment, explain_pod
-from devstack.core.kube import DeploymentInfo, EventInfo, PodInfo, selects
+from devstack.core.kube import DeploymentInfo, KubeEventInfo, PodInfo, selects
 from devstack.core.model import Level
 from devstack.core.state import LogTail, State
 
@@ -46,7 +46,7 @@ class Verdicts:
 @dataclass(frozen=True)
 class _PodEntry:
     pod: PodInfo
-    events: tuple[EventInfo, ...]
+    events: tuple[KubeEventInfo, ...]
     logs: LogTail | None
     verdict: Explanation
 
@@ -63,8 +63,8 @@ class VerdictCache:
         self.cluster = cluster
         self.explained = 0
         self._pods: dict[str, _PodEntry] = {}
-        self._events_source: Mapping[str, EventInfo] | None = None
-        self._pod_events: dict[PodKey, tuple[EventInfo, ...]] = {}
+        self._events_source: Mapping[str, KubeEventInfo] | None = None
+        self._pod_events: dict[PodKey, tuple[KubeEventInfo, ...]] = {}
 
     def verdicts(self, state: State) -> Verdicts:
         """The verdicts of `state`."""
@@ -77,16 +77,16 @@ class VerdictCache:
         return Verdicts(pods, workloads)
 
     def _index_events(self, state: State) -> None:
-        if state.events is self._events_source:
+        if state.kube_events is self._events_source:
             return
-        index: dict[PodKey, list[EventInfo]] = {}
-        for event in state.events.values():
+        index: dict[PodKey, list[KubeEventInfo]] = {}
+        for event in state.kube_events.values():
             if event.object_kind == "Pod":
                 index.setdefault((event.namespace, event.object_name), []).append(event)
         self._pod_events = {key: tuple(found) for key, found in index.items()}
-        self._events_source = state.events
+        self._events_source = state.kube_events
 
-    def _events_of(self, pod: PodInfo) -> tuple[EventInfo, ...]:
+    def _events_of(self, pod: PodInfo) -> tuple[KubeEventInfo, ...]:
         return self._pod_events.get((pod.namespace, pod.name), ())
 
     def _pod_verdicts(self, state: State) -> dict[str, Explanation]:
@@ -96,7 +96,7 @@ class VerdictCache:
             logs = state.logs.get(key)
             entry = self._pods.get(key)
             if entry is None or entry.pod is not pod or entry.logs is not logs or entry.events != events:
-                only_mine = replace(state, events={e.key: e for e in events})
+                only_mine = replace(state, kube_events={e.key: e for e in events})
                 entry = _PodEntry(pod, events, logs, explain_pod(only_mine, pod, self.cluster))
                 self.explained += 1
             entries[key] = entry
@@ -125,7 +125,7 @@ class VerdictCache:
                 worst = (rank, key)
         picked = {worst[1]: state.pods[worst[1]]} if worst is not None else {}
         events = {e.key: e for pod in picked.values() for e in self._events_of(pod)}
-        return explain_deployment(replace(state, pods=picked, events=events), deployment, self.cluster)
+        return explain_deployment(replace(state, pods=picked, kube_events=events), deployment, self.cluster)
 
 
 def verdicts_of(state: State, cluster: str = "") -> Verdicts:

@@ -11,7 +11,7 @@ from devstack.errors import DevstackError
 from devstack.exitcodes import USAGE
 
 if TYPE_CHECKING:
-    from devstack.core.forwards import CheckResult
+    from devstack.core.checks import CheckResult
     from devstack.core.store import Store
     from devstack.engine.context import EngineContext
     from devstack.engine.up import UpRun
@@ -69,7 +69,7 @@ class SessionActions:
 
     def restart_forwards(self) -> None:
         """Close the localhost forwards and open them again (same ports)."""
-        from devstack.sources.forward import ForwardThread
+        from devstack.sources.forwarder import ForwardThread
 
         ctx = self._context("forwards")
         run = self._run

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 
 from devstack.core import pipeline
 from devstack.core.events import SessionStarted
-from devstack.engine.checks import forwards_summary, run_check_step, start_forwards
 from devstack.engine.cluster import run_cluster
+from devstack.engine.connectivity import forwards_summary, run_check_step, start_forwards
 from devstack.engine.context import EngineContext, guard_context
 from devstack.engine.deploy import DeployRunner
 from devstack.engine.feed import ClusterFeed, start_feed
@@ -15,7 +15,7 @@ from devstack.engine.readiness import settle, wait_ready
 from devstack.engine.runner import Progress, Step, StepError, run_steps
 from devstack.exitcodes import MISSING_PREREQUISITE, OK, UNHEALTHY
 from devstack.sources.doctor import doctor_plan, run_doctor
-from devstack.sources.forward import ForwardThread
+from devstack.sources.forwarder import ForwardThread
 
 
 @dataclass

@@ -142,7 +142,7 @@ def _format(doc: YamlDoc, detail: ErrorDetails) -> str:
     else:
         message = _describe(kind, ctx, detail)
     if "field" in ctx:
-        loc = (*loc, str(ctx["field"]))
+        loc = (*loc, *(int(p) if p.isdigit() else p for p in str(ctx["field"]).split(".")))
     line = f"{doc.file}:{doc.line(loc, key=True) or 1}: {dotted(loc)}: {message}"
     return line.replace("\n", "\\n").replace("\r", "\\r")
 

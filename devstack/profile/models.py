@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
@@ -141,13 +142,34 @@ class Forward(_Strict):
     """How long a new connection waits for a ready endpoint before it is closed."""
 
 
+def _http_url(value: str, field: str) -> str:
+    """An explicit http(s) URL, or an error naming the field."""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise PydanticCustomError(
+            "http_url",
+            "expected an http:// or https:// URL, got {got}",
+            {"got": _show(value), "field": field},
+        )
+    return value
+
+
+def _origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 class HttpCheck(_Strict):
     """An HTTP request that must succeed once the stack is up."""
 
     name: str
     """Name shown in the views."""
-    url: str
-    """The URL to GET."""
+    url: str = ""
+    """The URL to GET; or leave it out and name a `forward` (and a `path`)."""
+    forward: str | None = None
+    """A forward's name: the URL becomes http://localhost:<its local_port><path>."""
+    path: str = "/"
+    """The path requested on the forward's port (with `forward`)."""
     expect_status: int = 200
     """Expected HTTP status code."""
     timeout: Seconds = 5
@@ -155,14 +177,34 @@ class HttpCheck(_Strict):
     body_pattern: str | None = None
     """Optional regular expression the body must match."""
 
+    @model_validator(mode="after")
+    def _check(self) -> HttpCheck:
+        if bool(self.url) == bool(self.forward):
+            raise PydanticCustomError(
+                "url_or_forward",
+                "give either url or forward (with path), not both or neither",
+                {"field": "url"},
+            )
+        if self.url:
+            _http_url(self.url, "url")
+        if not self.path.startswith("/"):
+            raise PydanticCustomError(
+                "path",
+                "expected a path starting with /, got {got}",
+                {"got": _show(self.path), "field": "path"},
+            )
+        return self
+
 
 class ApiBaseUrlCheck(_Strict):
     """Check that the frontend's API base URL reaches the backend from the browser's side."""
 
     enabled: bool = True
     """Run this check."""
-    frontend_url: str = "http://localhost:3000"
-    """Where the browser loads the frontend."""
+    frontend_forward: str = "frontend"
+    """The forward that serves the frontend (where `frontend_url` comes from)."""
+    frontend_url: str = ""
+    """Where the browser loads the frontend (default: http://localhost:<the frontend forward's port>)."""
     config_paths: tuple[str, ...] = ("/config.js", "/env.json")
     """Runtime config documents the frontend serves, tried in order."""
     env_var: str = "VITE_API_BASE_URL"
@@ -173,8 +215,18 @@ class ApiBaseUrlCheck(_Strict):
     """Path on the API that must answer 2xx."""
     cors_path: str | None = None
     """Path the CORS preflight and GET are sent to (default: health_path)."""
-    origin: str = "http://localhost:3000"
-    """Origin the browser sends (CORS)."""
+    origin: str = ""
+    """Origin the browser sends (CORS; default: the origin of `frontend_url`)."""
+
+    @model_validator(mode="after")
+    def _check(self) -> ApiBaseUrlCheck:
+        if self.frontend_url:
+            _http_url(self.frontend_url, "frontend_url")
+            if not self.origin:
+                object.__setattr__(self, "origin", _origin_of(self.frontend_url))
+        if self.origin:
+            _http_url(self.origin, "origin")
+        return self
 
 
 class Checks(_Strict):
@@ -191,6 +243,15 @@ class Safety(_Strict):
 
     allowed_contexts: tuple[str, ...] = ()
     """Kube contexts devstack may act on. The kind profile's own context is always allowed."""
+
+
+def _unknown_forward(name: str, ports: dict[str, int], field: str) -> PydanticCustomError:
+    known = ", ".join(ports) or "none"
+    return PydanticCustomError(
+        "unknown_forward",
+        "no forward named {name} (forwards: {known})",
+        {"name": _show(name), "known": known, "field": field},
+    )
 
 
 class Profile(_Strict):
@@ -227,6 +288,30 @@ class Profile(_Strict):
                     },
                 )
             seen[forward.local_port] = forward.name
+        return self
+
+    @model_validator(mode="after")
+    def _urls_from_forwards(self) -> Profile:
+        """Each port is written once, in `forwards`: check URLs and the frontend URL come from it."""
+        ports = {f.name: f.local_port for f in self.forwards}
+        http = []
+        for index, check in enumerate(self.checks.http):
+            if check.forward is None:
+                http.append(check)
+                continue
+            if check.forward not in ports:
+                raise _unknown_forward(check.forward, ports, f"checks.http.{index}.forward")
+            url = f"http://localhost:{ports[check.forward]}{check.path}"
+            http.append(check.model_copy(update={"url": url}))
+        api = self.checks.api_base_url
+        if api.enabled and not api.frontend_url:
+            if api.frontend_forward not in ports:
+                raise _unknown_forward(api.frontend_forward, ports, "checks.api_base_url.frontend_forward")
+            url = f"http://localhost:{ports[api.frontend_forward]}"
+            api = api.model_copy(update={"frontend_url": url, "origin": api.origin or url})
+        object.__setattr__(
+            self, "checks", self.checks.model_copy(update={"http": tuple(http), "api_base_url": api})
+        )
         return self
 
     @property

@@ -13,7 +13,7 @@ from urllib.parse import urljoin, urlsplit
 
 from devstack.core import apiurl
 from devstack.core import events as ev
-from devstack.core.forwards import CheckResult, CheckStep
+from devstack.core.checks import CheckResult, CheckStep
 from devstack.profile.models import ApiBaseUrlCheck, Forward, HttpCheck, Profile
 
 MAX_BODY = 4 << 20

@@ -66,7 +66,7 @@ def explain_check_missing(subject: Subject, running: bool) -> Explanation:
 
 def _explain_event(frame: Frame, subject: Subject) -> tuple[str, Explanation]:
     """An event: the verdict of the pod it is about, else the event itself."""
-    event = frame.state.events.get(subject.key)
+    event = frame.state.kube_events.get(subject.key)
     if event is None:
         return f"Event {subject.name}", gone(subject)
     pod_key = f"{event.namespace}/{event.object_name}"

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from devstack.core.forwards import CheckResult, ForwardView
+from devstack.core.checks import CheckResult
 from devstack.core.health import Explanation
 from devstack.core.model import DoctorCheck
+from devstack.core.portforward import ForwardView
 from devstack.core.state import State
 
 

@@ -53,7 +53,7 @@ def service_rows(state: State) -> list[dict[str, Any]]:
 
 def status_document(state: State, version: str, verdicts: Verdicts) -> dict[str, Any]:
     """The `devstack status --json` document."""
-    warnings = [e for e in state.events.values() if e.warning]
+    warnings = [e for e in state.kube_events.values() if e.warning]
     return {
         "ok": verdicts.healthy,
         "profile": state.profile,

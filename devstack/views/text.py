@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from devstack.core.forwards import CheckResult, ForwardView
+from devstack.core.checks import CheckResult
 from devstack.core.health import Explanation
 from devstack.core.model import DoctorCheck
+from devstack.core.portforward import ForwardView
 from devstack.core.state import State
 from devstack.views.style import mark
 

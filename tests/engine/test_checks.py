@@ -8,11 +8,11 @@ from collections.abc import Callable, Iterator
 import pytest
 from helpers import free_port, render_chart, wait_for
 
-from devstack.core.forwards import CheckResult
+from devstack.core.checks import CheckResult
 from devstack.core.store import Store
 from devstack.profile.models import ApiBaseUrlCheck, Forward, HttpCheck
 from devstack.sources.checks import ApiBaseUrlChecker, run_http_check
-from devstack.sources.forward import ForwardThread
+from devstack.sources.forwarder import ForwardThread
 from devstack.sources.kube import ClusterWatch, KubeTarget
 from devstack_sim.background import BackgroundSimulator
 
@@ -56,8 +56,10 @@ def deploy(cluster_sim: BackgroundSimulator) -> Iterator[Deploy]:
 
 
 def api_check(forwards: tuple[Forward, Forward], **overrides: object) -> CheckResult:
+    # The chart's values allow the origin http://localhost:3000 (the page is on a free port here).
+    settings: dict[str, object] = {"origin": "http://localhost:3000", **overrides}
     config = ApiBaseUrlCheck(
-        frontend_url=f"http://localhost:{forwards[0].local_port}", cors_path="/api/hello", **overrides
+        frontend_url=f"http://localhost:{forwards[0].local_port}", cors_path="/api/hello", **settings
     )
     return ApiBaseUrlChecker(config, forwards, env_lookup=None).run()
 

@@ -19,7 +19,7 @@ from helpers import render_chart, wait_for
 
 from devstack.core.store import Store
 from devstack.profile.models import Forward
-from devstack.sources.forward import ForwardThread, PortBusy
+from devstack.sources.forwarder import ForwardThread, PortBusy
 from devstack.sources.kube import ClusterWatch, KubeTarget
 from devstack_sim import resources
 from devstack_sim.background import BackgroundSimulator

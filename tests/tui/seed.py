@@ -8,10 +8,11 @@ from __future__ import annotations
 from typing import Any
 
 from devstack.core import events as ev
-from devstack.core.forwards import CheckResult, CheckStep, ForwardView
-from devstack.core.kube import deployment_info, endpointslice_info, event_info, pod_info, service_info
+from devstack.core.checks import CheckResult, CheckStep
+from devstack.core.kube import deployment_info, endpointslice_info, kube_event_info, pod_info, service_info
 from devstack.core.model import CheckStatus, DoctorCheck
 from devstack.core.pipeline import UP_STEPS, step_names
+from devstack.core.portforward import ForwardView
 from devstack.core.store import Store
 from devstack.engine.session import Session
 
@@ -291,7 +292,7 @@ def _kube(store: Store, backend_ready: bool) -> None:
                 "2025-12-31T23:59:30Z",
             )
         )
-    store.dispatch(ev.KubeSynced("events", tuple(event_info(e) for e in events)))
+    store.dispatch(ev.KubeSynced("events", tuple(kube_event_info(e) for e in events)))
 
 
 def _forwards(store: Store, backend_ready: bool) -> None:

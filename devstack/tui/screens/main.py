@@ -177,8 +177,8 @@ def _filter_bar() -> Widget:
 def _pane(name: str) -> Widget:
     """A pane built after the first frame (its module imported only then)."""
     from devstack.tui.widgets.checks import ChecksPane
-    from devstack.tui.widgets.events import EventsPane
     from devstack.tui.widgets.forwards import ForwardsPane
+    from devstack.tui.widgets.kube_events import KubeEventsPane
     from devstack.tui.widgets.logpane import LogPane
     from devstack.tui.widgets.services import ServicesPane
     from devstack.tui.widgets.workloads import WorkloadsPane
@@ -188,7 +188,7 @@ def _pane(name: str) -> Widget:
         "services": ServicesPane,
         "forwards": ForwardsPane,
         "checks": ChecksPane,
-        "events": EventsPane,
+        "events": KubeEventsPane,
         "log": LogPane,
     }
     return kinds[name](id=name, classes="pane")

@@ -13,6 +13,8 @@ from typing import Any
 
 import yaml
 
+from devstack_sim import standin_bin
+
 REPO = Path(__file__).resolve().parents[3]
 KUBECTL = "/usr/bin/kubectl"
 EKS_CONTEXT = "arn:aws:eks:eu-west-1:123456789012:cluster/prod"
@@ -66,7 +68,7 @@ class Standins:
     kubeconfig: Path
     env: dict[str, str]
 
-    BIN = REPO / "devstack" / "sim" / "bin"
+    BIN = standin_bin()
 
     def which(self, tool: str) -> str:
         """The program PATH finds (must be the stand-in)."""

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import time
 
-from devstack.core.forwards import CheckResult
+from devstack.core.checks import CheckResult
 from devstack.engine.context import EngineContext
 from devstack.engine.runner import Progress, SkipStep, StepError
 from devstack.sources.checks import run_checks
-from devstack.sources.forward import ForwardThread
+from devstack.sources.forwarder import ForwardThread
 from devstack.sources.kubeapi import KubeApi
 
 READY_WAIT = 30.0

@@ -1,4 +1,4 @@
-"""Port forwards and checks as the views see them, and how a forward picks its endpoint."""
+"""Port forwards as the views see them, and how a forward picks its endpoint."""
 
 from __future__ import annotations
 
@@ -28,29 +28,6 @@ class ForwardView:
     bytes_in: int = 0
     bytes_out: int = 0
     last_error: str = ""
-
-
-@dataclass(frozen=True)
-class CheckStep:
-    """One step of a check, with a hint when it failed."""
-
-    name: str
-    ok: bool
-    detail: str = ""
-    hint: str = ""
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    """A check and its steps; a check passes when every step passed."""
-
-    name: str
-    steps: tuple[CheckStep, ...]
-
-    @property
-    def ok(self) -> bool:
-        """All steps passed (and there was at least one)."""
-        return bool(self.steps) and all(step.ok for step in self.steps)
 
 
 @dataclass(frozen=True)

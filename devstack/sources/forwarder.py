@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from devstack.core import events as ev
-from devstack.core.forwards import Endpoint, ForwardView, pick_endpoint
+from devstack.core.portforward import Endpoint, ForwardView, pick_endpoint
 from devstack.core.store import Store
 from devstack.errors import DevstackError
 from devstack.exitcodes import UNHEALTHY

@@ -10,14 +10,14 @@ from devstack.tui.format import age, coloured, mark, parse_time
 from devstack.tui.widgets.table import Cells, KeyedTable, SyncStats
 
 if TYPE_CHECKING:
-    from devstack.core.kube import EventInfo
+    from devstack.core.kube import KubeEventInfo
     from devstack.tui.frames import Frame
 
 
 MAX_ROWS = 300
 
 
-class EventsPane(KeyedTable):
+class KubeEventsPane(KeyedTable):
     """The newest events (at most `MAX_ROWS`), Warning ones on top."""
 
     BORDER_TITLE = "Events"
@@ -32,11 +32,11 @@ class EventsPane(KeyedTable):
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self._source: object = None
-        self._ordered: list[EventInfo] = []
+        self._ordered: list[KubeEventInfo] = []
 
     def show(self, frame: Frame) -> SyncStats:
         """Sync with the state's events."""
-        events = frame.state.events
+        events = frame.state.kube_events
         if events is not self._source:
             newest = sorted(events.values(), key=lambda e: e.last_seen, reverse=True)
             self._ordered = sorted(newest, key=lambda e: not e.warning)[:MAX_ROWS]
