@@ -28,9 +28,10 @@ run: setup  ## start devstack; without a Docker daemon: say what is missing, the
 demo: setup  ## devstack against a simulated cluster (no Docker or kind needed)
 	$(BIN)/devstack demo
 
-lint: setup  ## ruff (lint + format check) and mypy (strict for devstack/core)
-	$(BIN)/ruff check devstack tests benchmarks
-	$(BIN)/ruff format --check devstack
+lint: setup  ## ruff (lint + format check), the import-linter contracts, mypy (strict for devstack/core)
+	$(BIN)/ruff check devstack devstack_sim tests benchmarks
+	$(BIN)/ruff format --check devstack devstack_sim
+	$(BIN)/lint-imports
 	$(BIN)/mypy
 	$(BIN)/mypy --strict devstack/core
 
@@ -40,8 +41,8 @@ pytest: setup
 test: lint pytest  ## the whole test suite: lint, types, tests
 
 format: setup
-	$(BIN)/ruff format devstack tests benchmarks
-	$(BIN)/ruff check --fix devstack tests benchmarks
+	$(BIN)/ruff format devstack devstack_sim tests benchmarks
+	$(BIN)/ruff check --fix devstack devstack_sim tests benchmarks
 
 bench: setup  ## benchmarks: ratios against a baseline run side by side
 	$(PY) -m benchmarks.run_all
