@@ -11,10 +11,9 @@ from pathlib import Path
 
 import psutil
 import yaml
-from helpers import require
+from helpers import REPO, require
 from sim_helpers import KUBECTL, kubectl_available
 
-REPO = Path(__file__).resolve().parents[2]
 LINE = re.compile(r"^devstack-sim: serving kind-(\S+) on https://127\.0\.0\.1:(\d+) \(kubeconfig (.+)\)$")
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from helpers import require
+from helpers import REPO, require
 from kubernetes import client
 from sim_helpers import client_ssl, kubectl, kubectl_available, new_client, portforward_fetch
 
@@ -19,7 +19,6 @@ from devstack_sim import cluster
 from devstack_sim.app import Simulator
 from devstack_sim.resources import PODS
 
-REPO = Path(__file__).resolve().parents[2]
 CHART = REPO / "charts" / "jetscale"
 
 pytestmark = pytest.mark.slow

@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from helpers import require
+from helpers import REPO, require
 from sim_helpers import kubectl, kubectl_available, start_kubectl
 
 from devstack_sim.app import Simulator
@@ -25,7 +25,6 @@ def _require_helm() -> None:
     require(shutil.which("helm") is not None, "helm")
 
 
-REPO = Path(__file__).resolve().parents[2]
 CHART = REPO / "charts" / "jetscale"
 
 MANIFEST = """\

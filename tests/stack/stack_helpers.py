@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[2]
+from helpers import REPO
+
 CHART = REPO / "charts" / "jetscale"
 
 Render = Callable[..., list[dict[str, Any]]]

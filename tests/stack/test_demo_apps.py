@@ -17,9 +17,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from helpers import free_port
+from helpers import REPO, free_port
 
-REPO = Path(__file__).resolve().parents[2]
 BACKEND = REPO / "demo" / "backend" / "app.py"
 FRONTEND = REPO / "demo" / "frontend" / "server.py"
 PAGE_ORIGIN = "http://localhost:3000"

@@ -6,13 +6,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import REPO
 
 from devstack_sim.cluster import ImageSpec, ImageTable, ImageTableError
 from devstack_sim.cluster.context import go_duration
 from devstack_sim.cluster.images import lookup_keys, parse_reference, valid_reference
 from devstack_sim.cluster.rollout import fnv32a, pod_template_hash, safe_encode
-
-REPO = Path(__file__).resolve().parents[3]
 
 
 @pytest.mark.parametrize(

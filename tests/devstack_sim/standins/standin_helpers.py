@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from helpers import REPO
 
 from devstack_sim import standin_bin
 
-REPO = Path(__file__).resolve().parents[3]
 KUBECTL = "/usr/bin/kubectl"
 EKS_CONTEXT = "arn:aws:eks:eu-west-1:123456789012:cluster/prod"
 # Docker container names are global to the daemon (as with real kind): clusters with node containers

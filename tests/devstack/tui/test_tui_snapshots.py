@@ -1,6 +1,6 @@
 """SVG snapshots of each screen at 80x24 and 160x50 (fixed clock, NO_COLOR from the autouse fixture).
 
-Update after an intended change: `.venv/bin/pytest tests/tui/test_tui_snapshots.py --snapshot-update`,
+Update after an intended change: `.venv/bin/pytest tests/devstack/tui/test_tui_snapshots.py --snapshot-update`,
 then look at the report and commit `__snapshots__/`.
 """
 

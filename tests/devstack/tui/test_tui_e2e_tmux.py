@@ -15,10 +15,9 @@ from pathlib import Path
 
 import psutil
 import pytest
-from helpers import free_port, require, wait_for
+from helpers import REPO, free_port, require, wait_for
 
 pytestmark = pytest.mark.slow
-REPO = Path(__file__).resolve().parents[2]
 DEMO_HOME = re.compile(r"(/\S*/devstack-demo-[^/\s]+)")
 
 

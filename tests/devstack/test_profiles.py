@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 import yaml
+from helpers import REPO
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from devstack.profile import ProfileError, load, load_profile
 
-REPO = Path(__file__).resolve().parents[1]
 GOOD = (REPO / "profiles" / "local-kind.yaml").read_text()
 
 

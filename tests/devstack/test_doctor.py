@@ -11,12 +11,11 @@ import time
 from pathlib import Path
 
 import pytest
+from helpers import REPO
 
 from devstack.core.model import CheckStatus
 from devstack.sources.doctor import TOOLS, check_docker, check_port, check_tool
 from devstack.sources.tools import ToolEnv
-
-REPO = Path(__file__).resolve().parents[1]
 
 
 def run_devstack(

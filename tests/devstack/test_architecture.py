@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import REPO
 
-REPO = Path(__file__).resolve().parents[1]
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
 
 
@@ -42,8 +42,16 @@ def test_the_contracts_hold_on_the_tree() -> None:
     [
         ("devstack/engine/probe.py", "import textual\n", "Textual only in devstack.tui BROKEN"),
         ("devstack/core/probe.py", "import devstack.engine.up\n", "core is pure"),
-        ("devstack/engine/probe.py", "import devstack_sim.app\n", "The product does not import the simulator"),
-        ("devstack_sim/probe.py", "import devstack.core.store\n", "The simulator does not import the product"),
+        (
+            "devstack/engine/probe.py",
+            "import devstack_sim.app\n",
+            "The product does not import the simulator",
+        ),
+        (
+            "devstack_sim/probe.py",
+            "import devstack.core.store\n",
+            "The simulator does not import the product",
+        ),
         ("devstack/views/probe.py", "import devstack.tui.app\n", "Product layers"),
     ],
 )

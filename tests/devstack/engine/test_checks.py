@@ -6,7 +6,7 @@ import os
 from collections.abc import Callable, Iterator
 
 import pytest
-from helpers import free_port, render_chart, wait_for
+from helpers import REPO, free_port, render_chart, wait_for
 
 from devstack.core.checks import CheckResult
 from devstack.core.store import Store
@@ -119,11 +119,10 @@ def test_without_a_configured_runtime_path_the_scripts_of_index_html_are_read(de
 
 
 def test_the_value_baked_into_the_demo_bundle_is_found() -> None:
-    from pathlib import Path
 
     from devstack.core.apiurl import from_bundle
 
-    bundle = (Path(__file__).resolve().parents[2] / "demo/frontend/static/assets/app.js").read_text()
+    bundle = (REPO / "demo/frontend/static/assets/app.js").read_text()
     assert from_bundle(bundle, "VITE_API_BASE_URL") == "http://localhost:8000"
     minified = (
         'const e=async()=>{const t=await fetch(`${"http://localhost:8000"}/api/hello`);return t.json()};'

@@ -10,8 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-
-REPO = Path(__file__).resolve().parents[1]
+from helpers import REPO
 
 
 def devstack(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:

@@ -8,8 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import REPO
 
-CORE = Path(__file__).resolve().parents[1] / "devstack" / "core"
+CORE = REPO / "devstack" / "core"
 FORBIDDEN = {
     "textual",
     "kubernetes",
