@@ -14,7 +14,7 @@ from pydantic_core import ErrorDetails
 
 from devstack.errors import DevstackError
 from devstack.exitcodes import USAGE
-from devstack.profile.models import Profile
+from devstack.profile.models import Profile, show_value
 from devstack.yamlfile import Problem, YamlDoc, dotted, load_yaml
 
 DEFAULT_PROFILE = "local-kind"
@@ -112,7 +112,7 @@ def load_profile(path: Path) -> Profile:
     data = doc.data
     problems = [str(problem) for problem in doc.duplicates]
     if not isinstance(data, dict):
-        raise ProfileError([f"{shown}:1: expected a mapping of profile settings, got {_kind_of(data)}"])
+        raise ProfileError([f"{shown}:1: expected a mapping of profile settings, got {show_value(data)}"])
     try:
         profile = Profile.model_validate(data)
     except ValidationError as err:
@@ -191,24 +191,10 @@ _EXPECTED = {
 
 
 def _describe(kind: str, ctx: dict[str, Any], detail: ErrorDetails) -> str:
-    got = _kind_of(detail.get("input"))
+    got = show_value(detail.get("input"))
     if kind in _EXPECTED:
         return f"{_EXPECTED[kind]}, got {got}"
     if kind == "literal_error":
         expected = str(ctx.get("expected", "")).replace("'", '"')
         return f"expected one of {expected}, got {got}"
     return str(detail["msg"]).removeprefix("Value error, ")
-
-
-def _kind_of(value: Any) -> str:
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    if value is None:
-        return "nothing"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    return repr(value)

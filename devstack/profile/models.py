@@ -18,31 +18,43 @@ KIND_NAME = re.compile(r"^[a-z0-9.-]+$")
 
 def _port(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise PydanticCustomError("port", "expected an integer 1-65535, got {got}", {"got": _show(value)})
+        raise PydanticCustomError(
+            "port", "expected an integer 1-65535, got {got}", {"got": show_value(value)}
+        )
     text = str(value).strip()
     if not text.isdigit() or not 1 <= int(text) <= 65535:
-        raise PydanticCustomError("port", "expected an integer 1-65535, got {got}", {"got": _show(value)})
+        raise PydanticCustomError(
+            "port", "expected an integer 1-65535, got {got}", {"got": show_value(value)}
+        )
     return int(text)
 
 
 def _seconds(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
         raise PydanticCustomError(
-            "seconds", "expected a number of seconds > 0, got {got}", {"got": _show(value)}
+            "seconds", "expected a number of seconds > 0, got {got}", {"got": show_value(value)}
         )
     return float(value)
 
 
-def _show(value: Any) -> str:
+SHOWN_CHARS = 60
+
+
+def show_value(value: Any) -> str:
+    """A value as an error message shows it: short, printable, and saying what kind it is."""
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
+        shown = json.dumps(value[:SHOWN_CHARS], ensure_ascii=False)
+        return shown if len(value) <= SHOWN_CHARS else f'{shown[:-1]}…" ({len(value)} characters)'
     if value is None:
-        return "null"
+        return "nothing"
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, (dict, list)):
-        return "a mapping" if isinstance(value, dict) else "a list"
-    return str(value)
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    text = repr(value)
+    return text if len(text) <= SHOWN_CHARS else f"{text[:SHOWN_CHARS]}… ({len(text)} characters)"
 
 
 Port = Annotated[int, BeforeValidator(_port)]
@@ -82,7 +94,7 @@ class Cluster(_Strict):
             raise PydanticCustomError(
                 "kind_name",
                 "kind cluster names must match ^[a-z0-9.-]+$, got {got}",
-                {"got": _show(self.name), "field": "name"},
+                {"got": show_value(self.name), "field": "name"},
             )
         if self.provider == "existing" and not self.context:
             raise PydanticCustomError(
@@ -149,7 +161,7 @@ def _http_url(value: str, field: str) -> str:
         raise PydanticCustomError(
             "http_url",
             "expected an http:// or https:// URL, got {got}",
-            {"got": _show(value), "field": field},
+            {"got": show_value(value), "field": field},
         )
     return value
 
@@ -191,7 +203,7 @@ class HttpCheck(_Strict):
             raise PydanticCustomError(
                 "path",
                 "expected a path starting with /, got {got}",
-                {"got": _show(self.path), "field": "path"},
+                {"got": show_value(self.path), "field": "path"},
             )
         return self
 
@@ -250,7 +262,7 @@ def _unknown_forward(name: str, ports: dict[str, int], field: str) -> PydanticCu
     return PydanticCustomError(
         "unknown_forward",
         "no forward named {name} (forwards: {known})",
-        {"name": _show(name), "known": known, "field": field},
+        {"name": show_value(name), "known": known, "field": field},
     )
 
 

@@ -80,3 +80,15 @@ def test_an_import_cycle_breaks_them(tree_copy: Path) -> None:
         b.unlink()
     assert done.returncode != 0
     assert "No cycles are allowed in devstack.sources" in done.stdout
+
+
+def test_only_settings_reads_the_environment() -> None:
+    """Every environment variable comes from `devstack/settings.py` (read once by the CLI)."""
+    readers = [
+        f"{path.relative_to(REPO)}:{number}"
+        for path in sorted((REPO / "devstack").rglob("*.py"))
+        if path.name != "settings.py"
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if "os.environ" in line or "getenv(" in line
+    ]
+    assert readers == []
