@@ -16,25 +16,27 @@ from devstack import __version__
 from devstack.cli.group import cli
 from devstack.errors import DevstackError
 from devstack.exitcodes import INTERRUPTED, USAGE
-from devstack.settings import Settings
 
 __all__ = ["cli", "main"]
 
 
-def _report_crash(err: Exception, argv: list[str] | None, settings: Settings | None) -> int:
+def _report_crash(err: Exception, argv: list[str] | None) -> int:
     """An unexpected failure: one line for the user, the traceback in the crash log (or with -vv)."""
     import traceback
 
+    from devstack.settings import Settings
+
     trace = traceback.format_exc()
     where = "run with -vv for the traceback"
-    log = settings.state_dir / "crash.log" if settings is not None else None
+    log = None
     try:
+        log = Settings.from_environ().state_dir / "crash.log"
         if log is not None:
             log.parent.mkdir(parents=True, exist_ok=True)
             with log.open("a", encoding="utf-8") as handle:
                 handle.write(f"--- devstack {__version__} {argv or sys.argv[1:]}\n{trace}\n")
             where = f"traceback in {log}"
-    except OSError:
+    except (OSError, DevstackError):
         where = f"could not write {log}; run with -vv for the traceback"
     if "-vv" in (argv or sys.argv[1:]):
         click.echo(trace, err=True)
@@ -43,14 +45,13 @@ def _report_crash(err: Exception, argv: list[str] | None, settings: Settings | N
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: run the CLI and turn every failure into one clear message and an exit code."""
-    from devstack.sources.processes import install_exit_handlers
+    """Entry point: run the CLI and turn every failure into one clear message and an exit code.
 
-    install_exit_handlers()
-    settings: Settings | None = None
+    The group's callback reads the environment (`Settings`) and installs the exit handlers, so
+    `--help` and `--version` load nothing beyond click.
+    """
     try:
-        settings = Settings.from_environ()
-        code = cli.main(args=argv, prog_name="devstack", standalone_mode=False, obj=settings)
+        code = cli.main(args=argv, prog_name="devstack", standalone_mode=False)
     except click.exceptions.Exit as done:
         code = done.exit_code
     except click.ClickException as err:
@@ -64,5 +65,5 @@ def main(argv: list[str] | None = None) -> None:
             click.echo(line, err=True)
         code = err.exit_code
     except Exception as err:  # noqa: BLE001 - the one place crashes become a message + crash log
-        code = _report_crash(err, argv, settings)
+        code = _report_crash(err, argv)
     sys.exit(code if isinstance(code, int) else 0)

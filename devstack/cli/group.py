@@ -13,7 +13,6 @@ import click
 
 from devstack import __version__
 from devstack.cli.options import JSON_HELP, Options, options_of, profile_option
-from devstack.settings import Settings
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -28,8 +27,11 @@ def cli(ctx: click.Context, profile: str | None, verbose: int, tour: bool) -> in
     Without a command it opens the terminal app. Exit codes: 0 ok, 1 unhealthy or a check
     failed, 2 usage or config error, 3 a prerequisite is missing, 130 interrupted.
     """
-    settings = ctx.obj if isinstance(ctx.obj, Settings) else Settings.from_environ()
-    ctx.obj = Options(profile, verbose, tour, settings)
+    from devstack.settings import Settings
+    from devstack.sources.processes import install_exit_handlers
+
+    install_exit_handlers()
+    ctx.obj = Options(profile, verbose, tour, Settings.from_environ())
     if ctx.invoked_subcommand is None:
         from devstack.cli.interactive import open_app
 

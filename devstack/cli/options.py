@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from devstack.settings import Settings
+if TYPE_CHECKING:
+    from devstack.settings import Settings
+
+
+def _settings_from_environ() -> Settings:
+    from devstack.settings import Settings
+
+    return Settings.from_environ()
 
 JSON_HELP = "Print one JSON document instead of text."
 
@@ -20,7 +27,7 @@ class Options:
     profile: str | None
     verbose: int
     tour: bool = False
-    settings: Settings = field(default_factory=Settings.from_environ)
+    settings: Settings = field(default_factory=_settings_from_environ)
 
 
 def options_of(ctx: click.Context) -> Options:
