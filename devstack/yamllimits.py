@@ -55,6 +55,15 @@ _SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoade
 class BoundedLoader(_SafeLoader):  # type: ignore[misc,valid-type]
     """The safe loader, with timestamps kept as text and over-long integers refused."""
 
+    def construct_object(self, node: Node, deep: bool = False) -> Any:
+        """Construct one value; a scalar its explicit tag does not fit (`!!int x`) is a YAML error."""
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, KeyError, TypeError, OverflowError):
+            raise ConstructorError(
+                problem=f"the value does not fit its tag {node.tag}", problem_mark=node.start_mark
+            ) from None
+
 
 def check_events(text: str) -> tuple[int, int]:
     """First pass over the parser's events, before any node exists: refuse nesting deeper than
@@ -99,8 +108,8 @@ def _bounded_int(loader: SafeConstructor, node: yaml.ScalarNode) -> int:
     text = str(loader.construct_scalar(node))
     if len(text) > MAX_INT_DIGITS:
         raise ConstructorError(
-            f"an integer of {len(text)} digits is too long (at most {MAX_INT_DIGITS})",
-            node.start_mark,
+            problem=f"an integer of {len(text)} digits is too long (at most {MAX_INT_DIGITS})",
+            problem_mark=node.start_mark,
         )
     return int(loader.construct_yaml_int(node))
 
