@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from devstack.cli.common import load_profile
+from devstack.cli.json_errors import json_on_error
 from devstack.cli.options import Options
 from devstack.errors import DevstackError
 from devstack.exitcodes import OK, UNHEALTHY, USAGE
@@ -19,12 +20,8 @@ def run(options: Options, paths: tuple[str, ...], kube_version: str, as_json: bo
     With ``--json`` one document is printed on every exit path: ``{"ok", "problems"}``, plus
     ``"error"`` and ``"exit_code"`` when validation could not run at all.
     """
-    try:
+    with json_on_error(as_json):
         problems, count = _validate(options, paths, kube_version)
-    except DevstackError as err:
-        if as_json:
-            click.echo(json.dumps(_error_document(err), indent=2))
-        raise
     if as_json:
         click.echo(json.dumps({"ok": not problems, "problems": [str(p) for p in problems]}, indent=2))
     else:
@@ -49,8 +46,3 @@ def _validate(options: Options, paths: tuple[str, ...], kube_version: str) -> tu
         )
     extra = [Path(p) for p in paths]
     return list(validate_stack(loaded.root, extra, kube_version)), len(checked_files(loaded.root, extra))
-
-
-def _error_document(err: DevstackError) -> dict[str, object]:
-    problems = getattr(err, "problems", None) or [err.message]
-    return {"ok": False, "problems": list(problems), "error": err.message, "exit_code": err.exit_code}
