@@ -8,6 +8,7 @@ timeout per subprocess are the guards against a hang: a hung case fails, nothing
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 import sys
@@ -225,3 +226,17 @@ def test_fuzzed_profiles_through_the_cli_are_exit_2(tmp_path: Path, text: str) -
         load_profile(path)
     except ProfileError:
         assert_cli_exit_2(devstack(tmp_path, "validate", "-p", path.name), path)
+
+
+def test_validate_outside_a_stack_and_json_failures_are_exit_2_with_one_document(tmp_path: Path) -> None:
+    good = write_case(tmp_path, "good", GOOD)
+    outside = devstack(tmp_path, "validate", "-p", good.name)
+    assert outside.returncode == 2 and "Traceback" not in outside.stderr
+    assert outside.stderr.startswith("devstack: no stack found for good.yaml"), outside.stderr
+    bad = write_case(tmp_path, "bad", CASES["recursive-anchor"])
+    for args in (("validate", "--json", "-p", good.name), ("validate", "--json", "-p", bad.name)):
+        out = devstack(tmp_path, *args)
+        document = json.loads(out.stdout)
+        assert out.returncode == 2 and document["ok"] is False and document["exit_code"] == 2
+        assert document["problems"] and "Traceback" not in out.stderr
+    assert "recursive structure" in document["problems"][0]
