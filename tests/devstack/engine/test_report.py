@@ -12,7 +12,6 @@ import json
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -182,5 +181,4 @@ def _logged(env: DemoEnvironment) -> bool:
          "logs", "deployment/jetscale-backend", "--tail=50"],
         capture_output=True, text=True, env=env.tools.env, timeout=30,
     )  # fmt: skip
-    time.sleep(0.1)
     return "plant-log-dbpass-18" in done.stdout
