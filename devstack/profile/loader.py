@@ -20,6 +20,8 @@ from devstack.yamlfile import KeyPath, Problem, YamlDoc, dotted, load_yaml
 
 DEFAULT_PROFILE = "local-kind"
 SHOWN_PATH_CHARS = 200
+MAX_PROBLEMS = 50
+"""Problems listed for one profile; a file with more gets a last line counting the rest."""
 Loc = tuple[str | int, ...]
 
 
@@ -129,12 +131,19 @@ def load_profile(path: Path) -> Profile:
     try:
         profile = Profile.model_validate(data)
     except ValidationError as err:
-        problems += [_format(doc, detail) for detail in err.errors(include_url=False)]
-        raise ProfileError(problems) from None
+        details = err.errors(include_url=False)
+        problems += [_format(doc, detail) for detail in details[:MAX_PROBLEMS]]
+        raise ProfileError(_at_most(problems, shown, len(problems) + len(details[MAX_PROBLEMS:]))) from None
     if problems:
-        raise ProfileError(problems)
+        raise ProfileError(_at_most(problems, shown, len(problems)))
     _check_files(profile, path, doc)
     return profile
+
+
+def _at_most(problems: list[str], shown: str, total: int) -> list[str]:
+    if total <= MAX_PROBLEMS:
+        return problems
+    return [*problems[:MAX_PROBLEMS], f"{shown}: ... and {total - MAX_PROBLEMS} more problems"]
 
 
 def _control_characters(doc: YamlDoc) -> list[str]:
