@@ -97,7 +97,7 @@ def resolve_profile_path(spec: str | None, cwd: Path) -> tuple[Path, Path]:
             exit_code=USAGE,
         )
     path = root / "profiles" / f"{spec}.yaml"
-    if not path.is_file():
+    if not _is(Path.is_file, path):
         known = sorted(p.stem for p in (root / "profiles").glob("*.yaml"))
         raise DevstackError(
             f"no profile named {show_value(spec)} in {display_path(root / 'profiles')}",

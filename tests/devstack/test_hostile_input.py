@@ -240,3 +240,18 @@ def test_validate_outside_a_stack_and_json_failures_are_exit_2_with_one_document
         assert out.returncode == 2 and document["ok"] is False and document["exit_code"] == 2
         assert document["problems"] and "Traceback" not in out.stderr
     assert "recursive structure" in document["problems"][0]
+
+
+@pytest.mark.parametrize(
+    ("spec", "says"),
+    [
+        ("a" * 5000, "no profile named"),
+        ("a" * 5000 + ".yaml", "profile file not found"),
+        ("x/" + "b" * 300 + "/c.yaml", "profile file not found"),
+    ],
+    ids=["long-name", "long-file", "long-folder"],
+)
+def test_an_impossible_profile_name_is_exit_2(spec: str, says: str) -> None:
+    out = devstack(REPO, "status", "-p", spec)
+    assert out.returncode == 2 and "Traceback" not in out.stderr and "internal error" not in out.stderr
+    assert out.stderr.startswith(f"devstack: {says}") and len(out.stderr) < 500, out.stderr[:300]
