@@ -92,6 +92,22 @@ def docker_error() -> str | None:
     return None
 
 
+def kind_containers(cluster: str) -> list[str]:
+    """Names of the node containers of kind cluster `cluster` ([] without Docker)."""
+    try:
+        import docker
+
+        client = docker.from_env(timeout=5)
+        client.ping()
+    except Exception:  # noqa: BLE001 - no Docker: the demo runs without node containers
+        return []
+    try:
+        label = f"io.x-k8s.kind.cluster={cluster}"
+        return [c.name for c in client.containers.list(all=True, filters={"label": label})]
+    finally:
+        client.close()
+
+
 def render_chart(*sets: str, namespace: str = "jetscale") -> list[dict[str, Any]]:
     """`helm template` of charts/jetscale with `--set` overrides (the real helm binary)."""
     from devstack_sim.background import helm_template

@@ -41,10 +41,22 @@ class KubeTarget:
 
 
 def new_api_client(target: KubeTarget) -> Any:
-    """An ApiClient for exactly `target.context` (imports the client lazily: ~300 ms)."""
-    from kubernetes import config
+    """An ApiClient for exactly `target.context` (imports the client lazily: ~300 ms).
 
-    return config.new_client_from_config(config_file=target.kubeconfig, context=target.context)
+    Its credential files go to this process's private folder (`credential_files`), not `$TMPDIR`.
+    """
+    from kubernetes import client, config
+
+    from devstack.sources.credential_files import credentials_dir
+
+    configuration = type.__call__(client.Configuration)  # what new_client_from_config builds
+    config.load_kube_config(
+        config_file=target.kubeconfig,
+        context=target.context,
+        client_configuration=configuration,
+        temp_file_path=credentials_dir(),
+    )
+    return client.ApiClient(configuration=configuration)
 
 
 def list_call(api_client: Any, kind: str, namespace: str) -> Callable[..., Any]:

@@ -36,8 +36,10 @@ class ApiCredentials:
 
 
 def load_credentials(target: KubeTarget) -> ApiCredentials:
-    """Credentials of exactly `target.context` from the kubeconfig."""
+    """Credentials of exactly `target.context` from the kubeconfig (files in `credentials_dir()`)."""
     from kubernetes import client, config
+
+    from devstack.sources.credential_files import credentials_dir
 
     configuration = client.Configuration()
     config.load_kube_config(
@@ -45,6 +47,7 @@ def load_credentials(target: KubeTarget) -> ApiCredentials:
         context=target.context,
         client_configuration=configuration,
         persist_config=False,
+        temp_file_path=credentials_dir(),
     )
     context = ssl.create_default_context(cafile=configuration.ssl_ca_cert or None)
     if not configuration.verify_ssl:
