@@ -89,9 +89,9 @@ class DemoEnvironment:
 
     def _labels(self) -> list[str]:
         """The Docker labels of this demo's node containers (the kind stand-in's, for its home)."""
-        from devstack_sim.standins.nodes import HOME_LABEL
+        from devstack_sim import node_labels
 
-        return [f"{HOME_LABEL}={self.home / 'sim'}"]
+        return node_labels(self.home / "sim")
 
     def _prepare(self) -> None:
         stack = self.home / "stack"
