@@ -12,7 +12,6 @@ the next devstack start (`janitor.sweep`), as its lease is free.
 from __future__ import annotations
 
 import atexit
-import shutil
 import threading
 from pathlib import Path
 
@@ -62,5 +61,7 @@ def remove() -> None:
     with _this_process.lock:
         lease, _this_process.lease = _this_process.lease, None
     if lease is not None:
+        import shutil
+
         shutil.rmtree(lease.folder, ignore_errors=True)
         lease.release()

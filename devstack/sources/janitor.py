@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -98,6 +97,8 @@ def sweep_credentials(state_dir: Path) -> list[Removed]:
     for folder in leases.subfolders(private_root(state_dir)):
         with leases.taken(folder) as record:
             if record is not None:
+                import shutil
+
                 shutil.rmtree(folder, ignore_errors=True)
                 removed.append(Removed(CREDENTIALS, str(folder), _pid(record)))
     return removed
@@ -113,6 +114,8 @@ def sweep_on_start(state_dir: Path) -> list[str]:
 
 def remove_demo(folder: Path, record: Mapping[str, Any]) -> Removed:
     """Stop the demo's processes, remove its node containers and its folder."""
+    import shutil
+
     processes = stop_marked_processes(str(folder))
     containers = remove_containers([str(label) for label in record.get("container_labels") or []])
     shutil.rmtree(folder, ignore_errors=True)

@@ -18,9 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import json
 import os
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -45,6 +43,8 @@ class Lease:
             folder: The folder to lease.
             **record: JSON-serialisable facts a janitor needs (what it is, what to remove).
         """
+        import json
+
         pending = folder / f".{LEASE_FILE}.{os.getpid()}"
         fd = os.open(pending, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
         handle = os.fdopen(fd, "w", encoding="utf-8")
@@ -73,6 +73,8 @@ class Lease:
 
 def new_folder(root: Path, prefix: str = "") -> Path:
     """A new 0700 folder under `root` (made 0700 too when missing), to lease next."""
+    import tempfile
+
     root.mkdir(parents=True, exist_ok=True, mode=0o700)
     os.chmod(root, 0o700)
     return Path(tempfile.mkdtemp(prefix=prefix, dir=root)).resolve()
@@ -107,6 +109,8 @@ def taken(folder: Path, *, wait: bool = False) -> Iterator[dict[str, Any] | None
         except BlockingIOError:
             yield None
             return
+        import json
+
         try:
             record = json.loads(handle.read() or "{}")
         except ValueError:
