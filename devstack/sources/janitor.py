@@ -134,12 +134,12 @@ def stop_marked_processes(home: str, grace: float = TERM_GRACE) -> tuple[str, ..
 
     stopped: dict[int, str] = {}
     for _round in range(5):
-        marked = [p for p in psutil.process_iter(["environ", "name"]) if _carries(p, home)]
+        marked = [p for p in psutil.process_iter(["environ", "name", "cmdline"]) if _carries(p, home)]
         if not marked:
             break
         family = {p.pid: p for p in marked}
         for process in marked:
-            stopped[process.pid] = f"{process.pid} {process.info.get('name') or '?'}"
+            stopped[process.pid] = f"{process.pid} {_label(process.info)}"
             try:
                 family.update((c.pid, c) for c in process.children(recursive=True))
                 process.terminate()
@@ -154,6 +154,16 @@ def stop_marked_processes(home: str, grace: float = TERM_GRACE) -> tuple[str, ..
                 continue
         psutil.wait_procs(leftovers, timeout=5)
     return tuple(stopped[pid] for pid in sorted(stopped))
+
+
+def _label(info: Mapping[str, Any]) -> str:
+    """`sleep`, `python -m devstack_sim`, `kind` (a script's name rather than its interpreter's)."""
+    name, cmdline = str(info.get("name") or "?"), list(info.get("cmdline") or [])
+    if len(cmdline) >= 3 and cmdline[1] == "-m":
+        return f"{name} -m {cmdline[2]}"
+    if len(cmdline) >= 2 and name.startswith("python") and not cmdline[1].startswith("-"):
+        return Path(cmdline[1]).name
+    return name
 
 
 def _carries(process: Any, home: str) -> bool:
