@@ -28,7 +28,7 @@ from devstack.engine.up import UpRun
 from devstack.exitcodes import OK
 from devstack.settings import Settings
 from devstack.sources.credential_files import private_root
-from devstack.sources.janitor import DEMO_MARKER
+from devstack.sources.janitor import DEMO_MARKER, sweep
 
 STAGES = {"deploy": "deploy: skaffold run", "ready": "holds until Ctrl-C"}
 
@@ -98,12 +98,16 @@ class Demo:
 
 @pytest.fixture
 def demos() -> Iterator[list[Demo]]:
+    """The demos a test starts; killed after it, and whatever they left removed even if it failed
+    half-way (e.g. after killing a reaper), as no later devstack start will use this state dir."""
     started: list[Demo] = []
     yield started
     for demo in started:
         if demo.process.poll() is None:
             demo.process.kill()
         demo.process.wait()
+    if started:
+        sweep(state_dir())
 
 
 @pytest.mark.slow
