@@ -80,6 +80,8 @@ class Credentials:
         self.configuration: Any = _configuration_class()(proxy="", no_proxy="")
         self.configuration.credentials = weakref.ref(self)
         self._loader.load_and_set(self.configuration)
+        if not self.configuration.verify_ssl:
+            _quiet_insecure_warnings()  # the kubeconfig asked for it; kubectl does not warn either
         self._proxy_url = self.configuration.proxy or ""
         self.configuration.proxy = self.proxy or None
         self.configuration.no_proxy = ""
@@ -221,6 +223,12 @@ def _default_paths() -> tuple[Path, ...]:
     return (Path.home() / ".kube" / "config",)
 
 
+def _quiet_insecure_warnings() -> None:
+    import urllib3
+
+    urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
+
+
 def _now() -> datetime.datetime:
     return datetime.datetime.now(datetime.UTC)
 
@@ -246,6 +254,15 @@ def _configuration_class() -> type:
         @refresh_api_key_hook.setter
         def refresh_api_key_hook(self, hook: Any) -> None:
             self.loader_refresh_hook = hook
+
+        def auth_settings(self) -> Any:
+            # kubectl trims a token file's whitespace (client-go's tokenFile source); the Python
+            # loader keeps the trailing newline, which no server accepts.
+            settings = super().auth_settings()
+            for setting in settings.values():
+                if isinstance(setting.get("value"), str):
+                    setting["value"] = setting["value"].strip()
+            return settings
 
     return CredentialConfiguration
 
