@@ -52,7 +52,7 @@ def fetch_token(url: str, pki: Path, seconds: float) -> dict[str, str]:
         headers={"Content-Type": "application/json"},
         method="POST",
     )
-    with urllib.request.urlopen(request, context=context, timeout=10) as response:  # noqa: S310 - https only
+    with urllib.request.urlopen(request, context=context, timeout=10) as response:
         issued: dict[str, str] = json.loads(response.read())
     return issued
 

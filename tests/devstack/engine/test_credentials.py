@@ -20,12 +20,12 @@ import pytest
 from auth_kubeconfigs import (
     CONTEXT,
     KINDS,
+    SERVER_NAME,
     plugin_bin,
     plugin_runs,
     token_file,
     write_kubeconfig,
 )
-from auth_kubeconfigs import SERVER_NAME as SERVER_NAME
 from helpers import fast_cluster_options, free_port, render_chart, require, wait_for
 
 from devstack.core.store import Store
@@ -172,7 +172,7 @@ def test_without_tls_server_name_the_certificate_does_not_match(
     kubeconfig.write_text(yaml.safe_dump(config))
     api = KubeApi(KubeTarget(CONTEXT, "jetscale", str(kubeconfig)))
     try:
-        with pytest.raises(Exception, match="(?i)certificate|hostname"):
+        with pytest.raises(Exception, match=r"(?i)certificate|hostname"):
             api.server_version(timeout=5)
     finally:
         api.close()
