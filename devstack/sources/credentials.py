@@ -258,7 +258,7 @@ def _configuration_class() -> type:
         def auth_settings(self) -> Any:
             # kubectl trims a token file's whitespace (client-go's tokenFile source); the Python
             # loader keeps the trailing newline, which no server accepts.
-            settings: dict[str, dict[str, Any]] = super().auth_settings()
+            settings: Any = super().auth_settings()
             for setting in settings.values():
                 if isinstance(setting.get("value"), str):
                     setting["value"] = setting["value"].strip()

@@ -62,7 +62,8 @@ def context_entries(paths: Iterable[Path], context: str) -> ContextEntries | Non
     found = sections["contexts"].get(context)
     if found is None:
         return None
-    body = found.get("context") if isinstance(found.get("context"), dict) else {}
+    raw = found.get("context")
+    body: dict[str, Any] = raw if isinstance(raw, dict) else {}
     user_name, cluster_name = str(body.get("user") or ""), str(body.get("cluster") or "")
     user = (sections["users"].get(user_name) or {}).get("user")
     cluster = (sections["clusters"].get(cluster_name) or {}).get("cluster")
