@@ -14,10 +14,11 @@ runtime lacks the hook). Faults and their arguments:
 - `delete_pod` — `namespace`, `name`, `grace` (true): delete a pod through the store.
 - `kill_process` — `namespace`, `pod`, `container`, `exit_code`: the runtime's `kill_process`.
 - `inject_oom` — `namespace`, `pod`, `container`: the runtime's `inject_oom`.
-- `watch_gone` — `count` (1): the next `count` watch requests that resume from a
-  resourceVersion are answered with HTTP 410 `Expired` (`too old resource version: N (M)`) on the
-  request itself, as the real server does when its watch cache no longer holds that version (the
-  other form, an `ERROR` event inside the stream, comes from `expire_history`).
+- `watch_gone` — from now on, watch requests resuming from a resourceVersion up to the current
+  one are answered with HTTP 410 `Expired` (`too old resource version: N (M)`) on the request
+  itself, as the real server does when its watch cache no longer holds that version; a client
+  that lists again gets a newer version and watches on. (The other form, an `ERROR` event inside
+  the stream, comes from `expire_history`.) Result: the oldest resourceVersion still served.
 - `expire_tokens` — revoke every issued bearer token now (their next use gets 401); result: how
   many were valid.
 - `clear` — remove every pending `http_error`, `stall` and `watch_gone`.
@@ -43,7 +44,7 @@ _REASONS = {500: "InternalError", 503: "ServiceUnavailable", 429: "TooManyReques
 
 @dataclass
 class _Rule:
-    kind: str  # "error" | "stall" | "gone"
+    kind: str  # "error" | "stall"
     value: float  # HTTP status or delay seconds
     count: int | None
     until: float | None
@@ -71,6 +72,7 @@ class Faults:
         self._runtime = runtime
         self._tokens = tokens if tokens is not None else TokenAuthority()
         self._rules: list[_Rule] = []
+        self._gone_below = 0
 
     # ------------------------------------------------------------------ python API
     def drop_watches(self) -> int:
@@ -107,11 +109,14 @@ class Faults:
             raise errors.bad_request("stall seconds must be >= 0")
         self._add(_Rule("stall", seconds, count, duration, path_prefix, ""))
 
-    def watch_gone(self, count: int = 1) -> None:
-        """Answer the next `count` resuming watch requests with HTTP 410 Expired."""
-        if count < 1:
-            raise errors.bad_request("watch_gone count must be >= 1")
-        self._add(_Rule("gone", 410, count, None, None, ""))
+    def watch_gone(self) -> int:
+        """Answer watches resuming from any resourceVersion up to now with HTTP 410 Expired.
+
+        Returns:
+            The oldest resourceVersion a watch may still resume from.
+        """
+        self._gone_below = self._store.resource_version + 1
+        return self._gone_below
 
     def expire_tokens(self) -> int:
         """Revoke every issued bearer token; returns how many were still valid."""
@@ -120,6 +125,7 @@ class Faults:
     def clear(self) -> None:
         """Remove every pending `http_error`, `stall` and `watch_gone`."""
         self._rules.clear()
+        self._gone_below = 0
 
     def delete_pod(self, namespace: str, name: str, grace: bool = True) -> dict[str, Any]:
         """Delete a pod as if a user did (graceful unless `grace` is False)."""
@@ -147,13 +153,10 @@ class Faults:
         delay = 0.0
         failure: errors.ApiError | None = None
         resumes = _resuming_watch(query or {})
+        if resumes is not None and resumes < self._gone_below:
+            failure = errors.expired(resumes, self._gone_below)
         for rule in list(self._rules):
             if not rule.applies(path, now):
-                continue
-            if rule.kind == "gone":
-                if resumes is not None and failure is None and rule.count is not None:
-                    rule.count -= 1
-                    failure = errors.expired(resumes, self._store.resource_version)
                 continue
             if rule.count is not None:
                 rule.count -= 1
