@@ -19,7 +19,9 @@ from devstack.core.events import DoctorChecked, Event
 from devstack.core.model import CheckStatus, DoctorCheck
 from devstack.core.versions import Version, format_version, meets, parse_version
 from devstack.profile.models import Profile
+from devstack.settings import Settings
 from devstack.sources import processes
+from devstack.sources.docker_endpoint import DockerContextError, docker_client, resolve_endpoint
 from devstack.sources.kubeconfig import context_names
 from devstack.sources.ports import port_holder, port_is_free
 from devstack.sources.tools import ToolEnv
@@ -91,9 +93,10 @@ class DoctorPlan:
     docker_required: bool = True
 
 
-def check_docker(required: bool = True) -> DoctorCheck:
-    """Ping the Docker daemon through the docker SDK; report version, CPUs and memory."""
-    result = _check_docker()
+def check_docker(settings: Settings, required: bool = True) -> DoctorCheck:
+    """Ping the Docker daemon where the docker CLI finds it; report version, CPUs, memory and
+    which endpoint was used and why (`sources/docker_endpoint.py`)."""
+    result = _check_docker(settings)
     if required or result.status is not CheckStatus.FAIL:
         return result
     return replace(
@@ -101,15 +104,24 @@ def check_docker(required: bool = True) -> DoctorCheck:
     )
 
 
-def _check_docker() -> DoctorCheck:
+def _check_docker(settings: Settings) -> DoctorCheck:
+    from docker.errors import DockerException
+
     try:
-        import docker
-        from docker.errors import DockerException
-    except ImportError as err:  # pragma: no cover - docker is a declared dependency
-        return DoctorCheck("docker", CheckStatus.FAIL, f"docker SDK unavailable: {err}", required=True)
+        endpoint = resolve_endpoint(settings)
+    except DockerContextError as err:
+        return DoctorCheck(
+            "docker",
+            CheckStatus.FAIL,
+            str(err),
+            fix="`docker context ls` lists the contexts; `docker context use NAME` picks one "
+            "(or unset DOCKER_CONTEXT)",
+            required=True,
+        )
+    where = (("endpoint", endpoint.host), ("endpoint_source", endpoint.source))
     client = None
     try:
-        client = docker.from_env(timeout=5)
+        client = docker_client(endpoint, timeout=5)
         client.ping()
         version = client.version()
         info = client.info()
@@ -117,17 +129,27 @@ def _check_docker() -> DoctorCheck:
         return DoctorCheck(
             "docker",
             CheckStatus.FAIL,
-            f"Docker daemon not reachable: {_first_line(err)}",
-            fix="start Docker (`sudo systemctl start docker`, or open Docker Desktop); check DOCKER_HOST",
+            f"Docker daemon not reachable at {endpoint.host} (from {endpoint.source}): {_first_line(err)}",
+            fix="start Docker (`sudo systemctl start docker`, Docker Desktop, `colima start`...), "
+            "or point DOCKER_HOST / `docker context use` at the running daemon",
             required=True,
+            data=where,
         )
     finally:
         if client is not None:
             client.close()
     cpus = int(info.get("NCPU") or 0)
     memory = int(info.get("MemTotal") or 0)
-    data = (("cpus", str(cpus)), ("memory_bytes", str(memory)), ("version", str(version.get("Version"))))
-    detail = f"Docker {version.get('Version')} ({cpus} CPUs, {memory / 1024**3:.1f} GiB)"
+    data = (
+        ("cpus", str(cpus)),
+        ("memory_bytes", str(memory)),
+        ("version", str(version.get("Version"))),
+        *where,
+    )
+    detail = (
+        f"Docker {version.get('Version')} ({cpus} CPUs, {memory / 1024**3:.1f} GiB) "
+        f"at {endpoint.host} (from {endpoint.source})"
+    )
     if cpus < KIND_MIN_CPUS or memory < KIND_MIN_MEMORY:
         return DoctorCheck(
             "docker",
@@ -264,7 +286,7 @@ def run_doctor(plan: DoctorPlan, emit: Callable[[Event], object]) -> None:
     """Run every check of `plan` in worker threads; emit a `DoctorChecked` per result."""
     jobs: list[Callable[[], DoctorCheck | None]] = []
     if plan.check_docker:
-        jobs.append(partial(check_docker, plan.docker_required))
+        jobs.append(partial(check_docker, plan.tools.settings(), plan.docker_required))
     jobs += [partial(check_tool, TOOLS[t], True, plan.tools) for t in plan.required_tools]
     jobs += [partial(check_tool, TOOLS[t], False, plan.tools) for t in plan.optional_tools]
     jobs += [partial(check_port, label, port) for label, port in plan.ports]
