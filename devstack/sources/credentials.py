@@ -34,6 +34,7 @@ from devstack.core.proxies import proxy_for
 from devstack.sources.kubeconfig import context_entries
 
 EXPIRY_MARGIN = datetime.timedelta(minutes=5)  # the loader's own EXPIRY_SKEW_PREVENTION_DELAY
+RETRY_FAILED_RENEWAL = datetime.timedelta(seconds=1)
 _CACHE_SIZE = 8
 
 
@@ -82,7 +83,8 @@ class Credentials:
         self._loader.load_and_set(self.configuration)
         if not self.configuration.verify_ssl:
             _quiet_insecure_warnings()  # the kubeconfig asked for it; kubectl does not warn either
-        self._proxy_url = self.configuration.proxy or ""
+        self.proxy = proxy_for(self.host, self.configuration.proxy or "", target.https_proxy, target.no_proxy)
+        """The proxy URL requests go through ("" for none), as kubectl chooses it."""
         self.configuration.proxy = self.proxy or None
         self.configuration.no_proxy = ""
         entries = context_entries(_paths(path), target.context)
@@ -103,11 +105,6 @@ class Credentials:
     def server_hostname(self) -> str | None:
         """The name TLS sends and verifies (`tls-server-name`), None for the URL's host."""
         return self.configuration.tls_server_name or None
-
-    @property
-    def proxy(self) -> str:
-        """The proxy URL requests go through ("" for none), as kubectl chooses it."""
-        return proxy_for(self.host, self._proxy_url, self.target.https_proxy, self.target.no_proxy)
 
     def ssl_context(self) -> ssl.SSLContext:
         """A TLS context equal to the one the official client builds from the same kubeconfig."""
@@ -179,8 +176,11 @@ class Credentials:
             return
         if expiry.tzinfo is None:
             expiry = expiry.replace(tzinfo=datetime.UTC)
-        lifetime = max(expiry - _now(), datetime.timedelta(0))
-        self._refresh_at = expiry - min(EXPIRY_MARGIN, lifetime / 3)
+        now = _now()
+        lifetime = max(expiry - now, datetime.timedelta(0))
+        # A plugin that failed leaves the old, expiring credential: try again in a while, not on
+        # every request (requests meanwhile carry the old one; a 401 still renews once).
+        self._refresh_at = max(expiry - min(EXPIRY_MARGIN, lifetime / 3), now + RETRY_FAILED_RENEWAL)
 
 
 def credentials_for(target: KubeTarget) -> Credentials:
