@@ -292,8 +292,8 @@ def test_a_revoked_token_is_renewed_once_and_the_request_sent_again(
             assert api.list_raw("pods")
         finally:
             api.close()
-        assert sim.tokens.refused == refused + 1
-        assert plugin_runs(folder) == runs + 1
+        assert sim.tokens.refused > refused  # this request (and any other in flight) got 401
+        assert plugin_runs(folder) == runs + 1  # ... and they all shared one renewal
         status, _ = get(session.forward.local_port, "/healthz")
         assert status == 200
 
