@@ -240,6 +240,7 @@ def test_an_expiring_exec_token_loses_no_request_and_no_pod(
     created = [f"expiry-pod-{i}" for i in range(6)]
     with Session(KubeTarget(CONTEXT, "jetscale", str(kubeconfig))) as session:
         runs_at_start = plugin_runs(folder)
+        refused_at_start = sim.tokens.refused
 
         def loop() -> None:
             nonlocal served
@@ -271,6 +272,7 @@ def test_an_expiring_exec_token_loses_no_request_and_no_pod(
             auth_stack.call(lambda: [sim.store.delete(PODS, "jetscale", n, grace=False) for n in created])
     assert failures == []
     assert served > 20
+    assert sim.tokens.refused == refused_at_start, "renewed before expiry: no request carried a dead token"
     assert session.store.state.cluster.api == "reachable"
 
 
