@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from devstack.core.model import CheckStatus, DoctorCheck
+from devstack.core.shown import printable
 from devstack.sources import processes
 from devstack.sources.kubeconfig import ContextEntries, context_entries
 from devstack.sources.tools import ToolEnv
@@ -164,7 +165,7 @@ def _run_plugin(
         )
     if done.returncode != 0:
         lines = [KLOG_PREFIX.sub("", line).strip() for line in done.stderr.splitlines() if line.strip()]
-        reason = (lines or [f"exit {done.returncode}"])[0][:300]
+        reason = printable((lines or [f"exit {done.returncode}"])[0], 300)
         raise CredentialProblem(
             f"exec plugin {program} failed: {reason}",
             f"run `{' '.join(args)}` yourself to see why (log in again?)",
