@@ -52,8 +52,10 @@ class EngineContext:
 
     @property
     def target(self) -> KubeTarget:
-        """Context, namespace and kubeconfig for API clients."""
-        return KubeTarget(self.context, self.profile.deploy.namespace, self.kubeconfig)
+        """Context, namespace, kubeconfig and the environment's proxy settings for API clients."""
+        settings = self.tools.settings()
+        namespace = self.profile.deploy.namespace
+        return KubeTarget(self.context, namespace, self.kubeconfig, settings.https_proxy, settings.no_proxy)
 
 
 def guard_context(loaded: LoadedProfile) -> str:

@@ -80,7 +80,9 @@ class UpRun:
     def _doctor(self, progress: Progress) -> str:
         progress("checking Docker, tools and ports")
         tools = self.ctx.tools
-        plan = doctor_plan(self.ctx.profile, tools)
+        plan = doctor_plan(
+            self.ctx.profile, tools, self.ctx.loaded.root / self.ctx.profile.deploy.skaffold_file
+        )
         run_doctor(plan, self.ctx.store.dispatch)
         state = self.ctx.store.state
         missing = state.missing_prerequisites

@@ -1,8 +1,10 @@
 """Live cluster state: list + watch through the official `kubernetes` client, in worker threads.
 
 Every watch passes `timeout_seconds`, resumes from the last resourceVersion it saw (bookmarks
-included), lists again on 410 Gone/Expired, and backs off on errors while reporting
-"API unreachable since …". Watch lines are decoded with `json.loads` into plain dicts and
+included), lists again on 410 Gone/Expired — whether the server says so with an `ERROR` event in
+the stream or with the HTTP status of the watch request itself — and backs off on other errors
+while reporting "API unreachable since …". Credentials (and their renewal) come from
+`sources/credentials.py`. Watch lines are decoded with `json.loads` into plain dicts and
 summarised at once (the client's model deserialisation is ~10x slower), and changes from every
 watch are coalesced into `KubeBatch` events a few times per second.
 """
@@ -15,12 +17,12 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from devstack.core import events as ev
 from devstack.core.kube import SUMMARISERS, WATCHED_KINDS
 from devstack.sources.backoff import Backoff
+from devstack.sources.credentials import KubeTarget, credentials_for
 
 Emit = Callable[[ev.Event], object]
 
@@ -31,32 +33,12 @@ class Expired(Exception):
     """The server no longer has the resourceVersion we asked for (HTTP 410)."""
 
 
-@dataclass(frozen=True)
-class KubeTarget:
-    """Which cluster and namespace to talk to: always an explicit context, never current-context."""
-
-    context: str
-    namespace: str
-    kubeconfig: str | None = None
+__all__ = ["ClusterWatch", "Coalescer", "KindWatcher", "KubeTarget", "new_api_client"]
 
 
 def new_api_client(target: KubeTarget) -> Any:
-    """An ApiClient for exactly `target.context` (imports the client lazily: ~300 ms).
-
-    Its credential files go to this process's private folder (`credential_files`), not `$TMPDIR`.
-    """
-    from kubernetes import client, config
-
-    from devstack.sources.credential_files import credentials_dir
-
-    configuration = type.__call__(client.Configuration)  # what new_client_from_config builds
-    config.load_kube_config(
-        config_file=target.kubeconfig,
-        context=target.context,
-        client_configuration=configuration,
-        temp_file_path=credentials_dir(),
-    )
-    return client.ApiClient(configuration=configuration)
+    """An ApiClient for exactly `target.context`, on the target's shared `Credentials`."""
+    return credentials_for(target).api_client()
 
 
 def list_call(api_client: Any, kind: str, namespace: str) -> Callable[..., Any]:
@@ -205,13 +187,18 @@ class KindWatcher:
         self._sink(ev.KubeSynced(self.kind, items, self.resource_version))
 
     def _watch(self) -> None:
-        response = self._call(
-            watch=True,
-            resource_version=self.resource_version,
-            timeout_seconds=self._timeout,
-            allow_watch_bookmarks=True,
-            _request_timeout=(5, self._timeout + 15),
-        )
+        try:
+            response = self._call(
+                watch=True,
+                resource_version=self.resource_version,
+                timeout_seconds=self._timeout,
+                allow_watch_bookmarks=True,
+                _request_timeout=(5, self._timeout + 15),
+            )
+        except Exception as err:
+            if getattr(err, "status", None) == 410:  # the request itself answered 410 Gone/Expired
+                raise Expired(expired_message(err)) from None
+            raise
         self._response = response
         if self._unreachable:
             self._unreachable = False
@@ -244,6 +231,15 @@ class KindWatcher:
             self.resource_version = str(version)
         if kind in ("ADDED", "MODIFIED", "DELETED"):
             self._sink(ev.KubeChanged(self.kind, kind, self._summarise(obj)))
+
+
+def expired_message(err: BaseException) -> str:
+    """The `message` of a 410 Status answer (`too old resource version: 5 (12)`)."""
+    try:
+        body = json.loads(getattr(err, "body", None) or "{}")
+    except ValueError:
+        body = {}
+    return str(body.get("message") or "410 Gone") if isinstance(body, dict) else "410 Gone"
 
 
 def describe_error(err: BaseException) -> str:

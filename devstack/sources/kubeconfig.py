@@ -7,6 +7,7 @@ Which files to read is decided in one place (`devstack.settings.kubeconfig_paths
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,3 +32,46 @@ def context_names(paths: Iterable[Path]) -> list[str]:
             if name and name not in names:
                 names.append(str(name))
     return names
+
+
+@dataclass(frozen=True)
+class ContextEntries:
+    """What a kubeconfig says about one context: its user and cluster entries (kubectl's merge)."""
+
+    context: str
+    user_name: str
+    user: dict[str, Any]
+    cluster_name: str
+    cluster: dict[str, Any]
+    source: Path | None
+    """The file the context entry came from."""
+
+
+def context_entries(paths: Iterable[Path], context: str) -> ContextEntries | None:
+    """The user and cluster entries of `context`, merged as kubectl merges files (first wins)."""
+    sections: dict[str, dict[str, dict[str, Any]]] = {"contexts": {}, "users": {}, "clusters": {}}
+    source: Path | None = None
+    for path in paths:
+        data = read_kubeconfig(path)
+        for section, entries in sections.items():
+            for entry in data.get(section) or []:
+                if isinstance(entry, dict) and entry.get("name") and entry["name"] not in entries:
+                    entries[str(entry["name"])] = entry
+                    if section == "contexts" and entry["name"] == context:
+                        source = path
+    found = sections["contexts"].get(context)
+    if found is None:
+        return None
+    raw = found.get("context")
+    body: dict[str, Any] = raw if isinstance(raw, dict) else {}
+    user_name, cluster_name = str(body.get("user") or ""), str(body.get("cluster") or "")
+    user = (sections["users"].get(user_name) or {}).get("user")
+    cluster = (sections["clusters"].get(cluster_name) or {}).get("cluster")
+    return ContextEntries(
+        context,
+        user_name,
+        user if isinstance(user, dict) else {},
+        cluster_name,
+        cluster if isinstance(cluster, dict) else {},
+        source,
+    )

@@ -6,6 +6,7 @@ import contextlib
 import errno
 import socket
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -38,17 +39,41 @@ def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
 
 
 def port_holder(port: int) -> PortHolder:
-    """The process listening on TCP `port`, found through psutil."""
+    """The process listening on TCP `port`, found through psutil.
+
+    `psutil.net_connections()` needs root on macOS (and where /proc is restricted); when it is
+    refused, each process this user may inspect is asked for its own connections instead.
+    """
     import psutil
 
     try:
         connections = psutil.net_connections(kind="tcp")
     except psutil.AccessDenied:
-        connections = []
+        return _scan_processes(port)
     for conn in connections:
-        if conn.status == psutil.CONN_LISTEN and conn.laddr and conn.laddr.port == port and conn.pid:
+        if _listens_on(conn, port) and conn.pid:
             return _describe_pid(conn.pid)
     return PortHolder(None, "unknown", "")
+
+
+def _scan_processes(port: int) -> PortHolder:
+    """The holder of `port` among the processes whose connections this user may read."""
+    import psutil
+
+    for process in psutil.process_iter():
+        try:
+            connections = process.net_connections(kind="tcp")
+        except (psutil.AccessDenied, psutil.NoSuchProcess, psutil.ZombieProcess):
+            continue
+        if any(_listens_on(conn, port) for conn in connections):
+            return _describe_pid(process.pid)
+    return PortHolder(None, "unknown", "")
+
+
+def _listens_on(conn: Any, port: int) -> bool:
+    import psutil
+
+    return bool(conn.status == psutil.CONN_LISTEN and conn.laddr and conn.laddr.port == port)
 
 
 def _describe_pid(pid: int) -> PortHolder:

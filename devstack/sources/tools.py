@@ -56,6 +56,10 @@ class ToolEnv:
         """The tools of this run: the process environment, stand-ins only with DEVSTACK_SIM_TOOLS=1."""
         return cls(settings.environ, allow_sim=settings.sim_tools)
 
+    def settings(self) -> Settings:
+        """The settings this environment holds (proxies, Docker endpoint...), read by `Settings`."""
+        return Settings.from_environ(self.env)
+
     def search_path(self) -> str:
         """PATH used to find tools (folders holding stand-ins removed unless allowed)."""
         parts = self.env.get("PATH", os.defpath).split(os.pathsep)

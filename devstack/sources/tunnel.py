@@ -10,10 +10,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ssl
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from devstack.sources.kube import KubeTarget
+from devstack.sources.credentials import Credentials, KubeTarget, credentials_for
 
 PROTOCOL = "v4.channel.k8s.io"
 REPLAY_LIMIT = 1 << 20
@@ -22,44 +22,34 @@ READ_SIZE = 64 * 1024
 
 @dataclass(frozen=True)
 class ApiCredentials:
-    """Where the API server is and how to authenticate, read through the official kubeconfig loader
-    (client certificates, tokens and exec plugins alike)."""
+    """The forwarder's view of the shared `Credentials`: the TLS context is built once, the
+    headers are asked for at every WebSocket (so renewed tokens are used at once)."""
 
-    host: str
+    source: Credentials
     ssl: ssl.SSLContext
-    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def host(self) -> str:
+        """The API server URL."""
+        return self.source.host
 
     def portforward_url(self, namespace: str, pod: str, port: int) -> str:
         """The WebSocket URL of a pod port-forward."""
         base = self.host.replace("https://", "wss://", 1).replace("http://", "ws://", 1).rstrip("/")
         return f"{base}/api/v1/namespaces/{namespace}/pods/{pod}/portforward?ports={port}"
 
+    async def headers(self) -> dict[str, str]:
+        """Authentication headers for the next WebSocket (renewal, which may run the exec plugin,
+        happens off the event loop)."""
+        if self.source.renewal_due():
+            return await asyncio.get_running_loop().run_in_executor(None, self.source.headers)
+        return self.source.headers()
+
 
 def load_credentials(target: KubeTarget) -> ApiCredentials:
-    """Credentials of exactly `target.context` from the kubeconfig (files in `credentials_dir()`)."""
-    from kubernetes import client, config
-
-    from devstack.sources.credential_files import credentials_dir
-
-    configuration = client.Configuration()
-    config.load_kube_config(
-        config_file=target.kubeconfig,
-        context=target.context,
-        client_configuration=configuration,
-        persist_config=False,
-        temp_file_path=credentials_dir(),
-    )
-    context = ssl.create_default_context(cafile=configuration.ssl_ca_cert or None)
-    if not configuration.verify_ssl:
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-    if configuration.cert_file:
-        context.load_cert_chain(configuration.cert_file, configuration.key_file)
-    headers = {}
-    token = (configuration.api_key or {}).get("authorization")
-    if token:
-        headers["Authorization"] = token if token.startswith("Bearer ") else f"Bearer {token}"
-    return ApiCredentials(configuration.host, context, headers)
+    """The shared credentials of exactly `target.context` (see `sources/credentials.py`)."""
+    source = credentials_for(target)
+    return ApiCredentials(source, source.ssl_context())
 
 
 class TunnelFailed(Exception):
@@ -78,18 +68,32 @@ async def open_socket(session: Any, credentials: ApiCredentials, namespace: str,
     """Connect the WebSocket and consume the two port header frames."""
     import aiohttp
 
-    try:
-        ws = await session.ws_connect(
-            credentials.portforward_url(namespace, pod, port),
-            protocols=(PROTOCOL,),
-            ssl=credentials.ssl,
-            headers=credentials.headers,
-            max_msg_size=0,
-            autoping=True,
-        )
-    except (TimeoutError, aiohttp.ClientError, OSError) as err:
-        raise TunnelFailed(f"cannot open port-forward to pod {pod}: {err}") from None
-    return ws
+    source = credentials.source
+    proxy = source.proxy or None
+    if proxy and not proxy.startswith("http://"):
+        raise TunnelFailed(f"cannot open port-forward to pod {pod}: proxy {proxy} is not an http:// proxy")
+    for attempt in range(2):
+        generation = source.generation
+        try:
+            return await session.ws_connect(
+                credentials.portforward_url(namespace, pod, port),
+                protocols=(PROTOCOL,),
+                ssl=credentials.ssl,
+                server_hostname=source.server_hostname,
+                proxy=proxy,
+                headers=await credentials.headers(),
+                max_msg_size=0,
+                autoping=True,
+            )
+        except aiohttp.WSServerHandshakeError as err:
+            loop = asyncio.get_running_loop()
+            renew = source.renew_after_unauthorized
+            if err.status == 401 and attempt == 0 and await loop.run_in_executor(None, renew, generation):
+                continue
+            raise TunnelFailed(f"cannot open port-forward to pod {pod}: {err.status} {err.message}") from None
+        except (TimeoutError, aiohttp.ClientError, OSError, ValueError) as err:
+            raise TunnelFailed(f"cannot open port-forward to pod {pod}: {err}") from None
+    raise TunnelFailed(f"cannot open port-forward to pod {pod}: 401 Unauthorized")
 
 
 async def bridge(
