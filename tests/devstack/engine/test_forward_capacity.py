@@ -1,0 +1,117 @@
+"""Forwards under load: idle connections on one port never starve new requests on any port,
+idle tunnels close after `idle_timeout`, and a forward refuses connections beyond `max_connections`.
+
+One simulated cluster (pods are the demo apps as local processes) serves every test of the module.
+"""
+
+from __future__ import annotations
+
+import http.client
+import socket
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+import pytest
+from helpers import fast_cluster_options, render_chart, wait_for
+
+from devstack.core.store import Store
+from devstack.profile.models import Forward
+from devstack.sources.forwarder import ForwardThread
+from devstack.sources.kube import ClusterWatch, KubeTarget
+from devstack_sim.background import BackgroundSimulator
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def shared_sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KubeTarget]:
+    """One simulator with the chart applied, for every test here."""
+    home = tmp_path_factory.mktemp("capacity")
+    sim = BackgroundSimulator(
+        "jetscale", home / "sim", home / "kubeconfig", options=fast_cluster_options()
+    ).start()
+    try:
+        sim.apply(render_chart(), "jetscale")
+        yield KubeTarget(sim.context, "jetscale", str(home / "kubeconfig"))
+    finally:
+        sim.stop()
+
+
+def free_ports(count: int) -> list[int]:
+    with ExitStack() as stack:
+        sockets = [stack.enter_context(socket.socket()) for _ in range(count)]
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in sockets]
+
+
+def get(port: int, path: str, timeout: float = 10.0) -> int:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request("GET", path, headers={"Connection": "close"})
+        response = conn.getresponse()
+        response.read()
+        return response.status
+    finally:
+        conn.close()
+
+
+@contextmanager
+def forwarding(target: KubeTarget, **frontend: object) -> Iterator[tuple[Store, Forward, Forward]]:
+    """The frontend (with `frontend` settings) and backend forwards on free ports, both ready."""
+    frontend_port, backend_port = free_ports(2)
+    forwards = (
+        Forward(
+            name="frontend",
+            service="jetscale-frontend",
+            remote_port=3000,
+            local_port=frontend_port,
+            **frontend,  # type: ignore[arg-type]
+        ),
+        Forward(name="backend", service="jetscale-backend", remote_port=8000, local_port=backend_port),
+    )
+    store = Store()
+    watch = ClusterWatch(target, store.dispatch, interval=0.05)
+    watch.start()
+    thread = ForwardThread(store, target, forwards)
+    try:
+        thread.start()
+        wait_for(
+            lambda: all(
+                store.state.forwards.get(f.name) and store.state.forwards[f.name].status == "ready"
+                for f in forwards
+            ),
+            timeout=60,
+            what="both forwards ready",
+        )
+        yield store, forwards[0], forwards[1]
+    finally:
+        thread.stop()
+        watch.stop()
+
+
+def hold_idle(port: int, count: int) -> list[socket.socket]:
+    """`count` TCP connections to `port` that never send a byte."""
+    held = []
+    for _ in range(count):
+        sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        held.append(sock)
+    return held
+
+
+def test_many_idle_connections_on_one_port_never_starve_requests_on_either_port(shared_sim) -> None:
+    with forwarding(shared_sim) as (store, frontend, backend):
+        held = hold_idle(frontend.local_port, 150)
+        try:
+            wait_for(
+                lambda: store.state.forwards["frontend"].active >= 150,
+                timeout=30,
+                what="150 idle tunnels open on the frontend",
+            )
+            statuses = [get(backend.local_port, "/healthz") for _ in range(5)]
+            statuses += [get(frontend.local_port, "/") for _ in range(5)]
+        finally:
+            for sock in held:
+                sock.close()
+    assert statuses == [200] * 10
