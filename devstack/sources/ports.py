@@ -5,16 +5,31 @@ from __future__ import annotations
 import contextlib
 import errno
 import socket
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from devstack.core.redact import REDACTED, redact_line, sensitive_name
+
+COMMAND_CHARS = 300
 
 
 @dataclass(frozen=True)
 class PortHolder:
-    """The process listening on a port (as far as this user can see)."""
+    """The process listening on a port (as far as this user can see).
+
+    Attributes:
+        pid: Its process id (None when another user's or namespace's process holds the port).
+        name: The process name.
+        cmdline: Its command line with secrets (`--token=…`, `--password VALUE`) redacted, for display.
+        create_time: When the process started (psutil's `create_time`), to tell a reused pid apart.
+        argv: The raw arguments, for recognising a `kubectl port-forward`; never shown.
+    """
 
     pid: int | None
     name: str
     cmdline: str
+    create_time: float | None = None
+    argv: tuple[str, ...] = field(default=(), repr=False)
 
     def describe(self) -> str:
         """`pid 1234 (python3: python3 -m http.server 8000)`."""
@@ -22,6 +37,26 @@ class PortHolder:
             return "a process devstack cannot see (another user's, or in another network namespace)"
         command = f": {self.cmdline}" if self.cmdline and self.cmdline != self.name else ""
         return f"pid {self.pid} ({self.name}{command})"
+
+
+def redact_command(argv: Sequence[str]) -> str:
+    """A command line as devstack shows it: secret values hidden, at most COMMAND_CHARS characters.
+
+    `--token=abc` and `PASSWORD=abc` go through `redact_line`; a secret-named flag followed by its
+    value as the next argument (`--token abc`) hides that argument.
+    """
+    shown: list[str] = []
+    hide_next = False
+    for arg in argv:
+        if hide_next:
+            shown.append(REDACTED)
+            hide_next = False
+            continue
+        shown.append(redact_line(arg))
+        hide_next = arg.startswith("-") and "=" not in arg and sensitive_name(arg)
+    text = " ".join(shown)
+    printable = "".join(c if c.isprintable() else "?" for c in text)
+    return printable if len(printable) <= COMMAND_CHARS else printable[:COMMAND_CHARS] + "…"
 
 
 def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
@@ -47,16 +82,19 @@ def port_holder(port: int) -> PortHolder:
         connections = []
     for conn in connections:
         if conn.status == psutil.CONN_LISTEN and conn.laddr and conn.laddr.port == port and conn.pid:
-            return _describe_pid(conn.pid)
+            return describe_pid(conn.pid)
     return PortHolder(None, "unknown", "")
 
 
-def _describe_pid(pid: int) -> PortHolder:
+def describe_pid(pid: int) -> PortHolder:
+    """What devstack can tell about process `pid` (name, redacted command line, start time)."""
     import psutil
 
-    name, cmdline = "unknown", ""
+    name, created = "unknown", None
+    argv: tuple[str, ...] = ()
     with contextlib.suppress(psutil.Error):
         process = psutil.Process(pid)
         name = process.name()
-        cmdline = " ".join(process.cmdline())
-    return PortHolder(pid, name, cmdline)
+        created = process.create_time()
+        argv = tuple(process.cmdline())
+    return PortHolder(pid, name, redact_command(argv), created, argv)

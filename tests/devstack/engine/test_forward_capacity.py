@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import http.client
 import socket
+import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from pathlib import Path
 
 import pytest
 from helpers import fast_cluster_options, render_chart, wait_for
@@ -115,3 +115,46 @@ def test_many_idle_connections_on_one_port_never_starve_requests_on_either_port(
             for sock in held:
                 sock.close()
     assert statuses == [200] * 10
+
+
+def test_an_idle_tunnel_is_closed_after_idle_timeout_while_a_talking_one_stays_open(shared_sim) -> None:
+    with forwarding(shared_sim, idle_timeout=2) as (store, frontend, _backend):
+        idle = socket.create_connection(("127.0.0.1", frontend.local_port), timeout=30)
+        talking = http.client.HTTPConnection("127.0.0.1", frontend.local_port, timeout=10)
+        try:
+            statuses, sockets = [], set()
+            for _ in range(15):  # about 3 s of requests 0.2 s apart on one keep-alive connection
+                talking.request("GET", "/")
+                response = talking.getresponse()
+                response.read()
+                statuses.append(response.status)
+                sockets.add(id(talking.sock))
+                threading.Event().wait(0.2)
+            assert idle.recv(1) == b"", "the idle connection was closed by the forward"
+        finally:
+            idle.close()
+            talking.close()
+        assert statuses == [200] * 15
+        assert len(sockets) == 1, "the talking connection was never closed"
+        wait_for(lambda: store.state.forwards["frontend"].idle_closed >= 1, what="idle closure counted")
+        assert "no ready endpoint" not in store.state.forwards["frontend"].last_error
+
+
+def test_connections_beyond_max_connections_are_closed_at_once_and_said_so(shared_sim) -> None:
+    with forwarding(shared_sim, max_connections=3) as (store, frontend, backend):
+        held = hold_idle(frontend.local_port, 3)
+        try:
+            wait_for(lambda: store.state.forwards["frontend"].active == 3, what="3 tunnels open")
+            extra = socket.create_connection(("127.0.0.1", frontend.local_port), timeout=10)
+            with extra:
+                assert extra.recv(1) == b""
+            wait_for(lambda: store.state.forwards["frontend"].refused == 1, what="the refusal counted")
+            error = store.state.forwards["frontend"].last_error
+            assert "connection limit reached: 3 connections open" in error
+            assert "max_connections of frontend: 3" in error
+            assert get(backend.local_port, "/healthz") == 200, "the other forward has its own limit"
+        finally:
+            for sock in held:
+                sock.close()
+        wait_for(lambda: store.state.forwards["frontend"].active == 0, what="held tunnels closed")
+        assert get(frontend.local_port, "/") == 200

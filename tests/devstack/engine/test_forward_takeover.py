@@ -1,0 +1,192 @@
+"""`--take-over` stops only what is provably a forward of this stack: a devstack forward whose marker
+names the live holder, or a `kubectl port-forward` to the same context. Never a process because its
+command line mentions "devstack"."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from helpers import fast_cluster_options, free_port, read_lines_until, render_chart, require
+
+from devstack.core.store import Store
+from devstack.profile.models import Forward
+from devstack.sources.forwarder import ForwardThread
+from devstack.sources.kube import KubeTarget
+from devstack.sources.portowner import PortBusy, PortClaims, read_marker
+from devstack_sim.background import BackgroundSimulator
+
+pytestmark = pytest.mark.slow
+
+LISTEN = (
+    "import socket,sys,time; s=socket.socket(); s.bind(('127.0.0.1',int(sys.argv[1]))); s.listen(); "
+    "print('up', flush=True); time.sleep(120)"
+)
+# A devstack forwarder in its own process, as `devstack forward` runs one (marker included).
+FORWARD = textwrap.dedent(
+    """
+    import sys, threading
+    from pathlib import Path
+    from devstack.core.store import Store
+    from devstack.profile.models import Forward
+    from devstack.sources.forwarder import ForwardThread
+    from devstack.sources.kube import KubeTarget
+    from devstack.sources.portowner import PortClaims
+
+    port, context, kubeconfig, state_dir, profile = sys.argv[1:6]
+    forward = Forward(name="backend", service="jetscale-backend", remote_port=8000, local_port=int(port))
+    claims = PortClaims(Path(state_dir), profile, context)
+    thread = ForwardThread(Store(), KubeTarget(context, "jetscale", kubeconfig), (forward,), claims)
+    thread.start()
+    print("up", flush=True)
+    threading.Event().wait()
+    """
+)
+
+
+@pytest.fixture(scope="module")
+def shared_sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KubeTarget]:
+    home = tmp_path_factory.mktemp("takeover")
+    sim = BackgroundSimulator(
+        "jetscale", home / "sim", home / "kubeconfig", options=fast_cluster_options()
+    ).start()
+    try:
+        sim.apply(render_chart(), "jetscale")
+        yield KubeTarget(sim.context, "jetscale", str(home / "kubeconfig"))
+    finally:
+        sim.stop()
+
+
+def start(args: list[str], ready: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    process = subprocess.Popen(
+        args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env or dict(os.environ)
+    )
+    lines, reached = read_lines_until(process.stdout, lambda seen: any(ready in line for line in seen))
+    if not reached.wait(60):
+        process.kill()
+        pytest.fail(f"{args[0]} did not start: {''.join(lines)}")
+    return process
+
+
+def end(process: subprocess.Popen[str]) -> None:
+    if process.poll() is None:
+        process.kill()
+    process.wait(timeout=10)
+
+
+def backend(port: int) -> Forward:
+    return Forward(name="backend", service="jetscale-backend", remote_port=8000, local_port=port)
+
+
+def take_over(target: KubeTarget, claims: PortClaims, port: int) -> ForwardThread:
+    """A forwarder of `backend` on `port`, started with `--take-over`."""
+    thread = ForwardThread(Store(), target, (backend(port),), claims)
+    thread.start(take_over=True)
+    return thread
+
+
+def test_a_process_that_only_mentions_devstack_is_never_killed_and_is_named(
+    shared_sim: KubeTarget, tmp_path: Path
+) -> None:
+    port = free_port()
+    claims = PortClaims(tmp_path / "state", "local-kind", shared_sim.context)
+    holder = start([sys.executable, "-c", LISTEN, str(port), "devstack", "forward", "--take-over"], "up")
+    try:
+        with pytest.raises(PortBusy) as caught:
+            take_over(shared_sim, claims, port)
+        assert holder.poll() is None, "an unrelated process was killed"
+        message = caught.value.message
+        assert f"pid {holder.pid}" in message and "devstack forward --take-over" in message
+        assert "another process" in message
+        assert not caught.value.stale and f"kill {holder.pid}" in caught.value.fix
+    finally:
+        end(holder)
+
+
+def test_a_marked_devstack_forward_is_taken_over_and_the_marker_moves(
+    shared_sim: KubeTarget, tmp_path: Path
+) -> None:
+    port, state = free_port(), tmp_path / "state"
+    claims = PortClaims(state, "local-kind", shared_sim.context)
+    args = [sys.executable, "-c", FORWARD, str(port), shared_sim.context, shared_sim.kubeconfig, str(state)]
+    other = start([*args, "local-kind"], "up")
+    try:
+        marker = read_marker(state, port)
+        assert marker is not None and marker.pid == other.pid and marker.forward == "backend"
+        with pytest.raises(PortBusy) as caught:
+            ForwardThread(Store(), shared_sim, (backend(port),), claims).start()
+        assert caught.value.stale and "--take-over" in caught.value.fix
+        assert "devstack's forward backend of profile local-kind" in caught.value.message
+        thread = take_over(shared_sim, claims, port)
+        try:
+            assert other.wait(timeout=15) is not None
+            mine = read_marker(state, port)
+            assert mine is not None and mine.pid == os.getpid()
+        finally:
+            thread.stop()
+        assert read_marker(state, port) is None, "the marker is removed when the forward ends"
+    finally:
+        end(other)
+
+
+def test_a_marker_naming_a_reused_pid_proves_nothing(shared_sim: KubeTarget, tmp_path: Path) -> None:
+    port, state = free_port(), tmp_path / "state"
+    holder = start([sys.executable, "-c", LISTEN, str(port)], "up")
+    try:
+        import psutil
+
+        created = psutil.Process(holder.pid).create_time()
+        (state / "forwards").mkdir(parents=True)
+        forged = {"pid": holder.pid, "create_time": created - 60, "profile": "local-kind"}
+        forged |= {"context": shared_sim.context, "port": port, "forward": "backend"}
+        (state / "forwards" / f"{port}.json").write_text(json.dumps(forged))
+        with pytest.raises(PortBusy) as caught:
+            take_over(shared_sim, PortClaims(state, "local-kind", shared_sim.context), port)
+        assert holder.poll() is None and not caught.value.stale
+    finally:
+        end(holder)
+
+
+@pytest.mark.parametrize("how", ["--context flag", "current-context"])
+def test_a_kubectl_port_forward_to_the_same_context_is_taken_over(
+    shared_sim: KubeTarget, tmp_path: Path, how: str
+) -> None:
+    require(shutil.which("kubectl") is not None, "kubectl on PATH")
+    port = free_port()
+    env = {**os.environ, "KUBECONFIG": shared_sim.kubeconfig}
+    context = ["--context", shared_sim.context] if how == "--context flag" else []
+    args = ["kubectl", *context, "-n", "jetscale", "port-forward", "svc/jetscale-backend", f"{port}:8000"]
+    kubectl = start(args, "Forwarding from", env)
+    try:
+        claims = PortClaims(tmp_path / "state", "local-kind", shared_sim.context)
+        thread = take_over(shared_sim, claims, port)
+        try:
+            assert kubectl.wait(timeout=15) is not None
+        finally:
+            thread.stop()
+    finally:
+        end(kubectl)
+
+
+def test_a_kubectl_port_forward_to_another_context_is_not_taken_over(
+    shared_sim: KubeTarget, tmp_path: Path
+) -> None:
+    require(shutil.which("kubectl") is not None, "kubectl on PATH")
+    port = free_port()
+    env = {**os.environ, "KUBECONFIG": shared_sim.kubeconfig}
+    args = ["kubectl", "--context", shared_sim.context, "-n", "jetscale", "port-forward"]
+    kubectl = start([*args, "svc/jetscale-backend", f"{port}:8000"], "Forwarding from", env)
+    try:
+        claims = PortClaims(tmp_path / "state", "ci-kind", "kind-another-cluster")
+        with pytest.raises(PortBusy) as caught:
+            take_over(shared_sim, claims, port)
+        assert kubectl.poll() is None and not caught.value.stale
+    finally:
+        end(kubectl)
