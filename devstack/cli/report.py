@@ -34,7 +34,7 @@ def run(options: Options, as_json: bool) -> int:
     ctx = engine_context(options)
     ctx.store.dispatch(SessionStarted("report", ctx.profile.name, ctx.context))
     run_doctor(
-        doctor_plan(ctx.profile, ctx.tools),
+        doctor_plan(ctx.profile, ctx.tools, state_dir=ctx.state_dir),
         lambda e: ctx.store.dispatch(e) if isinstance(e, DoctorChecked) else None,
     )
     sections = [

@@ -29,7 +29,7 @@ from devstack.core.portforward import Endpoint, ForwardView, pick_endpoint
 from devstack.core.store import Store
 from devstack.profile.models import Forward
 from devstack.sources.kube import KubeTarget
-from devstack.sources.portowner import PortBusy, PortClaims, ownership, stop_holder
+from devstack.sources.portowner import HeldPort, PortBusy, PortClaims, ownership, stop_holder
 from devstack.sources.ports import port_holder
 from devstack.sources.tunnel import (
     ApiCredentials,
@@ -123,7 +123,7 @@ class Forwarder:
                 if attempt == 0 and take_over and owner.ours:
                     await loop.run_in_executor(None, stop_holder, holder)
                     continue
-                raise PortBusy(forward.local_port, forward.name, holder, owner) from None
+                raise PortBusy(HeldPort(forward.local_port, forward.name, holder, owner)) from None
         raise AssertionError("unreachable")
 
     def endpoint(self, forward: Forward) -> Endpoint | None:

@@ -24,7 +24,7 @@ from pathlib import Path
 from devstack.errors import DevstackError
 from devstack.exitcodes import UNHEALTHY
 from devstack.settings import kubeconfig_paths
-from devstack.sources.ports import PortHolder
+from devstack.sources.ports import PortHolder, port_holder, port_is_free
 
 MARKER_DIR = "forwards"
 DEVSTACK, KUBECTL, FOREIGN = "devstack", "kubectl", "foreign"
@@ -186,28 +186,53 @@ def _current_context(holder: PortHolder, kubeconfig: str | None) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class HeldPort:
+    """A forward's port, held by `holder`, which is `owner`'s."""
+
+    port: int
+    forward: str
+    holder: PortHolder
+    owner: Ownership
+
+    def message(self) -> str:
+        """`port 3000 (frontend) is held by pid 12 (python3: …): another process`."""
+        return f"port {self.port} ({self.forward}) is held by {self.holder.describe()}: {self.owner.what}"
+
+    def fix(self) -> str:
+        """How to free the port."""
+        if self.holder.pid is None:
+            return (
+                f"find it with `sudo ss -ltnp 'sport = :{self.port}'` and stop it, "
+                f"or change forwards[].local_port of {self.forward}"
+            )
+        if self.owner.ours:
+            return f"`--take-over` (devstack up/forward) stops it, or `kill {self.holder.pid}`"
+        return f"stop it (`kill {self.holder.pid}`) or change forwards[].local_port of {self.forward}"
+
+    def facts(self) -> dict[str, str]:
+        """For JSON documents and doctor data (the command line is already redacted)."""
+        return {
+            "port": str(self.port),
+            "forward": self.forward,
+            "pid": str(self.holder.pid or ""),
+            "process": self.holder.name,
+            "cmdline": self.holder.cmdline,
+            "owner": self.owner.kind,
+        }
+
+
 class PortBusy(DevstackError):
     """A profile port is held by another process: refuse, never remap."""
 
-    def __init__(self, port: int, forward: str, holder: PortHolder, owner: Ownership):
-        if holder.pid is None:
-            fix = f"find it with `sudo ss -ltnp 'sport = :{port}'` and stop it"
-        elif owner.ours:
-            fix = f"`--take-over` (devstack up/forward) stops it, or `kill {holder.pid}`"
-        else:
-            fix = f"stop it (`kill {holder.pid}`) or change forwards[].local_port of {forward}"
-        super().__init__(
-            f"port {port} ({forward}) is held by {holder.describe()}: {owner.what}",
-            fix=fix,
-            exit_code=UNHEALTHY,
-        )
-        self.holder = holder
-        self.owner = owner
+    def __init__(self, held: HeldPort):
+        super().__init__(held.message(), fix=held.fix(), exit_code=UNHEALTHY)
+        self.held = held
 
     @property
     def stale(self) -> bool:
         """A forward of this stack that `--take-over` may stop."""
-        return self.owner.ours
+        return self.held.owner.ours
 
 
 def stop_holder(holder: PortHolder) -> None:
@@ -226,3 +251,16 @@ def stop_holder(holder: PortHolder) -> None:
         except psutil.TimeoutExpired:
             process.kill()
             process.wait(timeout=5)
+
+
+def port_owner(port: int, forward: str, claims: PortClaims | None) -> HeldPort | None:
+    """Who holds 127.0.0.1:`port` (of `forward`) and whose it is (None when the port is free)."""
+    if port_is_free(port):
+        return None
+    holder = port_holder(port)
+    return HeldPort(port, forward, holder, ownership(holder, port, claims))
+
+
+def serves_this_profile(owner: Ownership) -> bool:
+    """The holder forwards this profile's context: devstack's own forward, or kubectl's."""
+    return (owner.kind == DEVSTACK and owner.same_profile) or owner.kind == KUBECTL

@@ -7,14 +7,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
-import sys
-import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import fast_cluster_options, free_port, read_lines_until, render_chart, require
+from helpers import fast_cluster_options, free_port, render_chart, require
+from portholders import devstack_forward, end, listener, start
 
 from devstack.core.store import Store
 from devstack.profile.models import Forward
@@ -24,31 +22,6 @@ from devstack.sources.portowner import PortBusy, PortClaims, read_marker
 from devstack_sim.background import BackgroundSimulator
 
 pytestmark = pytest.mark.slow
-
-LISTEN = (
-    "import socket,sys,time; s=socket.socket(); s.bind(('127.0.0.1',int(sys.argv[1]))); s.listen(); "
-    "print('up', flush=True); time.sleep(120)"
-)
-# A devstack forwarder in its own process, as `devstack forward` runs one (marker included).
-FORWARD = textwrap.dedent(
-    """
-    import sys, threading
-    from pathlib import Path
-    from devstack.core.store import Store
-    from devstack.profile.models import Forward
-    from devstack.sources.forwarder import ForwardThread
-    from devstack.sources.kube import KubeTarget
-    from devstack.sources.portowner import PortClaims
-
-    port, context, kubeconfig, state_dir, profile = sys.argv[1:6]
-    forward = Forward(name="backend", service="jetscale-backend", remote_port=8000, local_port=int(port))
-    claims = PortClaims(Path(state_dir), profile, context)
-    thread = ForwardThread(Store(), KubeTarget(context, "jetscale", kubeconfig), (forward,), claims)
-    thread.start()
-    print("up", flush=True)
-    threading.Event().wait()
-    """
-)
 
 
 @pytest.fixture(scope="module")
@@ -62,23 +35,6 @@ def shared_sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KubeTarget]
         yield KubeTarget(sim.context, "jetscale", str(home / "kubeconfig"))
     finally:
         sim.stop()
-
-
-def start(args: list[str], ready: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
-    process = subprocess.Popen(
-        args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env or dict(os.environ)
-    )
-    lines, reached = read_lines_until(process.stdout, lambda seen: any(ready in line for line in seen))
-    if not reached.wait(60):
-        process.kill()
-        pytest.fail(f"{args[0]} did not start: {''.join(lines)}")
-    return process
-
-
-def end(process: subprocess.Popen[str]) -> None:
-    if process.poll() is None:
-        process.kill()
-    process.wait(timeout=10)
 
 
 def backend(port: int) -> Forward:
@@ -97,7 +53,7 @@ def test_a_process_that_only_mentions_devstack_is_never_killed_and_is_named(
 ) -> None:
     port = free_port()
     claims = PortClaims(tmp_path / "state", "local-kind", shared_sim.context)
-    holder = start([sys.executable, "-c", LISTEN, str(port), "devstack", "forward", "--take-over"], "up")
+    holder = listener(port, "devstack", "forward", "--take-over")
     try:
         with pytest.raises(PortBusy) as caught:
             take_over(shared_sim, claims, port)
@@ -115,8 +71,7 @@ def test_a_marked_devstack_forward_is_taken_over_and_the_marker_moves(
 ) -> None:
     port, state = free_port(), tmp_path / "state"
     claims = PortClaims(state, "local-kind", shared_sim.context)
-    args = [sys.executable, "-c", FORWARD, str(port), shared_sim.context, shared_sim.kubeconfig, str(state)]
-    other = start([*args, "local-kind"], "up")
+    other = devstack_forward(port, "backend", shared_sim.context, shared_sim.kubeconfig, state, "local-kind")
     try:
         marker = read_marker(state, port)
         assert marker is not None and marker.pid == other.pid and marker.forward == "backend"
@@ -138,7 +93,7 @@ def test_a_marked_devstack_forward_is_taken_over_and_the_marker_moves(
 
 def test_a_marker_naming_a_reused_pid_proves_nothing(shared_sim: KubeTarget, tmp_path: Path) -> None:
     port, state = free_port(), tmp_path / "state"
-    holder = start([sys.executable, "-c", LISTEN, str(port)], "up")
+    holder = listener(port)
     try:
         import psutil
 
