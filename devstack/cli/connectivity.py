@@ -54,7 +54,11 @@ def _temporary_forwards(
     except Exception as err:  # noqa: BLE001 - checks still run and will say what does not answer
         feed.stop()
         return None, None, f"could not start forwards: {describe_error(err)}"
-    return feed, thread, "started temporary forwards for " + ", ".join(f.name for f in free)
+    served = [f.name for f in ctx.profile.forwards if f not in free]
+    if not served:
+        return feed, thread, "started temporary forwards"
+    started = ", ".join(f.name for f in free)
+    return feed, thread, f"started temporary forwards for {started}; {', '.join(served)} already forwarded"
 
 
 def check(options: Options, as_json: bool) -> int:
