@@ -49,6 +49,18 @@ def devstack(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def with_foreign_holder(
+    root: Path, port: int, command: str
+) -> tuple[subprocess.Popen[str], subprocess.CompletedProcess[str], subprocess.CompletedProcess[str]]:
+    """`devstack COMMAND` and `devstack COMMAND --json` while a process with secrets in its command
+    line holds `port`."""
+    holder = listener(port, *SECRET_ARGS)
+    try:
+        return holder, devstack(root, command), devstack(root, command, "--json")
+    finally:
+        end(holder)
+
+
 def port_check(out: subprocess.CompletedProcess[str], port: int) -> dict:
     checks = {c["name"]: c for c in json.loads(out.stdout)["checks"]}
     return checks[f"port:{port}"]
@@ -74,12 +86,7 @@ def write_kubeconfig(home: Path) -> str:
 def test_doctor_fails_with_exit_3_naming_a_foreign_holder_with_its_secrets_redacted(stack) -> None:
     root, _frontend, backend = stack
     assert devstack(root, "doctor").returncode == 0, "the machine passes with the ports free"
-    holder = listener(backend, *SECRET_ARGS)
-    try:
-        text = devstack(root, "doctor")
-        document = devstack(root, "doctor", "--json")
-    finally:
-        end(holder)
+    holder, text, document = with_foreign_holder(root, backend, "doctor")
     assert text.returncode == 3, text.stdout + text.stderr
     assert document.returncode == 3
     check = port_check(document, backend)
@@ -120,12 +127,7 @@ def test_a_port_held_by_this_profiles_own_forward_passes_and_another_profiles_fa
 
 def test_check_names_a_foreign_holder_instead_of_probing_it(stack) -> None:
     root, frontend, _backend = stack
-    holder = listener(frontend, *SECRET_ARGS)
-    try:
-        text = devstack(root, "check")
-        document = devstack(root, "check", "--json")
-    finally:
-        end(holder)
+    holder, text, document = with_foreign_holder(root, frontend, "check")
     assert text.returncode == 1 and document.returncode == 1
     assert f"port {frontend} (frontend) is held by pid {holder.pid}" in text.stdout
     assert "no check was sent to it" in text.stdout and f"kill {holder.pid}" in text.stdout

@@ -13,29 +13,14 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 
 import pytest
-from helpers import fast_cluster_options, render_chart, wait_for
+from helpers import http_status, wait_for
 
 from devstack.core.store import Store
 from devstack.profile.models import Forward
 from devstack.sources.forwarder import ForwardThread
 from devstack.sources.kube import ClusterWatch, KubeTarget
-from devstack_sim.background import BackgroundSimulator
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def shared_sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KubeTarget]:
-    """One simulator with the chart applied, for every test here."""
-    home = tmp_path_factory.mktemp("capacity")
-    sim = BackgroundSimulator(
-        "jetscale", home / "sim", home / "kubeconfig", options=fast_cluster_options()
-    ).start()
-    try:
-        sim.apply(render_chart(), "jetscale")
-        yield KubeTarget(sim.context, "jetscale", str(home / "kubeconfig"))
-    finally:
-        sim.stop()
 
 
 def free_ports(count: int) -> list[int]:
@@ -44,17 +29,6 @@ def free_ports(count: int) -> list[int]:
         for sock in sockets:
             sock.bind(("127.0.0.1", 0))
         return [s.getsockname()[1] for s in sockets]
-
-
-def get(port: int, path: str, timeout: float = 10.0) -> int:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    try:
-        conn.request("GET", path, headers={"Connection": "close"})
-        response = conn.getresponse()
-        response.read()
-        return response.status
-    finally:
-        conn.close()
 
 
 @contextmanager
@@ -109,8 +83,8 @@ def test_many_idle_connections_on_one_port_never_starve_requests_on_either_port(
                 timeout=30,
                 what="150 idle tunnels open on the frontend",
             )
-            statuses = [get(backend.local_port, "/healthz") for _ in range(5)]
-            statuses += [get(frontend.local_port, "/") for _ in range(5)]
+            statuses = [http_status(backend.local_port, "/healthz") for _ in range(5)]
+            statuses += [http_status(frontend.local_port, "/") for _ in range(5)]
         finally:
             for sock in held:
                 sock.close()
@@ -152,9 +126,9 @@ def test_connections_beyond_max_connections_are_closed_at_once_and_said_so(share
             error = store.state.forwards["frontend"].last_error
             assert "connection limit reached: 3 connections open" in error
             assert "max_connections of frontend: 3" in error
-            assert get(backend.local_port, "/healthz") == 200, "the other forward has its own limit"
+            assert http_status(backend.local_port, "/healthz") == 200, "the other forward has its own limit"
         finally:
             for sock in held:
                 sock.close()
         wait_for(lambda: store.state.forwards["frontend"].active == 0, what="held tunnels closed")
-        assert get(frontend.local_port, "/") == 200
+        assert http_status(frontend.local_port, "/") == 200

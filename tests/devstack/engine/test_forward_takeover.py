@@ -7,11 +7,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import fast_cluster_options, free_port, render_chart, require
+from helpers import free_port, require
 from portholders import devstack_forward, end, listener, start
 
 from devstack.core.store import Store
@@ -19,22 +18,8 @@ from devstack.profile.models import Forward
 from devstack.sources.forwarder import ForwardThread
 from devstack.sources.kube import KubeTarget
 from devstack.sources.portowner import PortBusy, PortClaims, read_marker
-from devstack_sim.background import BackgroundSimulator
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def shared_sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KubeTarget]:
-    home = tmp_path_factory.mktemp("takeover")
-    sim = BackgroundSimulator(
-        "jetscale", home / "sim", home / "kubeconfig", options=fast_cluster_options()
-    ).start()
-    try:
-        sim.apply(render_chart(), "jetscale")
-        yield KubeTarget(sim.context, "jetscale", str(home / "kubeconfig"))
-    finally:
-        sim.stop()
 
 
 def backend(port: int) -> Forward:

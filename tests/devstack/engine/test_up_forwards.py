@@ -3,12 +3,11 @@ and a busy forward port stops `up` at the doctor, before any cluster work."""
 
 from __future__ import annotations
 
-import http.client
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import demo_settings
+from helpers import demo_settings, http_status
 from portholders import end, listener
 
 from devstack.cli.demo_stack import DemoEnvironment
@@ -32,17 +31,6 @@ def context_of(env: DemoEnvironment, tmp_path: Path) -> EngineContext:
     return EngineContext(env.loaded, Store(), env.tools, overall_timeout=90, state_dir=tmp_path / "state")
 
 
-def get(port: int, path: str) -> int:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    try:
-        conn.request("GET", path, headers={"Connection": "close"})
-        response = conn.getresponse()
-        response.read()
-        return response.status
-    finally:
-        conn.close()
-
-
 @pytest.mark.parametrize("demo_env", ["crashloop"], indirect=True)
 def test_with_the_backend_crash_looping_the_frontend_port_serves_and_the_backend_forward_waits(
     demo_env: DemoEnvironment, tmp_path: Path
@@ -59,7 +47,7 @@ def test_with_the_backend_crash_looping_the_frontend_port_serves_and_the_backend
         assert forwards is not None and forwards.status is StepStatus.OK, forwards
         frontend, backend = ctx.profile.forwards
         assert f"localhost:{backend.local_port} waiting" in forwards.message
-        assert get(frontend.local_port, "/") == 200
+        assert http_status(frontend.local_port, "/") == 200
         views = ctx.store.state.forwards
         assert views["frontend"].status == "ready" and views["frontend"].pod.startswith("jetscale-frontend-")
         assert views["backend"].status == "waiting"
@@ -111,10 +99,10 @@ def test_in_the_terminal_apps_session_r_reopens_the_forwards_of_a_crash_looping_
         wait_for(lambda: not session.running, timeout=180, what="up to finish its steps")
         frontend = session.ctx.profile.forwards[0] if session.ctx else None
         assert frontend is not None and session.last_exit_code == UNHEALTHY
-        assert get(frontend.local_port, "/") == 200
+        assert http_status(frontend.local_port, "/") == 200
         session.restart_forwards()
         wait_for(lambda: session.store.state.forwards["frontend"].status == "ready", what="frontend ready")
-        assert get(frontend.local_port, "/") == 200
+        assert http_status(frontend.local_port, "/") == 200
         assert session.store.state.forwards["backend"].status == "waiting"
     finally:
         session.close()
