@@ -138,3 +138,27 @@ def test_check_names_a_foreign_holder_instead_of_probing_it(stack) -> None:
     assert held["pid"] == str(holder.pid) and held["forward"] == "frontend"
     for secret in ("s3cr3t-token-value", "hunter2-pass"):
         assert secret not in text.stdout + document.stdout
+
+
+def test_for_up_even_this_profiles_own_forward_is_in_the_way_unless_take_over(
+    isolated_home: Path,
+) -> None:
+    from devstack.core.model import CheckStatus
+    from devstack.sources.doctor import check_port
+    from devstack.sources.portowner import PortClaims
+
+    port, state = free_port(), isolated_home / "state"
+    claims = PortClaims(state, "local-kind", "kind-jetscale")
+    own = devstack_forward(
+        port, "frontend", "kind-jetscale", write_kubeconfig(isolated_home), state, "local-kind"
+    )
+    try:
+        alone = check_port("frontend", port, claims)
+        for_up = check_port("frontend", port, claims, binding=True)
+        taking_over = check_port("frontend", port, claims, binding=True, take_over=True)
+    finally:
+        end(own)
+    assert alone.status is CheckStatus.OK
+    assert for_up.status is CheckStatus.FAIL and for_up.required and "--take-over" in for_up.fix
+    assert taking_over.status is CheckStatus.WARN and not taking_over.required
+    assert f"pid {own.pid}" in taking_over.detail
