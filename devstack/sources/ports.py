@@ -5,10 +5,10 @@ from __future__ import annotations
 import contextlib
 import errno
 import socket
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from devstack.core.redact import REDACTED, redact_line, sensitive_name
+from devstack.core.redact import redact_command
+from devstack.core.shown import printable
 
 COMMAND_CHARS = 300
 
@@ -37,26 +37,6 @@ class PortHolder:
             return "a process devstack cannot see (another user's, or in another network namespace)"
         command = f": {self.cmdline}" if self.cmdline and self.cmdline != self.name else ""
         return f"pid {self.pid} ({self.name}{command})"
-
-
-def redact_command(argv: Sequence[str]) -> str:
-    """A command line as devstack shows it: secret values hidden, at most COMMAND_CHARS characters.
-
-    `--token=abc` and `PASSWORD=abc` go through `redact_line`; a secret-named flag followed by its
-    value as the next argument (`--token abc`) hides that argument.
-    """
-    shown: list[str] = []
-    hide_next = False
-    for arg in argv:
-        if hide_next:
-            shown.append(REDACTED)
-            hide_next = False
-            continue
-        shown.append(redact_line(arg))
-        hide_next = arg.startswith("-") and "=" not in arg and sensitive_name(arg)
-    text = " ".join(shown)
-    printable = "".join(c if c.isprintable() else "?" for c in text)
-    return printable if len(printable) <= COMMAND_CHARS else printable[:COMMAND_CHARS] + "…"
 
 
 def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
@@ -97,4 +77,4 @@ def describe_pid(pid: int) -> PortHolder:
         name = process.name()
         created = process.create_time()
         argv = tuple(process.cmdline())
-    return PortHolder(pid, name, redact_command(argv), created, argv)
+    return PortHolder(pid, name, printable(redact_command(argv), COMMAND_CHARS), created, argv)
