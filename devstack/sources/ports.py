@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from devstack.core.redact import redact_command
 from devstack.core.shown import printable
 
-COMMAND_CHARS = 300
+COMMAND_CHARS = 1000
 
 
 @dataclass(frozen=True)
