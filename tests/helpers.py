@@ -23,6 +23,20 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def http_status(port: int, path: str, timeout: float = 10.0) -> int:
+    """The status of `GET http://127.0.0.1:PORT/PATH` on a fresh connection (body read and dropped)."""
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request("GET", path, headers={"Connection": "close"})
+        response = conn.getresponse()
+        response.read()
+        return response.status
+    finally:
+        conn.close()
+
+
 def demo_settings(frontend_port: int | None = None, backend_port: int | None = None) -> Any:
     """Settings from this test's environment, with the demo on free (or the given) ports."""
     from devstack.settings import Settings

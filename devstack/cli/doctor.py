@@ -29,7 +29,9 @@ def run(options: Options, as_json: bool) -> int:
         from devstack.core.events import DoctorChecked
 
         store.dispatch(DoctorChecked(note))
-    run_doctor(doctor_plan(profile, tools, skaffold_file), store.dispatch)
+    run_doctor(
+        doctor_plan(profile, tools, skaffold_file, state_dir=options.settings.state_dir), store.dispatch
+    )
     state = store.state
     if as_json:
         click.echo(jsonview.dumps(jsonview.doctor_document(state)))

@@ -14,6 +14,11 @@ import click
 from devstack import __version__
 from devstack.cli.options import JSON_HELP, Options, options_of, profile_option
 
+TAKE_OVER_HELP = (
+    "Stop what holds a forward port, only if it is provably a forward of this stack "
+    "(a devstack forward by its marker, or a kubectl port-forward to the same context)."
+)
+
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-p", "--profile", metavar="NAME|PATH", help="Profile name in profiles/, or a profile file.")
@@ -86,9 +91,7 @@ def validate(ctx: click.Context, paths: tuple[str, ...], kube_version: str, as_j
 @click.option("--timeout", type=float, metavar="SECONDS", help="Give up after this long.")
 @click.option("--recreate", is_flag=True, help="Delete and recreate a cluster that differs from the profile.")
 @click.option("--hold", is_flag=True, help="Keep forwards open after the checks, until Ctrl-C.")
-@click.option(
-    "--take-over", is_flag=True, help="Stop a stale devstack or kubectl port-forward holding a port."
-)
+@click.option("--take-over", is_flag=True, help=TAKE_OVER_HELP)
 @profile_option
 @click.pass_context
 def up(
@@ -153,9 +156,7 @@ def check(ctx: click.Context, as_json: bool) -> int:
 
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
-@click.option(
-    "--take-over", is_flag=True, help="Stop a stale devstack or kubectl port-forward holding a port."
-)
+@click.option("--take-over", is_flag=True, help=TAKE_OVER_HELP)
 @profile_option
 @click.pass_context
 def forward(ctx: click.Context, as_json: bool, take_over: bool) -> int:

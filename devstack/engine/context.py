@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from devstack.core.store import Store
 from devstack.core.verdicts import Verdicts, verdicts_of
@@ -11,12 +12,17 @@ from devstack.errors import DevstackError
 from devstack.exitcodes import USAGE
 from devstack.profile import LoadedProfile, Profile
 from devstack.sources.kube import KubeTarget
+from devstack.sources.portowner import PortClaims
 from devstack.sources.tools import ToolEnv
 
 
 @dataclass
 class EngineContext:
-    """The profile, the store, the tool environment and the explicit kube target."""
+    """The profile, the store, the tool environment and the explicit kube target.
+
+    `state_dir` is `Settings.state_dir` (where the forwarder marks the ports it holds); None only
+    in tests that do not forward.
+    """
 
     loaded: LoadedProfile
     store: Store
@@ -25,6 +31,7 @@ class EngineContext:
     recreate: bool = False
     interactive: bool = False
     overall_timeout: float | None = None
+    state_dir: Path | None = None
 
     def timeout(self, stage: str) -> float:
         """Seconds a stage may take: the profile's `deploy.timeouts`, capped by `--timeout`."""
@@ -49,6 +56,13 @@ class EngineContext:
     def verdicts(self) -> Verdicts:
         """The health verdicts of every pod and workload in the store's current state."""
         return verdicts_of(self.store.state, self.profile.kind_cluster)
+
+    @property
+    def port_claims(self) -> PortClaims | None:
+        """The markers of this profile's forwards (None without a state dir)."""
+        if self.state_dir is None:
+            return None
+        return PortClaims(self.state_dir, self.profile.name, self.context)
 
     @property
     def target(self) -> KubeTarget:

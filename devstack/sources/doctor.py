@@ -27,7 +27,7 @@ from devstack.sources.credentials import KubeTarget
 from devstack.sources.docker_endpoint import DockerContextError, docker_client, resolve_endpoint
 from devstack.sources.kubeapi import KubeApi
 from devstack.sources.kubeconfig import context_names
-from devstack.sources.ports import port_holder, port_is_free
+from devstack.sources.portowner import PortClaims, port_owner
 from devstack.sources.tool_checks import (
     TOOLS,
     ToolSpec,
@@ -61,6 +61,10 @@ class DoctorPlan:
     docker_required: bool = True
     skaffold_config: str | None = None
     """The apiVersion of the skaffold.yaml in use (Skaffold must be new enough to read it)."""
+    claims: PortClaims | None = None
+    take_over: bool = False
+    binding: bool = False
+    ports_required: bool = True
 
 
 def check_docker(settings: Settings, required: bool = True) -> DoctorCheck:
@@ -132,32 +136,37 @@ def _check_docker(settings: Settings) -> DoctorCheck:
     return DoctorCheck("docker", CheckStatus.OK, detail, required=True, data=data)
 
 
-def check_port(label: str, port: int) -> DoctorCheck:
-    """Is 127.0.0.1:`port` free for devstack's forward? If not, who holds it."""
+def check_port(
+    label: str,
+    port: int,
+    claims: PortClaims | None = None,
+    *,
+    take_over: bool = False,
+    binding: bool = False,
+    required: bool = True,
+) -> DoctorCheck:
+    """Is 127.0.0.1:`port` free for devstack's forward `label`? If not, whose it is.
+
+    Args:
+        label: The forward's name.
+        port: Its local port.
+        claims: This profile's forward markers (proves a holder is devstack's own forward).
+        take_over: `--take-over` was given: a provable forward of this stack will be stopped.
+        binding: The caller (`up`) is about to bind the port, so even this profile's own
+            forward in another process is in the way.
+        required: A port held by anything else is a missing prerequisite (exit 3).
+    """
     name = f"port:{port}"
-    if port_is_free(port):
+    held = port_owner(port, label, claims)
+    if held is None:
         return DoctorCheck(name, CheckStatus.OK, f"{port} free ({label})", data=(("port", str(port)),))
-    holder = port_holder(port)
-    data = (
-        ("port", str(port)),
-        ("pid", str(holder.pid or "")),
-        ("process", holder.name),
-        ("cmdline", holder.cmdline),
-    )
-    fix = f"stop it (`kill {holder.pid}`) or change forwards.local_port for {label} in the profile"
-    if holder.pid is None:
-        fix = (
-            f"find it with `sudo ss -ltnp 'sport = :{port}'`, stop it, "
-            f"or change forwards.local_port for {label}"
-        )
-    return DoctorCheck(
-        name,
-        CheckStatus.FAIL,
-        f"{port} ({label}) is held by {holder.describe()}",
-        fix=fix,
-        required=False,
-        data=data,
-    )
+    data = tuple(held.facts().items())
+    detail = held.message()
+    if held.owner.same_profile and not binding:
+        return DoctorCheck(name, CheckStatus.OK, detail, data=data)
+    if held.owner.ours and take_over:
+        return DoctorCheck(name, CheckStatus.WARN, f"{detail}; --take-over stops it", data=data)
+    return DoctorCheck(name, CheckStatus.FAIL, detail, fix=held.fix(), required=required, data=data)
 
 
 def check_context(context: str, created_by_devstack: bool, tools: ToolEnv) -> DoctorCheck:
@@ -219,7 +228,18 @@ def run_doctor(plan: DoctorPlan, emit: Callable[[Event], object]) -> None:
         for tool in names:
             config = plan.skaffold_config if tool == "skaffold" else None
             jobs.append(partial(check_tool, TOOLS[tool], required, plan.tools, config))
-    jobs += [partial(check_port, label, port) for label, port in plan.ports]
+    jobs += [
+        partial(
+            check_port,
+            label,
+            port,
+            plan.claims,
+            take_over=plan.take_over,
+            binding=plan.binding,
+            required=plan.ports_required,
+        )
+        for label, port in plan.ports
+    ]
     jobs.append(partial(check_context, plan.context, plan.context_created_by_devstack, plan.tools))
     jobs.append(partial(check_credentials, plan.context, plan.tools))
     if "kubectl" in plan.required_tools:
@@ -256,11 +276,22 @@ def check_kubectl_server(context: str, tools: ToolEnv) -> DoctorCheck | None:
     return check_kubectl_skew(client.strip(), server)
 
 
-def doctor_plan(profile: Profile | None, tools: ToolEnv, skaffold_file: Path | None = None) -> DoctorPlan:
+def doctor_plan(
+    profile: Profile | None,
+    tools: ToolEnv,
+    skaffold_file: Path | None = None,
+    *,
+    state_dir: Path | None = None,
+    take_over: bool = False,
+    binding: bool = False,
+) -> DoctorPlan:
     """What to check for a profile (or devstack's defaults when there is no stack).
 
     With the simulator's tools allowed (`devstack demo`), Docker is not required. `skaffold_file`
-    (the stack's skaffold.yaml) sets the Skaffold release the stack needs.
+    (the stack's skaffold.yaml) sets the Skaffold release the stack needs. A forward port held by
+    anything but this profile's own forward (whose marker is in `state_dir`) fails the doctor with
+    exit 3; with `binding` (`up`) even that one does, unless `take_over`. Outside a stack a busy
+    default port is a failure but not a missing prerequisite.
     """
     skaffold_config = skaffold_api_version(skaffold_file)
     if profile is None:
@@ -273,6 +304,7 @@ def doctor_plan(profile: Profile | None, tools: ToolEnv, skaffold_file: Path | N
             tools=tools,
             docker_required=not tools.allow_sim,
             skaffold_config=skaffold_config,
+            ports_required=False,
         )
     required = ["kubectl", "helm"]
     if profile.cluster.provider == "kind":
@@ -288,4 +320,7 @@ def doctor_plan(profile: Profile | None, tools: ToolEnv, skaffold_file: Path | N
         tools=tools,
         docker_required=not tools.allow_sim,
         skaffold_config=skaffold_config,
+        claims=None if state_dir is None else PortClaims(state_dir, profile.name, profile.context),
+        take_over=take_over,
+        binding=binding,
     )

@@ -10,7 +10,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ssl
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from typing import Any
 
 from devstack.sources.credentials import Credentials, KubeTarget, credentials_for
@@ -58,10 +59,12 @@ class TunnelFailed(Exception):
 
 @dataclass
 class Counters:
-    """Bytes moved by one tunnel."""
+    """Bytes moved by one tunnel, when the last one moved, and whether it was closed for idling."""
 
     sent: int = 0
     received: int = 0
+    last_active: float = field(default_factory=time.monotonic)
+    idle: bool = False
 
 
 async def open_socket(session: Any, credentials: ApiCredentials, namespace: str, pod: str, port: int) -> Any:
@@ -102,8 +105,9 @@ async def bridge(
     writer: asyncio.StreamWriter,
     counters: Counters,
     replay: bytearray,
+    idle_timeout: float | None = None,
 ) -> None:
-    """Move bytes both ways until either side closes.
+    """Move bytes both ways until either side closes, or nothing moved for `idle_timeout` seconds.
 
     Raises:
         TunnelFailed: the pod side failed before sending anything back; `replay` holds what the
@@ -122,6 +126,7 @@ async def bridge(
             data = await reader.read(READ_SIZE)
             if not data:
                 break
+            counters.last_active = time.monotonic()
             if not answered and len(replay) < REPLAY_LIMIT:
                 replay.extend(data)
             await ws.send_bytes(b"\x00" + data)
@@ -130,6 +135,7 @@ async def bridge(
         await ws.close()
 
     sender = asyncio.create_task(upstream())
+    watchdog = asyncio.create_task(_close_when_idle(ws, counters, idle_timeout)) if idle_timeout else None
     try:
         if replay:
             await ws.send_bytes(b"\x00" + bytes(replay))
@@ -145,13 +151,27 @@ async def bridge(
                 break
             if channel == 0 and payload:
                 answered = True
+                counters.last_active = time.monotonic()
                 writer.write(payload)
                 counters.received += len(payload)
                 await writer.drain()
     finally:
-        sender.cancel()
-        with contextlib.suppress(asyncio.CancelledError, ConnectionError, RuntimeError):
-            await sender
+        for task in (sender, watchdog):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, ConnectionError, RuntimeError):
+                    await task
         await ws.close()
-    if not answered and not client_closed:
+    if not answered and not client_closed and not counters.idle:
         raise TunnelFailed(error or "the pod closed the connection before answering")
+
+
+async def _close_when_idle(ws: Any, counters: Counters, idle_timeout: float) -> None:
+    """Close `ws` once no byte moved for `idle_timeout` seconds (ending `bridge`'s receive loop)."""
+    while True:
+        remaining = counters.last_active + idle_timeout - time.monotonic()
+        if remaining <= 0:
+            counters.idle = True
+            await ws.close()
+            return
+        await asyncio.sleep(remaining)
