@@ -51,3 +51,24 @@ def report(name: str, document: dict[str, object]) -> None:
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"{name}.json").write_text(json.dumps(document, indent=2))
     print(json.dumps({name: document}, indent=2))
+
+
+def run_measured(
+    args: list[str], env: dict[str, str] | None = None, cwd: str | None = None
+) -> tuple[float, int, int]:
+    """Run a command to its end: (wall seconds, peak RSS in bytes, exit code), output discarded."""
+    import os
+    import subprocess
+
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        args, env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    assert process.stderr is not None
+    errors = process.stderr.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode not in (0, 1):
+        raise RuntimeError(f"{args} exited {process.returncode}: {errors[-500:]!r}")
+    return elapsed, usage.ru_maxrss * 1024, process.returncode

@@ -7,8 +7,12 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from devstack.core.kube import SUMMARISERS, WATCHED_KINDS, KubeInfo
+import msgspec
+
+from devstack.core.kube import WATCHED_KINDS, KubeInfo
+from devstack.core.kubedecode import codec, server_version
 from devstack.sources.kube import KubeTarget, new_api_client
+from devstack.sources.kubeget import collection_path, read
 
 
 class KubeApi:
@@ -33,10 +37,7 @@ class KubeApi:
 
     def server_version(self, timeout: float = 5) -> str:
         """`gitVersion` of the API server (raises when unreachable)."""
-        from kubernetes import client
-
-        info = client.VersionApi(self.client).get_code(_request_timeout=timeout)
-        return str(info.git_version)
+        return server_version(read(self.client, "/version/", timeout=timeout))
 
     def wait_reachable(self, timeout: float, interval: float = 0.5) -> str:
         """Poll until the API answers; returns its version (re-raises the last error on timeout)."""
@@ -49,20 +50,19 @@ class KubeApi:
                     raise
                 time.sleep(interval)
 
+    def _list_body(self, kind: str) -> bytes:
+        return read(self.client, collection_path(kind, self.target.namespace), timeout=(5, 30))
+
     def list_raw(self, kind: str) -> list[dict[str, Any]]:
         """A one-shot list of a kind in the target namespace, as plain dicts."""
-        from devstack.sources.kube import list_call
-
-        response = list_call(self.client, kind, self.target.namespace)(_request_timeout=(5, 30))
-        try:
-            body = json.loads(response.data)
-        finally:
-            response.release_conn()
-        return list(body.get("items") or [])
+        body = msgspec.json.decode(self._list_body(kind))
+        items = body.get("items") if isinstance(body, dict) else None
+        return list(items or [])
 
     def list_summaries(self, kind: str) -> tuple[KubeInfo, ...]:
-        """A one-shot list of a kind in the target namespace, summarised."""
-        return tuple(SUMMARISERS[kind](item) for item in self.list_raw(kind))
+        """A one-shot list of a kind in the target namespace, decoded straight into summaries."""
+        items, _ = codec(kind).decode_list(self._list_body(kind))
+        return items
 
     def snapshot(self) -> dict[str, tuple[KubeInfo, ...]]:
         """Every kind devstack shows, listed once."""
