@@ -127,7 +127,7 @@ def pod_summary(pod: wire.Pod) -> kube.PodInfo:
         owner_kind,
         owner_name,
         _pairs(meta.labels),
-        meta.creation_timestamp,
+        meta.creation_timestamp or "",
         bool(meta.deletion_timestamp),
         spec.node_name,
         status.pod_ip,
@@ -152,7 +152,7 @@ def deployment_summary(deployment: wire.Deployment) -> kube.DeploymentInfo:
         selector=_pairs(spec.selector.match_labels),
         conditions=status.conditions,
         images=tuple([c.image for c in spec.template.spec.containers]),
-        created=meta.creation_timestamp,
+        created=meta.creation_timestamp or "",
     )
 
 
@@ -216,7 +216,7 @@ def event_summary(event: wire.Event) -> kube.KubeEventInfo:
         object_kind=involved.kind if involved is not None else "",
         object_name=involved.name if involved is not None else "",
         count=event.count or 1,
-        last_seen=event.last_timestamp or event.event_time or meta.creation_timestamp,
+        last_seen=event.last_timestamp or event.event_time or meta.creation_timestamp or "",
     )
 
 
@@ -249,6 +249,7 @@ class WatchLine(msgspec.Struct, frozen=True, gc=False):
 
 
 _CHANGES = frozenset(("ADDED", "MODIFIED", "DELETED"))
+_RAW_LIST = msgspec.json.Decoder(wire.ObjectList[msgspec.Raw])
 
 
 class Codec(Generic[W, Info]):
@@ -264,21 +265,30 @@ class Codec(Generic[W, Info]):
         self.kind = kind
         self.summary = summary
         self._wire_type = wire_type
-        self._list_type: Any = wire.ObjectList[wire_type]  # type: ignore[valid-type]
         self._line_type: Any = wire.WatchEvent[wire_type]  # type: ignore[valid-type]
-        self._list = msgspec.json.Decoder(self._list_type)
+        self._item = msgspec.json.Decoder(wire_type)
         self._line = msgspec.json.Decoder(self._line_type)
 
     def decode_list(self, body: bytes) -> tuple[tuple[Info, ...], str]:
-        """A list body: (summaries, the list's resourceVersion)."""
+        """A list body: (summaries, the list's resourceVersion).
+
+        The items are found first (slices of `body`, nothing decoded) and then decoded one at a
+        time, so only one item's wire Structs exist at once: a list of 30,000 events costs its
+        body and its summaries, not a second copy of everything.
+        """
         try:
-            decoded = self._list.decode(body)
-        except msgspec.ValidationError:
-            decoded = self._convert(msgspec.json.decode(body), self._list_type, "list")
+            found = _RAW_LIST.decode(body)
         except msgspec.DecodeError as err:
             raise DecodeError(f"{self.kind} list: {err}") from None
-        summary = self.summary
-        return tuple([summary(item) for item in decoded.items]), decoded.metadata.resource_version
+        decode, summary = self._item.decode, self.summary
+        items = []
+        for raw in found.items:
+            try:
+                item = decode(raw)
+            except msgspec.ValidationError:
+                item = self._convert(msgspec.json.decode(raw), self._wire_type, "list")
+            items.append(summary(item))
+        return tuple(items), found.metadata.resource_version
 
     def decode_line(self, line: bytes) -> WatchLine:
         """One watch line (an ERROR line carries a Status, not an object of the kind)."""

@@ -6,8 +6,9 @@ into tuples, and status conditions straight into the summaries' own `Condition`.
 
 A missing field takes the zero value of its type, as in the API's Go types, and so does a `null`
 (the API server reads `null` as "not set": `core/kubedecode.py` drops nulls and decodes again
-when an object has any). `None` is kept only where "not set" means something else than zero:
-`spec.replicas` (1) and an endpoint's `ready`/`serving` (true). Field names follow the API
+when an object has any). `None` is allowed where "not set" means something else than zero
+(`spec.replicas`: 1; an endpoint's `ready`/`serving`: true) and on the times the API server itself
+writes as `null` when not set (`eventTime` of every core/v1 Event, `lastTimestamp`...). Field names follow the API
 (camelCase, through `rename`); nothing here knows the summaries' rules.
 """
 
@@ -37,7 +38,7 @@ class ObjectMeta(_Wire):
     namespace: str = ""
     uid: str = ""
     labels: dict[str, str] = msgspec.field(default_factory=dict)
-    creation_timestamp: str = ""
+    creation_timestamp: str | None = None  # a Time: null when not set
     deletion_timestamp: str = ""
     resource_version: str = ""
     generation: int = 0
@@ -201,8 +202,8 @@ class Event(_Wire):
     involved_object: ObjectReference | None = None
     regarding: ObjectReference | None = None
     count: int = 0
-    last_timestamp: str = ""
-    event_time: str = ""
+    last_timestamp: str | None = None  # a Time: null when not set (events.k8s.io events seen as core/v1)
+    event_time: str | None = None  # a MicroTime: null on core/v1 events
 
 
 # ----------------------------------------------------------------------------- envelopes
