@@ -8,8 +8,8 @@ A missing field takes the zero value of its type, as in the API's Go types, and 
 (the API server reads `null` as "not set": `core/kubedecode.py` drops nulls and decodes again
 when an object has any). `None` is allowed where "not set" means something else than zero
 (`spec.replicas`: 1; an endpoint's `ready`/`serving`: true) and on the times the API server
-itself writes as `null` when not set (`eventTime` of every core/v1 Event, `lastTimestamp`...). Field names follow the API
-(camelCase, through `rename`); nothing here knows the summaries' rules.
+itself writes as `null` when not set (`eventTime` of every core/v1 Event, `lastTimestamp`...).
+Field names follow the API (camelCase, through `rename`); nothing here knows the summaries' rules.
 """
 
 from __future__ import annotations
