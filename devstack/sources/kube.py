@@ -91,6 +91,9 @@ def iter_lines(response: Any) -> Iterator[bytes]:
         yield rest
 
 
+_WAKE = ev.Event()  # put by `Coalescer.stop` to wake its thread; never emitted
+
+
 class Coalescer:
     """Collects watch changes from every thread and emits them as one `KubeBatch` per interval."""
 
@@ -112,17 +115,18 @@ class Coalescer:
     def stop(self) -> None:
         """Flush what is left and stop."""
         self._stop.set()
+        self._queue.put(_WAKE)
         if self._thread.is_alive():
             self._thread.join(timeout=5)
         self._flush()
 
     def _run(self) -> None:
         # The first change after a quiet spell goes out at once; under load, changes arriving
-        # within `interval` of the last flush are batched together.
+        # within `interval` of the last flush are batched together. Quiet means asleep: the
+        # thread blocks on the queue (no polling); `stop` wakes it.
         while not self._stop.is_set():
-            try:
-                first = self._queue.get(timeout=0.2)
-            except queue.Empty:
+            first = self._queue.get()
+            if first is _WAKE:
                 continue
             self._flush(first)
             self._stop.wait(self._interval)
@@ -138,6 +142,8 @@ class Coalescer:
                     item = self._queue.get_nowait()
                 except queue.Empty:
                     break
+            if item is _WAKE:
+                continue
             if isinstance(item, ev.KubeChanged):
                 changes.append(item)
                 continue

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual.widgets import Static
 
 from devstack.tui.format import level_mark, mark, style_of
+from devstack.tui.widgets.quiet import QuietStatic
 
 if TYPE_CHECKING:
     from devstack.core.deploy import DeployState
@@ -52,7 +52,7 @@ def deploy_text(deploy: DeployState) -> Text:
     return text
 
 
-class StatusHeader(Static):
+class StatusHeader(QuietStatic):
     """Two lines that say where devstack points and how healthy it all is."""
 
     def show(self, frame: Frame) -> None:
@@ -72,4 +72,4 @@ class StatusHeader(Static):
         second.append("   health ")
         second.append_text(level_mark(level))
         second.append(f" {summary}", style=style_of(level.value))
-        self.update(Text("\n").join([first, second]))
+        self.show_text(Text("\n").join([first, second]))

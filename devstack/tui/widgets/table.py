@@ -70,6 +70,10 @@ class KeyedTable(DataTable[Any]):
         """Repaint from a frame (each pane builds its rows and calls `sync`)."""
         raise NotImplementedError
 
+    def next_age_change(self, now: float) -> float | None:
+        """Seconds until a cell on screen shows another text by itself (ages); None: never."""
+        return None
+
     def on_mount(self) -> None:
         """Add the columns; tell the screen."""
         self._ensure_columns()
@@ -122,6 +126,7 @@ class KeyedTable(DataTable[Any]):
             del self._rows[key]
             stats.removed += 1
         columns = [key for key, _ in self.COLUMNS]
+        changed_rows: list[str] = []
         for key, cells in wanted.items():
             shown = self._rows.get(key)
             if shown is cells:
@@ -132,7 +137,11 @@ class KeyedTable(DataTable[Any]):
             elif shown != cells:
                 for column, old, new in zip(columns, shown, cells, strict=True):
                     if old != new:
-                        self.update_cell(key, column, new, update_width=self._widens(column, new))
+                        if self._widens(column, new):
+                            self.update_cell(key, column, new, update_width=True)
+                        else:
+                            self._data[RowKey(key)][ColumnKey(column)] = new
+                            changed_rows.append(key)
                         stats.updated_cells += 1
             self._rows[key] = cells
         before = set(self._order)
@@ -141,11 +150,30 @@ class KeyedTable(DataTable[Any]):
             self._apply_order(wanted_order)
             stats.reordered = True
         self._order = wanted_order
+        if changed_rows:
+            self._repaint_rows(changed_rows)
         self._keep_cursor(selected)
         self.totals.added += stats.added
         self.totals.removed += stats.removed
         self.totals.updated_cells += stats.updated_cells
         return stats
+
+    def _repaint_rows(self, keys: list[str]) -> None:
+        """Repaint only these rows (cells changed in place, no column got wider).
+
+        `DataTable.update_cell` bumps the table's update count, which throws away the render of
+        every row and repaints the whole table: an age ticking in one row re-rendered them all,
+        every second. Here the render caches are dropped (rows re-render when next shown) and
+        only the changed rows' lines are refreshed.
+        """
+        self._clear_caches()
+        if len(keys) > self.size.height:
+            self.refresh()
+            return
+        for key in keys:
+            index = self._row_locations.get(RowKey(key))
+            if index is not None:
+                self.refresh_row(index)
 
     def _widens(self, column: str, cell: RenderableType) -> bool:
         """Whether a new cell is wider than its column (only then is the column re-measured).
