@@ -55,9 +55,15 @@ def deploy_text(deploy: DeployState) -> Text:
 class StatusHeader(QuietStatic):
     """Two lines that say where devstack points and how healthy it all is."""
 
+    _inputs: tuple[object, ...] = ()
+
     def show(self, frame: Frame) -> None:
-        """Render from the frame."""
+        """Render from the frame (nothing to do when what it shows did not change)."""
         state = frame.state
+        inputs = (state.profile, state.context, state.cluster, state.deploy, frame.health)
+        if inputs == self._inputs:
+            return
+        self._inputs = inputs
         first = Text.assemble(
             ("devstack", "bold"),
             "  profile ",

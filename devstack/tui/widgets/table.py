@@ -162,11 +162,17 @@ class KeyedTable(DataTable[Any]):
         """Repaint only these rows (cells changed in place, no column got wider).
 
         `DataTable.update_cell` bumps the table's update count, which throws away the render of
-        every row and repaints the whole table: an age ticking in one row re-rendered them all,
-        every second. Here the render caches are dropped (rows re-render when next shown) and
-        only the changed rows' lines are refreshed.
+        every row, recomputes every row's offset and repaints the whole table: an age ticking in
+        one row re-rendered them all, every second. Here only the render caches are dropped
+        (rows re-render when next shown) and only the changed rows' lines are refreshed.
         """
-        self._clear_caches()
+        for cache in (
+            self._row_render_cache,
+            self._cell_render_cache,
+            self._row_renderable_cache,
+            self._line_cache,
+        ):
+            cache.clear()  # not the row offsets and order: they did not change
         if len(keys) > self.size.height:
             self.refresh()
             return
