@@ -11,7 +11,8 @@
 Each is sampled twice: for 20 s right after the app is ready, and for `--seconds` once the stack
 has been left alone for 2 minutes more (the "settled" figures, which the goals are about: past 2
 minutes every age moves once a minute, where younger ones tick every second). Goals: the app at
-most 1 % of one core and 100 MiB RSS on the demo stack; at most 3 % at 5,000 unchanging pods. Only the app's own process is measured (the simulator and the pods are separate
+most 1 % of one core and 100 MiB RSS on the demo stack; at most 3 % at 5,000 unchanging pods.
+Only the app's own process is measured (the simulator and the pods are separate
 processes, as are kubectl's).
 
 Run: `.venv/bin/python -m benchmarks.bench_idle [--seconds 60] [--pods 5000]`.
