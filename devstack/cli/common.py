@@ -26,11 +26,17 @@ def engine_context(
     recreate: bool = False,
     overall_timeout: float | None = None,
     interactive: bool = False,
+    cluster_exists: bool = True,
 ) -> EngineContext:
-    """Load the profile, refuse a non-allowed context, and build the engine context."""
+    """Load the profile, refuse a non-allowed context, and build the engine context.
+
+    With `cluster_exists` (every command but `up`, whose cluster step creates the cluster and its
+    context) the context is also confined and checked now, before any call: missing, malformed or
+    (for kind) not the cluster's own API server is exit 2.
+    """
     loaded = load_profile(options.profile)
     guard_context(loaded)
-    return EngineContext(
+    ctx = EngineContext(
         loaded,
         Store(),
         ToolEnv.from_settings(options.settings),
@@ -38,6 +44,9 @@ def engine_context(
         overall_timeout=overall_timeout,
         interactive=interactive,
     )
+    if cluster_exists:
+        ctx.confine()
+    return ctx
 
 
 def echo_lines(lines: list[str]) -> None:

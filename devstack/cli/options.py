@@ -17,6 +17,7 @@ def _settings_from_environ() -> Settings:
 
     return Settings.from_environ()
 
+
 JSON_HELP = "Print one JSON document instead of text."
 
 

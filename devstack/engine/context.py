@@ -3,20 +3,29 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 from devstack.core.store import Store
 from devstack.core.verdicts import Verdicts, verdicts_of
 from devstack.errors import DevstackError
 from devstack.exitcodes import USAGE
 from devstack.profile import LoadedProfile, Profile
+from devstack.sources.kindcontext import verify_kind_context
 from devstack.sources.kube import KubeTarget
+from devstack.sources.kubeconfig import ContextEntries
 from devstack.sources.tools import ToolEnv
 
 
 @dataclass
 class EngineContext:
-    """The profile, the store, the tool environment and the explicit kube target."""
+    """The profile, the store, the tool environment and the explicit kube target.
+
+    The tools are confined to the profile's context on construction: every child and API client of
+    the run gets the private kubeconfig of that one context (`kubeconfig`), checked when it is
+    first needed (`confine()`; for a kind cluster, against the address its node container publishes).
+    """
 
     loaded: LoadedProfile
     store: Store
@@ -25,6 +34,15 @@ class EngineContext:
     recreate: bool = False
     interactive: bool = False
     overall_timeout: float | None = None
+
+    def __post_init__(self) -> None:
+        self.tools = self.tools.confined_to(self.context, self._verify())
+
+    def _verify(self) -> Callable[[ContextEntries], None] | None:
+        cluster = self.profile.kind_cluster
+        if not cluster:
+            return None  # an existing cluster: the allowlist (guard_context) alone decides
+        return partial(verify_kind_context, cluster, allow_sim=self.tools.allow_sim)
 
     def timeout(self, stage: str) -> float:
         """Seconds a stage may take: the profile's `deploy.timeouts`, capped by `--timeout`."""
@@ -43,8 +61,22 @@ class EngineContext:
 
     @property
     def kubeconfig(self) -> str:
-        """The kubeconfig file passed explicitly to every tool and client."""
-        return self.tools.kubeconfig_for(self.context)
+        """The private kubeconfig holding only this run's context, passed to every tool and client.
+
+        Raises:
+            DevstackError: the context is missing, malformed, or a kind context that is not the
+                cluster's own API server (exit 2).
+        """
+        return self.tools.confined_kubeconfig()
+
+    @property
+    def user_kubeconfig(self) -> str:
+        """The user's kubeconfig file holding the context: only kind writes it (create, delete, export)."""
+        return self.tools.user_kubeconfig_for(self.context)
+
+    def confine(self) -> str:
+        """Check the context now (before any call to the cluster); returns the private kubeconfig."""
+        return self.kubeconfig
 
     def verdicts(self) -> Verdicts:
         """The health verdicts of every pod and workload in the store's current state."""
@@ -53,7 +85,11 @@ class EngineContext:
     @property
     def target(self) -> KubeTarget:
         """Context, namespace and kubeconfig for API clients."""
-        return KubeTarget(self.context, self.profile.deploy.namespace, self.kubeconfig)
+        return KubeTarget(self.context, self.profile.deploy.namespace, self.kubeconfig, origin=self._origin())
+
+    def _origin(self) -> str:
+        confinement = self.tools.confinement
+        return confinement.shown_sources if confinement is not None else ""
 
 
 def guard_context(loaded: LoadedProfile) -> str:

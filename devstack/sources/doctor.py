@@ -7,7 +7,6 @@ threads and dispatches one `DoctorChecked` event per result.
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -18,9 +17,11 @@ from pathlib import Path
 from devstack.core.events import DoctorChecked, Event
 from devstack.core.model import CheckStatus, DoctorCheck
 from devstack.core.versions import Version, format_version, meets, parse_version
+from devstack.errors import DevstackError
 from devstack.profile.models import Profile
 from devstack.sources import processes
-from devstack.sources.kubeconfig import context_names
+from devstack.sources.kindcontext import kind_server_problem
+from devstack.sources.kubeconfig import ContextNotFound, find_context, shown
 from devstack.sources.ports import port_holder, port_is_free
 from devstack.sources.tools import ToolEnv
 
@@ -89,6 +90,7 @@ class DoctorPlan:
     tools: ToolEnv
     check_docker: bool = True
     docker_required: bool = True
+    kind_cluster: str = ""
 
 
 def check_docker(required: bool = True) -> DoctorCheck:
@@ -149,7 +151,8 @@ def check_tool(spec: ToolSpec, required: bool, tools: ToolEnv) -> DoctorCheck:
         detail = f"{spec.name} not found on PATH" + ("" if required else " (optional)")
         return DoctorCheck(name, missing_status, detail, fix=spec.install, required=required)
     try:
-        result = processes.run([path, *spec.version_args], env=tools.child_env(), timeout=15)
+        # No cluster: a version-dispatching kubectl would otherwise contact the current context.
+        result = processes.run([path, *spec.version_args], env=tools.no_cluster_env(), timeout=15)
     except OSError as err:
         return DoctorCheck(
             name, missing_status, f"{path} cannot run: {err}", fix=spec.install, required=required
@@ -210,29 +213,59 @@ def check_port(label: str, port: int) -> DoctorCheck:
     )
 
 
-def check_context(context: str, created_by_devstack: bool, tools: ToolEnv) -> DoctorCheck:
-    """Does the profile's kube context exist in the kubeconfig the tools use?"""
+def check_context(
+    context: str, created_by_devstack: bool, tools: ToolEnv, kind_cluster: str = ""
+) -> DoctorCheck:
+    """Does the profile's kube context exist in the kubeconfig the tools use (and, for a kind
+    cluster, point at the API address its node container publishes)?
+
+    Raises:
+        KubeconfigError: a kubeconfig file is malformed (exit 2, naming the file).
+    """
     paths = tools.kubeconfig_paths()
-    shown = os.pathsep.join(str(p) for p in paths)
-    names = context_names(paths)
-    data = (("context", context), ("kubeconfig", shown))
-    if context in names:
-        return DoctorCheck("context", CheckStatus.OK, f"context {context} found in {shown}", data=data)
-    if created_by_devstack:
+    files = shown(paths)
+    data = (("context", context), ("kubeconfig", files))
+    try:
+        entries = find_context(paths, context)
+    except ContextNotFound:
+        if created_by_devstack:
+            return DoctorCheck(
+                "context",
+                CheckStatus.WARN,
+                f"context {context} not in {files} yet: `devstack up` creates the cluster",
+                fix="devstack up",
+                data=data,
+            )
         return DoctorCheck(
             "context",
-            CheckStatus.WARN,
-            f"context {context} not in {shown} yet: `devstack up` creates the cluster",
-            fix="devstack up",
+            CheckStatus.FAIL,
+            f"context {context} not found in {files}",
+            fix=f"add {context} to your kubeconfig (e.g. with your cloud CLI's get-credentials command)",
+            required=True,
             data=data,
         )
+    data = (*data, ("server", entries.server))
+    if kind_cluster:
+        try:
+            problem = kind_server_problem(kind_cluster, entries, tools.allow_sim)
+        except DevstackError as err:
+            return DoctorCheck(
+                "context",
+                CheckStatus.WARN,
+                f"context {context}: cannot check its server: {err.message}",
+                data=data,
+            )
+        if problem is not None:
+            return DoctorCheck(
+                "context",
+                CheckStatus.FAIL,
+                f"context {context}: {problem}",
+                fix=f"`kind export kubeconfig --name {kind_cluster}` rewrites it, or `devstack up` creates "
+                "the cluster; until then devstack refuses the context",
+                data=data,
+            )
     return DoctorCheck(
-        "context",
-        CheckStatus.FAIL,
-        f"context {context} not found in {shown}",
-        fix=f"add {context} to your kubeconfig (e.g. with your cloud CLI's get-credentials command)",
-        required=True,
-        data=data,
+        "context", CheckStatus.OK, f"context {context} found in {entries.context.path}", data=data
     )
 
 
@@ -268,7 +301,9 @@ def run_doctor(plan: DoctorPlan, emit: Callable[[Event], object]) -> None:
     jobs += [partial(check_tool, TOOLS[t], True, plan.tools) for t in plan.required_tools]
     jobs += [partial(check_tool, TOOLS[t], False, plan.tools) for t in plan.optional_tools]
     jobs += [partial(check_port, label, port) for label, port in plan.ports]
-    jobs.append(partial(check_context, plan.context, plan.context_created_by_devstack, plan.tools))
+    jobs.append(
+        partial(check_context, plan.context, plan.context_created_by_devstack, plan.tools, plan.kind_cluster)
+    )
     jobs.append(check_inotify)
     with ThreadPoolExecutor(max_workers=8, thread_name_prefix="doctor") as pool:
         for result in pool.map(lambda job: job(), jobs):
@@ -304,6 +339,7 @@ def doctor_plan(profile: Profile | None, tools: ToolEnv) -> DoctorPlan:
             context_created_by_devstack=True,
             tools=tools,
             docker_required=not tools.allow_sim,
+            kind_cluster="jetscale",
         )
     required = ["kubectl", "helm"]
     if profile.cluster.provider == "kind":
@@ -318,4 +354,5 @@ def doctor_plan(profile: Profile | None, tools: ToolEnv) -> DoctorPlan:
         context_created_by_devstack=profile.cluster.provider == "kind",
         tools=tools,
         docker_required=not tools.allow_sim,
+        kind_cluster=profile.kind_cluster,
     )

@@ -18,8 +18,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import yaml
+
 from devstack.core import events as ev
 from devstack.core.kube import SUMMARISERS, WATCHED_KINDS
+from devstack.errors import DevstackError
+from devstack.exitcodes import USAGE
 from devstack.sources.backoff import Backoff
 
 Emit = Callable[[ev.Event], object]
@@ -38,13 +42,30 @@ class KubeTarget:
     context: str
     namespace: str
     kubeconfig: str | None = None
+    origin: str = ""  # the user's kubeconfig file(s) `kubeconfig` was made from, named in errors
 
 
 def new_api_client(target: KubeTarget) -> Any:
-    """An ApiClient for exactly `target.context` (imports the client lazily: ~300 ms)."""
-    from kubernetes import config
+    """An ApiClient for exactly `target.context` (imports the client lazily: ~300 ms).
 
-    return config.new_client_from_config(config_file=target.kubeconfig, context=target.context)
+    Raises:
+        DevstackError: the kubeconfig cannot be used for the context (exit 2, naming the file).
+    """
+    from kubernetes import config
+    from kubernetes.config.config_exception import ConfigException
+
+    try:
+        return config.new_client_from_config(
+            config_file=target.kubeconfig, context=target.context, persist_config=False
+        )
+    except (ConfigException, OSError, ValueError, yaml.YAMLError) as err:
+        shown = target.origin or target.kubeconfig or "the kubeconfig"
+        detail = (str(err).strip().splitlines() or [type(err).__name__])[0][:300]
+        raise DevstackError(
+            f"kubeconfig {shown}: context {target.context} cannot be used: {detail}",
+            fix=f"`kubectl config view --minify --context {target.context}` shows the entries",
+            exit_code=USAGE,
+        ) from None
 
 
 def list_call(api_client: Any, kind: str, namespace: str) -> Callable[..., Any]:

@@ -1,0 +1,131 @@
+"""The one allowed kube context, and nothing else, for every child process and API client.
+
+A `Confinement` writes the allowed context (its cluster and user entries, `current-context` set to
+it) from the user's kubeconfig files into a private file: mode 0600 in this process's private 0700
+run dir (`sources/rundir.py`, removed at exit and by the next start after a crash). kubectl, skaffold,
+helm, tilt and the in-process `kubernetes` client get that file, so neither the user's current
+context nor another context's exec credential plugin can be reached, whatever a tool does with
+`current-context` (a version-dispatching kubectl contacts the current context's server even for
+`kubectl version --client`). The file is rewritten when a source kubeconfig changes (kind create
+and export write the context into the user's file) and is checked before it is handed out (for a
+kind cluster: `sources/kindcontext.py`).
+
+Children that need no cluster at all (version probes, `kind get clusters`) get `no_cluster_file`: a
+kubeconfig whose current-context names no context, so even the dispatching kubectl dials nothing
+(an empty kubeconfig is not enough: kubectl then falls back to http://localhost:8080).
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import tempfile
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import yaml
+
+from devstack.sources.kubeconfig import ContextEntries, find_context, shown, single_context_document
+from devstack.sources.rundir import private_run_dir
+
+NO_CLUSTER_CONTEXT = "devstack-no-cluster"
+NO_CLUSTER = (
+    "# devstack: no cluster for this process (version probes, kind get clusters)\n"
+    "apiVersion: v1\nkind: Config\npreferences: {}\nclusters: []\nusers: []\ncontexts: []\n"
+    f"current-context: {NO_CLUSTER_CONTEXT}\n"
+)
+# Environment variables that would point a child at another server or context than its kubeconfig:
+# helm's HELM_KUBE* (e.g. HELM_KUBEAPISERVER), skaffold's flag variables, in-cluster config.
+SCRUBBED_PREFIXES = ("HELM_KUBE",)
+SCRUBBED = (
+    "SKAFFOLD_KUBE_CONTEXT",
+    "SKAFFOLD_KUBECONFIG",
+    "KUBERNETES_SERVICE_HOST",
+    "KUBERNETES_SERVICE_PORT",
+)
+
+Verify = Callable[[ContextEntries], None]
+Fingerprint = tuple[tuple[str, int, int, int], ...]
+
+
+def scrub(env: dict[str, str]) -> dict[str, str]:
+    """`env` without the variables that would redirect a kube client (see SCRUBBED)."""
+    return {k: v for k, v in env.items() if k not in SCRUBBED and not k.startswith(SCRUBBED_PREFIXES)}
+
+
+def write_private(folder: Path, name: str, text: str) -> Path:
+    """Write `folder/name` atomically, mode 0600 (readers see the old or the new content)."""
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{name}.")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(temporary, folder / name)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return folder / name
+
+
+def no_cluster_file(state_dir: Path) -> Path:
+    """The kubeconfig for children that need no cluster (written once per run dir)."""
+    folder = private_run_dir(state_dir)
+    path = folder / "no-cluster.kubeconfig"
+    if not path.is_file():
+        write_private(folder, path.name, NO_CLUSTER)
+    return path
+
+
+def _fingerprint(paths: tuple[Path, ...]) -> Fingerprint:
+    found = []
+    for path in paths:
+        try:
+            info = path.stat()
+        except OSError:
+            found.append((str(path), -1, -1, -1))
+            continue
+        found.append((str(path), info.st_mtime_ns, info.st_size, info.st_ino))
+    return tuple(found)
+
+
+class Confinement:
+    """The private kubeconfig of one allowed context, kept in step with the user's files."""
+
+    _numbers = itertools.count(1)
+
+    def __init__(
+        self, sources: tuple[Path, ...], context: str, state_dir: Path, verify: Verify | None = None
+    ):
+        self.sources = sources
+        self.context = context
+        self.state_dir = state_dir
+        self.verify = verify
+        self._lock = threading.Lock()
+        self._fingerprint: Fingerprint | None = None
+        self._path: Path | None = None
+        self._name = f"context-{next(Confinement._numbers)}.kubeconfig"
+
+    @property
+    def shown_sources(self) -> str:
+        """The user's kubeconfig files the context comes from (for messages)."""
+        return shown(self.sources)
+
+    def path(self) -> str:
+        """The private kubeconfig, (re)written when a source changed.
+
+        Raises:
+            KubeconfigError: the context is missing or malformed (exit 2).
+            DevstackError: `verify` refused the context.
+        """
+        with self._lock:
+            fingerprint = _fingerprint(self.sources)
+            if self._path is not None and fingerprint == self._fingerprint and self._path.is_file():
+                return str(self._path)
+            entries = find_context(self.sources, self.context)
+            if self.verify is not None:
+                self.verify(entries)
+            document = yaml.safe_dump(single_context_document(entries), sort_keys=False)
+            folder = private_run_dir(self.state_dir)
+            self._path = write_private(folder, self._name, document)
+            self._fingerprint = fingerprint
+            return str(self._path)
