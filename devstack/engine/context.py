@@ -84,12 +84,17 @@ class EngineContext:
 
     @property
     def target(self) -> KubeTarget:
-        """Context, namespace and kubeconfig for API clients."""
-        return KubeTarget(self.context, self.profile.deploy.namespace, self.kubeconfig, origin=self._origin())
-
-    def _origin(self) -> str:
+        """Context, namespace and the private kubeconfig for API clients (written and checked by
+        the client before its first call: `KubeTarget.prepare`)."""
         confinement = self.tools.confinement
-        return confinement.shown_sources if confinement is not None else ""
+        assert confinement is not None  # confined in __post_init__
+        return KubeTarget(
+            self.context,
+            self.profile.deploy.namespace,
+            confinement.file,
+            origin=confinement.shown_sources,
+            prepare=confinement.path,
+        )
 
 
 def guard_context(loaded: LoadedProfile) -> str:

@@ -106,6 +106,11 @@ class Confinement:
         self._name = f"context-{next(Confinement._numbers)}.kubeconfig"
 
     @property
+    def file(self) -> str:
+        """Where the private kubeconfig is (written by `path()`, which clients call first)."""
+        return str(private_run_dir(self.state_dir) / self._name)
+
+    @property
     def shown_sources(self) -> str:
         """The user's kubeconfig files the context comes from (for messages)."""
         return shown(self.sources)

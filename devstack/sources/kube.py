@@ -15,7 +15,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
@@ -43,6 +43,8 @@ class KubeTarget:
     namespace: str
     kubeconfig: str | None = None
     origin: str = ""  # the user's kubeconfig file(s) `kubeconfig` was made from, named in errors
+    # Writes (and checks) `kubeconfig` before a client reads it: the engine's confinement.
+    prepare: Callable[[], object] | None = field(default=None, compare=False, repr=False)
 
 
 def new_api_client(target: KubeTarget) -> Any:
@@ -54,6 +56,8 @@ def new_api_client(target: KubeTarget) -> Any:
     from kubernetes import config
     from kubernetes.config.config_exception import ConfigException
 
+    if target.prepare is not None:
+        target.prepare()
     try:
         return config.new_client_from_config(
             config_file=target.kubeconfig, context=target.context, persist_config=False
