@@ -36,7 +36,11 @@ class EngineContext:
     overall_timeout: float | None = None
 
     def __post_init__(self) -> None:
-        self.tools = self.tools.confined_to(self.context, self._verify())
+        if self.profile.kind_cluster:
+            missing = "`devstack up` creates the kind cluster and its context"
+        else:
+            missing = "add it to your kubeconfig (e.g. with your cloud CLI's get-credentials command)"
+        self.tools = self.tools.confined_to(self.context, self._verify(), missing)
 
     def _verify(self) -> Callable[[ContextEntries], None] | None:
         cluster = self.profile.kind_cluster

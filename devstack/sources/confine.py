@@ -26,7 +26,13 @@ from pathlib import Path
 
 import yaml
 
-from devstack.sources.kubeconfig import ContextEntries, find_context, shown, single_context_document
+from devstack.sources.kubeconfig import (
+    ContextEntries,
+    ContextNotFound,
+    find_context,
+    shown,
+    single_context_document,
+)
 from devstack.sources.rundir import private_run_dir
 
 NO_CLUSTER_CONTEXT = "devstack-no-cluster"
@@ -94,12 +100,18 @@ class Confinement:
     _numbers = itertools.count(1)
 
     def __init__(
-        self, sources: tuple[Path, ...], context: str, state_dir: Path, verify: Verify | None = None
+        self,
+        sources: tuple[Path, ...],
+        context: str,
+        state_dir: Path,
+        verify: Verify | None = None,
+        missing_fix: str = "",
     ):
         self.sources = sources
         self.context = context
         self.state_dir = state_dir
         self.verify = verify
+        self.missing_fix = missing_fix
         self._lock = threading.Lock()
         self._fingerprint: Fingerprint | None = None
         self._path: Path | None = None
@@ -126,7 +138,11 @@ class Confinement:
             fingerprint = _fingerprint(self.sources)
             if self._path is not None and fingerprint == self._fingerprint and self._path.is_file():
                 return str(self._path)
-            entries = find_context(self.sources, self.context)
+            try:
+                entries = find_context(self.sources, self.context)
+            except ContextNotFound as err:
+                err.fix = self.missing_fix or err.fix
+                raise
             if self.verify is not None:
                 self.verify(entries)
             document = yaml.safe_dump(single_context_document(entries), sort_keys=False)

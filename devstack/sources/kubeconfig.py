@@ -44,13 +44,14 @@ DATA_FIELDS = {
 }
 
 
+FIX = "fix the file (kubectl cannot use it either), or leave it out of KUBECONFIG"
+
+
 class KubeconfigError(DevstackError):
     """A kubeconfig that cannot be used (exit 2), naming the file."""
 
     def __init__(self, message: str, fix: str = ""):
-        super().__init__(
-            message, fix or "fix or remove the entry; `kubectl config view` shows the merged config", USAGE
-        )
+        super().__init__(message, fix or FIX, USAGE)
 
 
 class ContextNotFound(KubeconfigError):
@@ -196,7 +197,7 @@ def _first(merged: list[tuple[Path, dict[str, Any]]], section: str, name: str) -
 
 def shown(paths: Iterable[Path]) -> str:
     """The kubeconfig files as the user should see them (missing ones marked)."""
-    return os.pathsep.join(f"{p}" if p.exists() else f"{p} (missing)" for p in paths)
+    return os.pathsep.join(f"{p}" if p.exists() else f"{p} [missing]" for p in paths)
 
 
 def find_context(paths: tuple[Path, ...], name: str) -> ContextEntries:
@@ -209,7 +210,7 @@ def find_context(paths: tuple[Path, ...], name: str) -> ContextEntries:
     merged = [(path, read_kubeconfig(path)) for path in paths]
     context = _first(merged, "contexts", name)
     if context is None:
-        raise ContextNotFound(f"context {name} is not in the kubeconfig ({shown(paths)})")
+        raise ContextNotFound(f"context {name} is not in the kubeconfig: {shown(paths)}")
     cluster_name = context.body.get("cluster")
     cluster = _first(merged, "clusters", cluster_name) if isinstance(cluster_name, str) else None
     if cluster is None:

@@ -71,11 +71,16 @@ class ToolEnv:
         """devstack's state dir for this environment (where the private run dirs go)."""
         return self.state_dir or Settings.from_environ(self.env).state_dir
 
-    def confined_to(self, context: str, verify: Verify | None = None) -> ToolEnv:
-        """The same tools with children and clients confined to `context` (itself if already so)."""
+    def confined_to(self, context: str, verify: Verify | None = None, missing_fix: str = "") -> ToolEnv:
+        """The same tools with children and clients confined to `context` (itself if already so).
+
+        `verify` checks the context's entries before they are handed out; `missing_fix` is the fix
+        shown when no kubeconfig file has the context.
+        """
         if self.confinement is not None and self.confinement.context == context:
             return self
-        confinement = Confinement(self.kubeconfig_paths(), context, self.private_dir(), verify)
+        paths = self.kubeconfig_paths()
+        confinement = Confinement(paths, context, self.private_dir(), verify, missing_fix)
         return replace(self, confinement=confinement)
 
     def confined_kubeconfig(self) -> str:
