@@ -4,7 +4,10 @@ Every watch passes `timeout_seconds`, resumes from the last resourceVersion it s
 included), lists again on 410 Gone/Expired, and backs off on errors while reporting
 "API unreachable since …". Watch lines are decoded with `json.loads` into plain dicts and
 summarised at once (the client's model deserialisation is ~10x slower), and changes from every
-watch are coalesced into `KubeBatch` events a few times per second.
+watch are coalesced into `KubeBatch` events a few times per second. A heartbeat
+(`sources/heartbeat.py`) reports a hung API server (one that accepts connections but never answers)
+as unreachable within seconds; every call has connect/read timeouts, and a timed-out call is retried
+at most once (the client's default is three retries, which turns a 5 s timeout into 20 s).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from devstack.core.kube import SUMMARISERS, WATCHED_KINDS
 from devstack.errors import DevstackError
 from devstack.exitcodes import USAGE
 from devstack.sources.backoff import Backoff
+from devstack.sources.heartbeat import Heartbeat
 
 Emit = Callable[[ev.Event], object]
 
@@ -53,14 +57,19 @@ def new_api_client(target: KubeTarget) -> Any:
     Raises:
         DevstackError: the kubeconfig cannot be used for the context (exit 2, naming the file).
     """
-    from kubernetes import config
+    from kubernetes import client, config
     from kubernetes.config.config_exception import ConfigException
+    from urllib3.util.retry import Retry
 
     if target.prepare is not None:
         target.prepare()
+    configuration = client.Configuration()
     try:
-        return config.new_client_from_config(
-            config_file=target.kubeconfig, context=target.context, persist_config=False
+        config.load_kube_config(
+            config_file=target.kubeconfig,
+            context=target.context,
+            client_configuration=configuration,
+            persist_config=False,
         )
     except (ConfigException, OSError, ValueError, yaml.YAMLError) as err:
         shown = target.origin or target.kubeconfig or "the kubeconfig"
@@ -70,6 +79,8 @@ def new_api_client(target: KubeTarget) -> Any:
             fix=f"`kubectl config view --minify --context {target.context}` shows the entries",
             exit_code=USAGE,
         ) from None
+    configuration.retries = Retry(total=1, read=0, backoff_factor=0)
+    return client.ApiClient(configuration)
 
 
 def list_call(api_client: Any, kind: str, namespace: str) -> Callable[..., Any]:
@@ -280,6 +291,7 @@ class ClusterWatch:
         self._kinds = kinds
         self._threads: list[threading.Thread] = []
         self.watchers: list[KindWatcher] = []
+        self.heartbeat: Heartbeat | None = None
 
     def start(self, api_client: Any | None = None) -> None:
         """Start one worker thread per kind (building the API client in the caller's thread)."""
@@ -291,12 +303,19 @@ class ClusterWatch:
             thread = threading.Thread(target=watcher.run, name=f"watch-{kind}", daemon=True)
             self._threads.append(thread)
             thread.start()
+        self.heartbeat = Heartbeat(client, self._coalescer.put, self._stop, self._abort_all, describe_error)
+        self.heartbeat.start()
+
+    def _abort_all(self) -> None:
+        for watcher in self.watchers:
+            watcher.abort()
 
     def stop(self) -> None:
         """Stop every watch (threads end at their next line or timeout; they are daemons)."""
         self._stop.set()
-        for watcher in self.watchers:
-            watcher.abort()
+        self._abort_all()
         for thread in self._threads:
             thread.join(timeout=5)
+        if self.heartbeat is not None:
+            self.heartbeat.join(timeout=5)
         self._coalescer.stop()
