@@ -196,6 +196,7 @@ class KindWatcher:
         self.relists = 0
         self._response: Any = None
         self._unreachable = False
+        self._aborted = False
 
     def run(self) -> None:
         """Thread body: list, watch, resume, re-list on 410, back off on errors."""
@@ -215,7 +216,9 @@ class KindWatcher:
                 if self._stop.is_set():
                     return
                 self._unreachable = True
-                self._sink(ev.ApiStatus(False, at=time.time(), error=describe_error(err)))
+                if not self._aborted:  # the heartbeat that aborted it has said why
+                    self._sink(ev.ApiStatus(False, at=time.time(), error=describe_error(err)))
+                self._aborted = False
                 self._stop.wait(backoff.next())
 
     def _list(self) -> None:
@@ -236,6 +239,7 @@ class KindWatcher:
             allow_watch_bookmarks=True,
             _request_timeout=(5, self._timeout + 15),
         )
+        self._aborted = False
         self._response = response
         if self._unreachable:
             self._unreachable = False
@@ -251,9 +255,11 @@ class KindWatcher:
             response.release_conn()
 
     def abort(self) -> None:
-        """Unblock a watch waiting for its next line (called from another thread on stop)."""
+        """Unblock a watch waiting for its next line (called from another thread: on stop, or by
+        the heartbeat when the server stopped answering)."""
         response = self._response
         if response is not None:
+            self._aborted = True
             with contextlib.suppress(Exception):
                 response.shutdown() if hasattr(response, "shutdown") else response.close()
 
