@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     watch = _StdoutWatch(sys.stdout) if _wants_json(args) else None
     if watch is not None:
-        sys.stdout = watch  # type: ignore[assignment]
+        sys.stdout = watch
     message, fix = "", ""
     try:
         code = cli.main(args=argv, prog_name="devstack", standalone_mode=False)
@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> None:
         message = f"internal error: {type(err).__name__}: {err}"
     finally:
         if watch is not None:
-            sys.stdout = watch._stream  # type: ignore[assignment]
+            sys.stdout = watch._stream
     if watch is not None and message and not watch.written:
         _json_error(message, fix, code)
     sys.exit(code if isinstance(code, int) else 0)

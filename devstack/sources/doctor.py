@@ -224,7 +224,7 @@ def check_context(
     """
     paths = tools.kubeconfig_paths()
     files = shown(paths)
-    data = (("context", context), ("kubeconfig", files))
+    data: tuple[tuple[str, str], ...] = (("context", context), ("kubeconfig", files))
     try:
         entries = find_context(paths, context)
     except ContextNotFound:
