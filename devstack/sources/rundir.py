@@ -18,6 +18,9 @@ import stat
 import threading
 from pathlib import Path
 
+from devstack.errors import DevstackError
+from devstack.exitcodes import USAGE
+
 RUN = "run"
 _dirs: dict[Path, Path] = {}
 _lock = threading.Lock()
@@ -71,18 +74,26 @@ def private_run_dir(state_dir: Path) -> Path:
     """This process's private folder under `state_dir` (created once, removed at exit).
 
     Raises:
-        OSError: the folder cannot be created (e.g. a read-only state dir).
+        DevstackError: the folder cannot be created (e.g. a read-only state dir; exit 2).
     """
     with _lock:
         found = _dirs.get(state_dir)
         if found is not None and found.is_dir():
             return found
-        root = private_folder(state_dir / RUN)
-        remove_stale(root)
-        pid = os.getpid()
-        folder = root / f"{pid}-{_start_time(pid) or 0}"
-        shutil.rmtree(folder, ignore_errors=True)  # a leftover of an earlier life of this pid
-        folder.mkdir(mode=0o700)
+        root = state_dir / RUN
+        try:
+            private_folder(root)
+            remove_stale(root)
+            pid = os.getpid()
+            folder = root / f"{pid}-{_start_time(pid) or 0}"
+            shutil.rmtree(folder, ignore_errors=True)  # a leftover of an earlier life of this pid
+            folder.mkdir(mode=0o700)
+        except OSError as err:
+            raise DevstackError(
+                f"cannot create devstack's private folder in {root}: {err.strerror or err}",
+                fix="make it writable, or set XDG_STATE_HOME to a folder of yours",
+                exit_code=USAGE,
+            ) from None
         _dirs[state_dir] = folder
         atexit.register(shutil.rmtree, folder, ignore_errors=True)
         return folder
