@@ -19,6 +19,7 @@ import base64
 import binascii
 import copy
 import os
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,6 +75,9 @@ class _BoundedLoader(yaml.SafeLoader):
 
 def _load(path: Path) -> Any:
     try:
+        mode = path.stat().st_mode
+        if stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode):  # reading would block, or fail
+            raise KubeconfigError(f"kubeconfig {path} is not a regular file")
         with path.open("rb") as handle:
             raw = handle.read(MAX_BYTES + 1)
     except FileNotFoundError:
@@ -100,6 +104,8 @@ def _load(path: Path) -> Any:
         raise KubeconfigError(f"kubeconfig {path}: not valid YAML: {err}") from None
     except RecursionError:
         raise KubeconfigError(f"kubeconfig {path}: nested too deeply") from None
+    except (ValueError, OverflowError) as err:  # e.g. a date like 2024-13-45, a 5,000-digit number
+        raise KubeconfigError(f"kubeconfig {path}: a value YAML cannot read: {str(err)[:100]}") from None
 
 
 def _checked(path: Path, data: Any) -> dict[str, Any]:

@@ -93,6 +93,8 @@ MALFORMED = {
     "a name that is a number": "contexts:\n- name: 7\n  context: {}\n",
     "an alias bomb": "a0: &a0 [x, x]\n"
     + "".join(f"a{i}: &a{i} [*a{i - 1}, *a{i - 1}]\n" for i in range(1, 120)),
+    "an impossible date": "contexts:\n- name: dev\n  context: {cluster: dev}\n  since: 2024-13-45\n",
+    "a 5,000-digit number": "preferences: {n: " + "9" * 5000 + "}\n",
     "deep nesting": "a: " + "[" * 5000 + "]" * 5000 + "\n",
 }
 
@@ -108,10 +110,13 @@ def test_malformed_kubeconfigs_are_one_line_errors_naming_the_file(tmp_path: Pat
     assert str(path) in raised.value.message and "\n" not in raised.value.message
 
 
-def test_a_folder_and_a_missing_file(tmp_path: Path) -> None:
+def test_a_folder_a_fifo_and_a_missing_file(tmp_path: Path) -> None:
     assert read_kubeconfig(tmp_path / "missing") == {}
     with pytest.raises(KubeconfigError, match="is a folder"):
         read_kubeconfig(tmp_path)
+    os.mkfifo(tmp_path / "fifo")
+    with pytest.raises(KubeconfigError, match="not a regular file"):  # opening it would block
+        read_kubeconfig(tmp_path / "fifo")
 
 
 @pytest.mark.parametrize(
