@@ -43,6 +43,7 @@ def engine_context(
         recreate=recreate,
         overall_timeout=overall_timeout,
         interactive=interactive,
+        state_dir=options.settings.state_dir,
     )
     if cluster_exists:
         ctx.confine()

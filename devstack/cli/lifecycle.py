@@ -147,6 +147,20 @@ def down(options: Options, delete_cluster: bool, as_json: bool) -> int:
     return OK
 
 
+def down_stale(options: Options, as_json: bool) -> int:
+    """`down --stale`: remove every demo and credential folder whose devstack process is gone."""
+    from devstack.sources.janitor import sweep
+
+    removed = sweep(options.settings.state_dir)
+    if as_json:
+        click.echo(jsonview.dumps({"ok": True, "removed": [item.as_dict() for item in removed]}))
+    elif removed:
+        echo_lines([item.describe() for item in removed])
+    else:
+        click.echo("nothing stale: no demo or credential files left by a devstack that is gone")
+    return OK
+
+
 def status(options: Options, as_json: bool) -> int:
     """A snapshot: cluster, workloads, pods, services, endpoints, explanations."""
     from devstack.sources.kube import describe_error

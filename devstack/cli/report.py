@@ -1,8 +1,11 @@
-"""`devstack report`: a markdown diagnostic bundle to attach to an issue or a CI run.
+"""`devstack report`: a diagnostic bundle to attach to an issue or a CI run, with no secret in it.
 
-Versions, the profile, the status snapshot with explanations, warning events, the last 200 log
-lines per pod, deployment env and Secret keys — with Secret values, and env values whose names
-look like TOKEN/PASSWORD/SECRET/KEY, redacted.
+The report is built from structured data, field by field, through an allow-list: the machine
+checks, the profile's known fields (never the file's text), the status with explanations, warning
+events, each deployment's env, Secret names and keys (never values) and the last 200 log lines per
+container. Every text that comes from the user's world passes `redact_value` (by key) or
+`redact_text` (by pattern) and `printable` (no terminal escapes, long lines cut). `--json` prints
+the same data as one document, with the markdown in `"markdown"`.
 """
 
 from __future__ import annotations
@@ -15,117 +18,203 @@ import click
 
 from devstack import __version__
 from devstack.cli.common import engine_context
+from devstack.cli.json_errors import json_on_error
 from devstack.cli.options import Options
 from devstack.core.events import DoctorChecked, KubeSynced, SessionStarted
-from devstack.core.redact import REDACTED, redact_line, redact_value
+from devstack.core.model import DoctorCheck
+from devstack.core.redact import REDACTED, redact_text, redact_value
+from devstack.core.shown import printable
 from devstack.engine.context import EngineContext
 from devstack.exitcodes import OK
+from devstack.profile import Profile
 from devstack.sources.doctor import doctor_plan, run_doctor
 from devstack.sources.kube import describe_error
 from devstack.sources.kubeapi import KubeApi
 from devstack.views.status import status_lines
-from devstack.views.text import doctor_lines
 
 LOG_LINES = 200
+LINE_CHARS = 2000
+Allowed = dict[str, "Allowed | None"]
+# The profile fields a report shows (None: a leaf). A field not listed here is never shown.
+PROFILE_FIELDS: Allowed = {
+    "name": None,
+    "description": None,
+    "cluster": {
+        "provider": None,
+        "name": None,
+        "kind_config": None,
+        "context": None,
+        "registry": {"name": None, "host_port": None},
+    },
+    "deploy": {
+        "tool": None,
+        "skaffold_profile": None,
+        "mode": None,
+        "namespace": None,
+        "skaffold_file": None,
+        "timeouts": {"cluster": None, "deploy": None, "ready": None},
+    },
+    "forwards": {"name": None, "service": None, "remote_port": None, "local_port": None, "wait_ready": None},
+    "checks": {
+        "http": {"name": None, "url": None, "expect_status": None, "timeout": None, "body_pattern": None},
+        "api_base_url": {
+            "enabled": None,
+            "frontend_forward": None,
+            "frontend_url": None,
+            "config_paths": None,
+            "env_var": None,
+            "deployment": None,
+            "health_path": None,
+            "cors_path": None,
+            "origin": None,
+        },
+    },
+    "safety": {"allowed_contexts": None},
+}
 
 
 def run(options: Options, as_json: bool) -> int:
-    """Collect everything and print the markdown (or `{"markdown": ...}` with --json)."""
-    ctx = engine_context(options)
-    ctx.store.dispatch(SessionStarted("report", ctx.profile.name, ctx.context))
-    run_doctor(
-        doctor_plan(ctx.profile, ctx.tools),
-        lambda e: ctx.store.dispatch(e) if isinstance(e, DoctorChecked) else None,
-    )
-    sections = [
-        f"# devstack report: {ctx.profile.name} on {ctx.context}",
-        _versions(ctx),
-        "## Profile\n\n```yaml\n" + ctx.loaded.path.read_text(encoding="utf-8").rstrip() + "\n```",
-        _cluster(ctx),
-    ]
-    markdown = "\n\n".join(sections) + "\n"
+    """Collect everything and print the markdown (or one JSON document with --json)."""
+    with json_on_error(as_json):
+        ctx = engine_context(options)
+        report = collect(ctx)
+    markdown = render(report)
     if as_json:
-        click.echo(json.dumps({"ok": True, "context": ctx.context, "markdown": markdown}))
+        click.echo(json.dumps({**report, "markdown": markdown}))
     else:
         click.echo(markdown, nl=False)
     return OK
 
 
-def _versions(ctx: EngineContext) -> str:
-    lines = [f"- devstack {__version__}, Python {platform.python_version()}, {platform.platform()}"]
-    lines += [
-        f"- {line.strip()}" for line in doctor_lines(ctx.store.state.doctor) if not line.startswith(" ")
-    ]
-    return "## Machine\n\n" + "\n".join(lines)
+def shown(text: object) -> str:
+    """A text from the user's world as the report shows it: secrets replaced, printable, cut."""
+    return printable(redact_text(str(text)[: LINE_CHARS * 2]), LINE_CHARS)
 
 
-def _cluster(ctx: EngineContext) -> str:
+def collect(ctx: EngineContext) -> dict[str, Any]:
+    """The report's data: only allow-listed fields, every text redacted."""
+    ctx.store.dispatch(SessionStarted("report", ctx.profile.name, ctx.context))
+    run_doctor(
+        doctor_plan(
+            ctx.profile,
+            ctx.tools,
+            ctx.loaded.root / ctx.profile.deploy.skaffold_file,
+            state_dir=ctx.state_dir,
+        ),
+        lambda e: ctx.store.dispatch(e) if isinstance(e, DoctorChecked) else None,
+    )
+    return {
+        "ok": True,
+        "profile_name": ctx.profile.name,
+        "context": ctx.context,
+        "machine": {
+            "devstack": __version__,
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "checks": [_check(check) for check in ctx.store.state.doctor],
+        },
+        "profile": profile_fields(ctx.profile),
+        "cluster": _cluster(ctx),
+    }
+
+
+def _check(check: DoctorCheck) -> dict[str, str]:
+    """A doctor check: its name, status, and detail and fix redacted (a port holder's command line)."""
+    return {
+        "name": check.name,
+        "status": check.status.value,
+        "detail": shown(check.detail),
+        "fix": shown(check.fix),
+    }
+
+
+def profile_fields(profile: Profile) -> dict[str, Any]:
+    """The profile as loaded (derived URLs included), reduced to `PROFILE_FIELDS`, values redacted."""
+    picked = _pick(profile.model_dump(mode="json"), PROFILE_FIELDS, "")
+    return picked if isinstance(picked, dict) else {}
+
+
+def _pick(value: Any, allowed: Allowed | None, key: str) -> Any:
+    if isinstance(value, list):
+        return [_pick(item, allowed, key) for item in value]
+    if allowed is None:
+        if isinstance(value, str):
+            return printable(redact_value(key, value), LINE_CHARS)
+        return REDACTED if isinstance(value, dict) else value
+    if not isinstance(value, dict):
+        return None
+    return {name: _pick(value[name], sub, name) for name, sub in allowed.items() if name in value}
+
+
+def _cluster(ctx: EngineContext) -> dict[str, Any]:
     api = KubeApi(ctx.target)
     try:
         version = api.server_version()
         for kind, items in api.snapshot().items():
             ctx.store.dispatch(KubeSynced(kind, items))
-        parts = [
-            "## Status\n\n```\n"
-            + "\n".join(status_lines(ctx.store.state, version, ctx.verdicts()))
-            + "\n```",
-            _warning_events(ctx),
-            _config(api),
-            _logs(ctx, api),
-        ]
-        return "\n\n".join(parts)
+        return {
+            "reachable": True,
+            "server_version": shown(version),
+            "status": [shown(line) for line in status_lines(ctx.store.state, version, ctx.verdicts())],
+            "warning_events": _warning_events(ctx),
+            "env": [entry for d in api.list_raw("deployments") for entry in env_entries(d)],
+            "secrets": [_secret(secret) for secret in api.list_raw("secrets")],
+            "logs": _logs(ctx, api),
+        }
     except Exception as err:  # noqa: BLE001 - the report must still be produced for an unreachable cluster
-        return f"## Cluster\n\nnot reachable: {describe_error(err)}"
+        return {"reachable": False, "error": shown(describe_error(err))}
     finally:
         api.close()
 
 
-def _warning_events(ctx: EngineContext) -> str:
+def _warning_events(ctx: EngineContext) -> list[dict[str, Any]]:
     warnings = sorted(
         (e for e in ctx.store.state.kube_events.values() if e.warning), key=lambda e: e.last_seen
     )
-    rows = [
-        f"| {e.last_seen} | {e.object_kind}/{e.object_name} | {e.reason} | {e.count} | {e.message} |"
+    return [
+        {
+            "last_seen": shown(e.last_seen),
+            "object": shown(f"{e.object_kind}/{e.object_name}"),
+            "reason": shown(e.reason),
+            "count": e.count,
+            "message": shown(e.message),
+        }
         for e in warnings
     ]
-    table = "| last seen | object | reason | count | message |\n|---|---|---|---|---|\n" + "\n".join(rows)
-    return "## Warning events\n\n" + (table if rows else "none")
 
 
-def _env_lines(deployment: dict[str, Any]) -> list[str]:
-    lines = []
-    for container in deployment.get("spec", {}).get("template", {}).get("spec", {}).get("containers", []):
+def env_entries(deployment: dict[str, Any]) -> list[dict[str, str]]:
+    """Each env entry of a Deployment's containers: a value redacted by its name and by pattern,
+    a reference (`valueFrom`, `envFrom`) by what it refers to, never by its value."""
+    entries = []
+    spec = (deployment.get("spec") or {}).get("template", {}).get("spec") or {}
+    name = shown((deployment.get("metadata") or {}).get("name", "?"))
+    for container in spec.get("containers") or []:
+        where = {"deployment": name, "container": shown(container.get("name", "?"))}
         for entry in container.get("env") or []:
-            name = str(entry.get("name", ""))
+            key = str(entry.get("name", ""))
             if "value" in entry:
-                shown = redact_value(name, str(entry["value"]))
+                value = printable(redact_value(key, str(entry["value"])), LINE_CHARS)
             else:
-                source = entry.get("valueFrom") or {}
-                shown = f"(from {next(iter(source), 'unknown')})"
-            lines.append(f"- `{container.get('name')}` {name}={shown}")
-    return lines
+                value = f"(from {next(iter(entry.get('valueFrom') or {}), 'unknown')})"
+            entries.append({**where, "name": shown(key), "value": value})
+        for source in container.get("envFrom") or []:
+            kind = next((k for k in source if k.endswith("Ref")), "unknown")
+            ref = shown((source.get(kind) or {}).get("name", "?"))
+            entries.append({**where, "name": f"(envFrom {kind} {ref})", "value": "(not shown)"})
+    return entries
 
 
-def _config(api: KubeApi) -> str:
-    env: list[str] = []
-    for deployment in api.list_raw("deployments"):
-        env.append(f"### {deployment['metadata']['name']}")
-        env += _env_lines(deployment) or ["- (no env)"]
-    secrets = [
-        f"- {s['metadata']['name']} ({s.get('type', '')}): "
-        + ", ".join(f"{key}={REDACTED}" for key in sorted(s.get("data") or {}))
-        for s in api.list_raw("secrets")
-    ]
-    return (
-        "## Environment\n\n"
-        + "\n".join(env)
-        + "\n\n## Secrets (values redacted)\n\n"
-        + ("\n".join(secrets) or "none")
-    )
+def _secret(secret: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "name": shown((secret.get("metadata") or {}).get("name", "?")),
+        "type": shown(secret.get("type", "")),
+        "keys": [shown(key) for key in sorted(secret.get("data") or {})],
+    }
 
 
-def _logs(ctx: EngineContext, api: KubeApi) -> str:
-    parts = ["## Logs"]
+def _logs(ctx: EngineContext, api: KubeApi) -> list[dict[str, Any]]:
+    logs = []
     for pod in sorted(ctx.store.state.pods.values(), key=lambda p: p.name):
         for container in pod.containers:
             for previous in (False, True) if container.restart_count else (False,):
@@ -133,6 +222,71 @@ def _logs(ctx: EngineContext, api: KubeApi) -> str:
                     lines = api.logs(pod.name, container.name, previous=previous, tail=LOG_LINES)
                 except Exception as err:  # noqa: BLE001 - e.g. a container that never started
                     lines = [f"(no log: {describe_error(err)})"]
-                title = f"### {pod.name} / {container.name}" + (" (previous)" if previous else "")
-                parts.append(title + "\n\n```\n" + "\n".join(redact_line(line) for line in lines) + "\n```")
-    return "\n\n".join(parts)
+                logs.append(
+                    {
+                        "pod": pod.name,
+                        "container": container.name,
+                        "previous": previous,
+                        "lines": [shown(line) for line in lines[-LOG_LINES:]],
+                    }
+                )
+    return logs
+
+
+def render(report: dict[str, Any]) -> str:
+    """The report as markdown (only what `collect` gathered: nothing is read again)."""
+    import yaml
+
+    machine = report["machine"]
+    lines = [f"- devstack {machine['devstack']}, Python {machine['python']}, {machine['platform']}"]
+    lines += [f"- {c['status']} {c['name']}: {c['detail']}" for c in machine["checks"]]
+    sections = [
+        f"# devstack report: {report['profile_name']} on {report['context']}",
+        "## Machine\n\n" + "\n".join(lines),
+        "## Profile (as loaded; secrets redacted)\n\n```yaml\n"
+        + yaml.safe_dump(report["profile"], sort_keys=False, allow_unicode=True).rstrip()
+        + "\n```",
+        *_cluster_sections(report["cluster"]),
+    ]
+    return "\n\n".join(sections) + "\n"
+
+
+def _cluster_sections(cluster: dict[str, Any]) -> list[str]:
+    if not cluster["reachable"]:
+        return [f"## Cluster\n\nnot reachable: {cluster['error']}"]
+    rows = [
+        "| "
+        + " | ".join(
+            str(e[k]).replace("|", "\\|") for k in ("last_seen", "object", "reason", "count", "message")
+        )
+        + " |"
+        for e in cluster["warning_events"]
+    ]
+    table = "| last seen | object | reason | count | message |\n|---|---|---|---|---|\n" + "\n".join(rows)
+    env: list[str] = []
+    for deployment in dict.fromkeys(e["deployment"] for e in cluster["env"]):
+        env.append(f"### {deployment}")
+        env += [
+            f"- `{e['container']}` {e['name']}={e['value']}"
+            for e in cluster["env"]
+            if e["deployment"] == deployment
+        ]
+    secrets = [
+        f"- {s['name']} ({s['type']}): " + ", ".join(f"{key}={REDACTED}" for key in s["keys"])
+        for s in cluster["secrets"]
+    ]
+    logs = ["## Logs"] + [
+        f"### {log['pod']} / {log['container']}"
+        + (" (previous)" if log["previous"] else "")
+        + "\n\n```\n"
+        + "\n".join(log["lines"])
+        + "\n```"
+        for log in cluster["logs"]
+    ]
+    return [
+        "## Status\n\n```\n" + "\n".join(cluster["status"]) + "\n```",
+        "## Warning events\n\n" + (table if rows else "none"),
+        "## Environment\n\n" + ("\n".join(env) or "none"),
+        "## Secrets (values redacted)\n\n" + ("\n".join(secrets) or "none"),
+        "\n\n".join(logs),
+    ]

@@ -228,16 +228,40 @@ def _explain_container(
             # Between two crashes of a crash loop: the kubelet flips it to CrashLoopBackOff next.
             return _crash(state, pod, c, events)
         return _not_ready(pod, c, events)
-    if c.restart_count and c.last_exit_code not in (None, 0) and c.ready:
-        return Explanation(
-            Level.WARNING,
-            "Restarted",
-            f"Container {c.name} is ready now but restarted {c.restart_count} times "
-            f"(last exit code {c.last_exit_code}: {_exit_meaning(c.last_exit_code)}).",
-            _log_lines(state, pod),
-            f"look at `kubectl logs {pod.name} -n {pod.namespace} -c {c.name} --previous`",
-        )
+    if c.restart_count and c.ready and (c.last_exit_code not in (None, 0) or c.last_reason == "OOMKilled"):
+        return _recovered(state, pod, c)
     return None
+
+
+def _last_termination(c: ContainerInfo) -> str:
+    """How the container last stopped: `OOMKilled (exit code 137: it was killed ...)`."""
+    code = c.last_exit_code
+    meaning = _exit_meaning(code)
+    exit_code = f"exit code {code}: {meaning}" if code is not None else "no exit code"
+    return f"{c.last_reason or 'Error'} ({exit_code})"
+
+
+def _recovered(state: State, pod: PodInfo, c: ContainerInfo) -> Explanation:
+    """A container ready again after restarts: why it last stopped stays in its explanation."""
+    oom = c.last_reason == "OOMKilled"
+    message = f": {c.last_message}" if c.last_message else ""
+    evidence = [f"container {c.name}: last terminated {_last_termination(c)}{message}"]
+    if oom:
+        evidence.append(f"container {c.name}: memory limit {c.memory_limit or 'not set'}")
+    tail = state.logs.get(pod.key)
+    if tail is not None and tail.container == c.name:
+        evidence += _log_lines(state, pod)
+    logs = f"`kubectl logs {pod.name} -n {pod.namespace} -c {c.name} --previous`"
+    return Explanation(
+        Level.WARNING,
+        "Restarted",
+        f"Container {c.name} is ready now but restarted {c.restart_count} times; "
+        f"it last stopped with {_last_termination(c)}.",
+        tuple(evidence),
+        f"raise resources.limits.memory in the chart values, or find why it used that much ({logs})"
+        if oom
+        else f"look at {logs}",
+    )
 
 
 def pods_of(state: State, deployment: DeploymentInfo) -> list[PodInfo]:
@@ -266,7 +290,13 @@ def explain_deployment(state: State, deployment: DeploymentInfo, cluster_name: s
             inner.action if inner and inner.action else f"`kubectl describe deployment {deployment.name}`",
         )
     if deployment.ready:
-        return Explanation(Level.OK, "Ready", f"{deployment.name}: {counts}.")
+        # Still healthy; but when its worst pod restarted, the reason stays visible here too.
+        worst_pod = max(pod_verdicts, key=lambda v: v.level.rank, default=None)
+        if worst_pod is None or worst_pod.reason != "Restarted":
+            return Explanation(Level.OK, "Ready", f"{deployment.name}: {counts}.")
+        return Explanation(
+            Level.OK, "Ready", f"{deployment.name}: {counts}. {worst_pod.summary}", worst_pod.evidence
+        )
     failure = deployment.condition("ReplicaFailure")
     if failure is not None and failure.status == "True":
         return Explanation(

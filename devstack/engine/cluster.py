@@ -110,7 +110,7 @@ def run_cluster(ctx: EngineContext, progress: Progress) -> str:
     stopped = [n.name for n in found or [] if not n.running]
     if stopped:
         progress(f"starting stopped node container(s): {', '.join(stopped)}")
-        nodes.start_nodes(stopped)
+        nodes.start_nodes(stopped, ctx.tools.settings())
     if ctx.context not in context_names(ctx.tools.kubeconfig_paths()):
         progress(f"context {ctx.context} missing from the kubeconfig: kind export kubeconfig")
         kind.export_kubeconfig(ctx.tools, name, ctx.user_kubeconfig)
@@ -122,7 +122,7 @@ def run_cluster(ctx: EngineContext, progress: Progress) -> str:
 def _nodes(ctx: EngineContext, name: str) -> list[nodes.Node] | None:
     """The cluster's node containers; None for a simulated cluster on a machine without Docker."""
     try:
-        return nodes.list_nodes(name)
+        return nodes.list_nodes(name, ctx.tools.settings())
     except DevstackError:
         if ctx.tools.allow_sim:
             return None

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import partial
+from pathlib import Path
 
 from devstack.core.store import Store
 from devstack.core.verdicts import Verdicts, verdicts_of
 from devstack.errors import DevstackError
 from devstack.exitcodes import USAGE
 from devstack.profile import LoadedProfile, Profile
-from devstack.sources.kindcontext import verify_kind_context
+from devstack.sources.kindcontext import kind_verifier
 from devstack.sources.kube import KubeTarget
-from devstack.sources.kubeconfig import ContextEntries
+from devstack.sources.portowner import PortClaims
 from devstack.sources.tools import ToolEnv
 
 
@@ -25,6 +24,9 @@ class EngineContext:
     The tools are confined to the profile's context on construction: every child and API client of
     the run gets the private kubeconfig of that one context (`kubeconfig`), checked when it is
     first needed (`confine()`; for a kind cluster, against the address its node container publishes).
+
+    `state_dir` is `Settings.state_dir` (where the forwarder marks the ports it holds); None only
+    in tests that do not forward.
     """
 
     loaded: LoadedProfile
@@ -34,19 +36,15 @@ class EngineContext:
     recreate: bool = False
     interactive: bool = False
     overall_timeout: float | None = None
+    state_dir: Path | None = None
 
     def __post_init__(self) -> None:
         if self.profile.kind_cluster:
             missing = "`devstack up` creates the kind cluster and its context"
         else:
             missing = "add it to your kubeconfig (e.g. with your cloud CLI's get-credentials command)"
-        self.tools = self.tools.confined_to(self.context, self._verify(), missing)
-
-    def _verify(self) -> Callable[[ContextEntries], None] | None:
-        cluster = self.profile.kind_cluster
-        if not cluster:
-            return None  # an existing cluster: the allowlist (guard_context) alone decides
-        return partial(verify_kind_context, cluster, allow_sim=self.tools.allow_sim)
+        verify = kind_verifier(self.profile.kind_cluster, self.tools.allow_sim, self.tools.settings())
+        self.tools = self.tools.confined_to(self.context, verify, missing)
 
     def timeout(self, stage: str) -> float:
         """Seconds a stage may take: the profile's `deploy.timeouts`, capped by `--timeout`."""
@@ -87,15 +85,25 @@ class EngineContext:
         return verdicts_of(self.store.state, self.profile.kind_cluster)
 
     @property
+    def port_claims(self) -> PortClaims | None:
+        """The markers of this profile's forwards (None without a state dir)."""
+        if self.state_dir is None:
+            return None
+        return PortClaims(self.state_dir, self.profile.name, self.context)
+
+    @property
     def target(self) -> KubeTarget:
-        """Context, namespace and the private kubeconfig for API clients (written and checked by
-        the client before its first call: `KubeTarget.prepare`)."""
+        """Context, namespace, the private kubeconfig (written and checked by the client before its
+        first call: `KubeTarget.prepare`) and the environment's proxy settings for API clients."""
         confinement = self.tools.confinement
         assert confinement is not None  # confined in __post_init__
+        settings = self.tools.settings()
         return KubeTarget(
             self.context,
             self.profile.deploy.namespace,
             confinement.file,
+            settings.https_proxy,
+            settings.no_proxy,
             origin=confinement.shown_sources,
             prepare=confinement.path,
         )

@@ -77,7 +77,7 @@ class SessionActions:
             raise DevstackError("no forwards are running", fix="press u to bring the stack up")
         run.forwards.stop()
         run.forwards = None
-        forwards = ForwardThread(ctx.store, ctx.target, ctx.profile.forwards)
+        forwards = ForwardThread(ctx.store, ctx.target, ctx.profile.forwards, ctx.port_claims)
         forwards.start()
         run.forwards = forwards
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import difflib
-import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,12 +12,16 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from devstack.core.shown import first_control_char, printable, show_value
 from devstack.errors import DevstackError
 from devstack.exitcodes import USAGE
-from devstack.profile.models import Profile, show_value
-from devstack.yamlfile import Problem, YamlDoc, dotted, load_yaml
+from devstack.profile.models import Profile
+from devstack.yamlfile import KeyPath, Problem, YamlDoc, dotted, load_yaml
 
 DEFAULT_PROFILE = "local-kind"
+SHOWN_PATH_CHARS = 200
+MAX_PROBLEMS = 50
+"""Problems listed for one profile; a file with more gets a last line counting the rest."""
 Loc = tuple[str | int, ...]
 
 
@@ -25,6 +29,7 @@ class ProfileError(DevstackError):
     """A profile that cannot be used; `problems` holds one line per mistake."""
 
     def __init__(self, problems: list[str]):
+        problems = [printable(problem) for problem in problems]
         super().__init__("\n".join(problems), exit_code=USAGE)
         self.problems = problems
 
@@ -49,9 +54,17 @@ class LoadedProfile:
 def find_stack_root(start: Path) -> Path | None:
     """The nearest folder from `start` upwards that holds `profiles/` and `skaffold.yaml`."""
     for folder in (start, *start.parents):
-        if (folder / "profiles").is_dir() and (folder / "skaffold.yaml").is_file():
+        if _is(Path.is_dir, folder / "profiles") and _is(Path.is_file, folder / "skaffold.yaml"):
             return folder
     return None
+
+
+def _is(test: Callable[[Path], bool], path: Path) -> bool:
+    """`path.is_file()` / `is_dir()`, False where the name cannot exist (too long, a NUL byte)."""
+    try:
+        return test(path)
+    except (OSError, ValueError):
+        return False
 
 
 def display_path(path: Path) -> str:
@@ -69,11 +82,12 @@ def resolve_profile_path(spec: str | None, cwd: Path) -> tuple[Path, Path]:
         DevstackError: no stack root or no such profile (exit code 2).
     """
     spec = spec or DEFAULT_PROFILE
-    looks_like_path = os.sep in spec or spec.endswith((".yaml", ".yml")) or Path(spec).is_file()
+    looks_like_path = os.sep in spec or spec.endswith((".yaml", ".yml")) or _is(Path.is_file, Path(spec))
     if looks_like_path:
-        path = (cwd / spec).resolve()
-        if not path.is_file():
-            raise DevstackError(f"profile file not found: {spec}", exit_code=USAGE)
+        path = cwd / spec
+        if not _is(Path.is_file, path):
+            raise DevstackError(f"profile file not found: {show_value(spec)}", exit_code=USAGE)
+        path = path.resolve()
         return path, find_stack_root(path.parent) or path.parent
     root = find_stack_root(cwd)
     if root is None:
@@ -83,10 +97,10 @@ def resolve_profile_path(spec: str | None, cwd: Path) -> tuple[Path, Path]:
             exit_code=USAGE,
         )
     path = root / "profiles" / f"{spec}.yaml"
-    if not path.is_file():
+    if not _is(Path.is_file, path):
         known = sorted(p.stem for p in (root / "profiles").glob("*.yaml"))
         raise DevstackError(
-            f"no profile named {spec!r} in {display_path(root / 'profiles')}",
+            f"no profile named {show_value(spec)} in {display_path(root / 'profiles')}",
             fix=f"use one of: {', '.join(known)}" if known else "create profiles/NAME.yaml",
             exit_code=USAGE,
         )
@@ -113,22 +127,60 @@ def load_profile(path: Path) -> Profile:
     problems = [str(problem) for problem in doc.duplicates]
     if not isinstance(data, dict):
         raise ProfileError([f"{shown}:1: expected a mapping of profile settings, got {show_value(data)}"])
+    problems += _control_characters(doc)
     try:
         profile = Profile.model_validate(data)
     except ValidationError as err:
-        problems += [_format(doc, detail) for detail in err.errors(include_url=False)]
-        raise ProfileError(problems) from None
+        details = err.errors(include_url=False)
+        problems += [_format(doc, detail) for detail in details[:MAX_PROBLEMS]]
+        raise ProfileError(_at_most(problems, shown, len(problems) + len(details[MAX_PROBLEMS:]))) from None
     if problems:
-        raise ProfileError(problems)
+        raise ProfileError(_at_most(problems, shown, len(problems)))
     _check_files(profile, path, doc)
     return profile
 
 
+def _at_most(problems: list[str], shown: str, total: int) -> list[str]:
+    if total <= MAX_PROBLEMS:
+        return problems
+    return [*problems[:MAX_PROBLEMS], f"{shown}: ... and {total - MAX_PROBLEMS} more problems"]
+
+
+def _control_characters(doc: YamlDoc) -> list[str]:
+    """One problem per key or text value holding a control or invisible formatting character."""
+    problems = []
+    stack: list[tuple[KeyPath, Any]] = [((), doc.data)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                child = (*path, key if isinstance(key, (str, int)) else str(key))
+                if isinstance(key, str) and (char := first_control_char(key)) is not None:
+                    problems.append(_control_problem(doc, child, "key", char))
+                stack.append((child, item))
+        elif isinstance(value, list):
+            stack += [((*path, index), item) for index, item in enumerate(value)]
+        elif isinstance(value, str) and (char := first_control_char(value)) is not None:
+            problems.append(_control_problem(doc, path, "value", char))
+    return sorted(problems)
+
+
+def _control_problem(doc: YamlDoc, path: KeyPath, what: str, char: str) -> str:
+    line = doc.line(path, key=what == "key") or 1
+    return f"{doc.file}:{line}: {dotted(path)}: the {what} holds the control character U+{ord(char):04X}"
+
+
 def _check_files(profile: Profile, path: Path, doc: YamlDoc) -> None:
     config = profile.cluster.kind_config
-    if config and not (path.parent / config).is_file():
-        line = doc.line(("cluster", "kind_config"), key=True) or 1
-        raise ProfileError([f"{doc.file}:{line}: cluster.kind_config: file not found: {config}"])
+    if not config:
+        return
+    where = f"{doc.file}:{doc.line(('cluster', 'kind_config'), key=True) or 1}: cluster.kind_config"
+    target = path.parent / config
+    if not _is(Path.is_file, target):
+        raise ProfileError([f"{where}: file not found: {printable(config, SHOWN_PATH_CHARS)}"])
+    loaded = load_yaml(target, display_path(target))
+    if isinstance(loaded, Problem):
+        raise ProfileError([f"{where}: {loaded}"])
 
 
 def _format(doc: YamlDoc, detail: ErrorDetails) -> str:
@@ -143,13 +195,12 @@ def _format(doc: YamlDoc, detail: ErrorDetails) -> str:
         message = _describe(kind, ctx, detail)
     if "field" in ctx:
         loc = (*loc, *(int(p) if p.isdigit() else p for p in str(ctx["field"]).split(".")))
-    line = f"{doc.file}:{doc.line(loc, key=True) or 1}: {dotted(loc)}: {message}"
-    return line.replace("\n", "\\n").replace("\r", "\\r")
+    return f"{doc.file}:{doc.line(loc, key=True) or 1}: {dotted(loc)}: {message}"
 
 
 def _unknown_key(loc: Loc) -> str:
     key = str(loc[-1])
-    quoted = json.dumps(key, ensure_ascii=False)
+    quoted = show_value(key)
     parent: type[BaseModel] | None = Profile
     for part in loc[:-1]:
         if parent is None or isinstance(part, int):

@@ -5,7 +5,7 @@ Unknown keys are errors everywhere: a typo must never be silently ignored.
 
 from __future__ import annotations
 
-import json
+import math
 import re
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -13,52 +13,51 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
+from devstack.core.shown import show_value
+
 KIND_NAME = re.compile(r"^[a-z0-9.-]+$")
 
 
+PORT_TEXT = re.compile(r"[0-9]{1,5}")
+MAX_SECONDS = 7 * 24 * 3600
+"""The longest time limit a profile may give (a week): larger ones overflow timers."""
+
+
 def _port(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, str)):
+    number = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str) and PORT_TEXT.fullmatch(value.strip()):
+        number = int(value.strip())
+    if number is None or not 1 <= number <= 65535:
         raise PydanticCustomError(
             "port", "expected an integer 1-65535, got {got}", {"got": show_value(value)}
         )
-    text = str(value).strip()
-    if not text.isdigit() or not 1 <= int(text) <= 65535:
-        raise PydanticCustomError(
-            "port", "expected an integer 1-65535, got {got}", {"got": show_value(value)}
-        )
-    return int(text)
+    return number
 
 
 def _seconds(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if not number or not 0 < value <= MAX_SECONDS or not math.isfinite(value):
         raise PydanticCustomError(
-            "seconds", "expected a number of seconds > 0, got {got}", {"got": show_value(value)}
+            "seconds",
+            "expected a number of seconds > 0 and at most {most} (a week), got {got}",
+            {"got": show_value(value), "most": MAX_SECONDS},
         )
     return float(value)
 
 
-SHOWN_CHARS = 60
-
-
-def show_value(value: Any) -> str:
-    """A value as an error message shows it: short, printable, and saying what kind it is."""
-    if isinstance(value, str):
-        shown = json.dumps(value[:SHOWN_CHARS], ensure_ascii=False)
-        return shown if len(value) <= SHOWN_CHARS else f'{shown[:-1]}…" ({len(value)} characters)'
-    if value is None:
-        return "nothing"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    text = repr(value)
-    return text if len(text) <= SHOWN_CHARS else f"{text[:SHOWN_CHARS]}… ({len(text)} characters)"
+def _count(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise PydanticCustomError(
+            "count", "expected a whole number >= 1, got {got}", {"got": show_value(value)}
+        )
+    return value
 
 
 Port = Annotated[int, BeforeValidator(_port)]
 Seconds = Annotated[float, BeforeValidator(_seconds)]
+Count = Annotated[int, BeforeValidator(_count)]
 
 
 class _Strict(BaseModel):
@@ -152,6 +151,10 @@ class Forward(_Strict):
     """The port on 127.0.0.1 devstack owns for this forward."""
     wait_ready: Seconds = 30
     """How long a new connection waits for a ready endpoint before it is closed."""
+    idle_timeout: Seconds = 300
+    """A tunnel that moved no byte either way for this long is closed (frees its pod connection)."""
+    max_connections: Count = 1000
+    """Connections this forward serves at once; beyond it new ones are closed at once (and said so)."""
 
 
 def _http_url(value: str, field: str) -> str:
@@ -205,6 +208,15 @@ class HttpCheck(_Strict):
                 "expected a path starting with /, got {got}",
                 {"got": show_value(self.path), "field": "path"},
             )
+        if self.body_pattern is not None:
+            try:
+                re.compile(self.body_pattern)
+            except (re.error, RecursionError, OverflowError) as err:
+                raise PydanticCustomError(
+                    "body_pattern",
+                    "not a valid regular expression: {why}",
+                    {"why": show_value(str(err)), "field": "body_pattern"},
+                ) from None
         return self
 
 

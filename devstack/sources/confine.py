@@ -2,7 +2,8 @@
 
 A `Confinement` writes the allowed context (its cluster and user entries, `current-context` set to
 it) from the user's kubeconfig files into a private file: mode 0600 in this process's private 0700
-run dir (`sources/rundir.py`, removed at exit and by the next start after a crash). kubectl, skaffold,
+folder (`credential_files.credentials_dir()`: leased, removed at exit and by the next start after a
+crash, beside the client's certificate files). kubectl, skaffold,
 helm, tilt and the in-process `kubernetes` client get that file, so neither the user's current
 context nor another context's exec credential plugin can be reached, whatever a tool does with
 `current-context` (a version-dispatching kubectl contacts the current context's server even for
@@ -26,6 +27,9 @@ from pathlib import Path
 
 import yaml
 
+from devstack.errors import DevstackError
+from devstack.exitcodes import USAGE
+from devstack.sources.credential_files import credentials_dir
 from devstack.sources.kubeconfig import (
     ContextEntries,
     ContextNotFound,
@@ -33,7 +37,6 @@ from devstack.sources.kubeconfig import (
     shown,
     single_context_document,
 )
-from devstack.sources.rundir import private_run_dir
 
 NO_CLUSTER_CONTEXT = "devstack-no-cluster"
 NO_CLUSTER = (
@@ -73,9 +76,30 @@ def write_private(folder: Path, name: str, text: str) -> Path:
     return folder / name
 
 
-def no_cluster_file(state_dir: Path) -> Path:
-    """The kubeconfig for children that need no cluster (written once per run dir)."""
-    folder = private_run_dir(state_dir)
+def private_folder() -> Path:
+    """This process's private folder (0700, removed at exit).
+
+    Raises:
+        DevstackError: it cannot be made (e.g. a read-only state dir; exit 2).
+    """
+    try:
+        return Path(credentials_dir())
+    except OSError as err:
+        raise DevstackError(
+            f"cannot make devstack's private folder: {err.strerror or err} ({getattr(err, 'filename', '')})",
+            fix="make the state dir writable, or set XDG_STATE_HOME to a folder of yours",
+            exit_code=USAGE,
+        ) from None
+
+
+def is_private(path: str | Path) -> bool:
+    """`path` is one of this process's private files (never the user's kubeconfig)."""
+    return Path(path).resolve().is_relative_to(private_folder())
+
+
+def no_cluster_file() -> Path:
+    """The kubeconfig for children that need no cluster (written once per process)."""
+    folder = private_folder()
     path = folder / "no-cluster.kubeconfig"
     if not path.is_file():
         write_private(folder, path.name, NO_CLUSTER)
@@ -103,13 +127,11 @@ class Confinement:
         self,
         sources: tuple[Path, ...],
         context: str,
-        state_dir: Path,
         verify: Verify | None = None,
         missing_fix: str = "",
     ):
         self.sources = sources
         self.context = context
-        self.state_dir = state_dir
         self.verify = verify
         self.missing_fix = missing_fix
         self._lock = threading.Lock()
@@ -120,7 +142,7 @@ class Confinement:
     @property
     def file(self) -> str:
         """Where the private kubeconfig is (written by `path()`, which clients call first)."""
-        return str(private_run_dir(self.state_dir) / self._name)
+        return str(private_folder() / self._name)
 
     @property
     def shown_sources(self) -> str:
@@ -146,7 +168,6 @@ class Confinement:
             if self.verify is not None:
                 self.verify(entries)
             document = yaml.safe_dump(single_context_document(entries), sort_keys=False)
-            folder = private_run_dir(self.state_dir)
-            self._path = write_private(folder, self._name, document)
+            self._path = write_private(private_folder(), self._name, document)
             self._fingerprint = fingerprint
             return str(self._path)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from devstack.errors import DevstackError
 from devstack.sources import processes
-from devstack.sources.rundir import is_inside_run_dirs
+from devstack.sources.confine import is_private
 from devstack.sources.tools import ToolEnv
 
 
@@ -84,7 +84,7 @@ def _run(tools: ToolEnv, command: list[str], name: str, kubeconfig: str | None, 
 
 def _user_file(tools: ToolEnv, name: str, kubeconfig: str | None) -> str:
     """The user's kubeconfig kind writes: `kubeconfig`, unless it is devstack's private copy."""
-    if kubeconfig and not is_inside_run_dirs(kubeconfig):
+    if kubeconfig and not is_private(kubeconfig):
         return kubeconfig
     return tools.user_kubeconfig_for(f"kind-{name}")
 

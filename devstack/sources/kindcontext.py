@@ -17,10 +17,13 @@ the port cannot be checked. `existing` clusters are not kind clusters: the allow
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Callable
+from functools import partial
 from urllib.parse import urlsplit
 
 from devstack.errors import DevstackError
 from devstack.exitcodes import USAGE
+from devstack.settings import Settings
 from devstack.sources import nodes
 from devstack.sources.kubeconfig import ContextEntries
 
@@ -64,16 +67,20 @@ def _published(binding: nodes.ApiBinding) -> str:
     return f"https://{host}:{binding.host_port} (published by node container {binding.container})"
 
 
-def kind_server_problem(cluster: str, entries: ContextEntries, allow_sim: bool) -> str | None:
+def kind_server_problem(
+    cluster: str, entries: ContextEntries, allow_sim: bool, settings: Settings
+) -> str | None:
     """Why the context of kind cluster `cluster` may not be used (None: it is the cluster's own).
+
+    `settings` says where Docker is (as the docker CLI and kind find it).
 
     Raises:
         DevstackError: Docker is not reachable and the simulator is not allowed (exit 3).
     """
     server = entries.server
-    where = f"its server is {server} (kubeconfig {entries.cluster.path})"
+    where = f"its server is {server} (kubeconfig {entries.cluster_source})"
     try:
-        bindings: list[nodes.ApiBinding] | None = nodes.api_bindings(cluster)
+        bindings: list[nodes.ApiBinding] | None = nodes.api_bindings(cluster, settings)
     except DevstackError:
         if not allow_sim:
             raise
@@ -94,17 +101,26 @@ def kind_server_problem(cluster: str, entries: ContextEntries, allow_sim: bool) 
     )
 
 
-def verify_kind_context(cluster: str, entries: ContextEntries, allow_sim: bool) -> None:
+def verify_kind_context(cluster: str, entries: ContextEntries, allow_sim: bool, settings: Settings) -> None:
     """Refuse (exit 2) a `kind-<cluster>` context that is not the cluster's own API server.
 
     Raises:
         DevstackError: refused (exit 2), or Docker unreachable (exit 3).
     """
-    problem = kind_server_problem(cluster, entries, allow_sim)
+    problem = kind_server_problem(cluster, entries, allow_sim, settings)
     if problem is not None:
         raise DevstackError(
-            f"refusing kube context {entries.context.name}: {problem}",
+            f"refusing kube context {entries.context}: {problem}",
             fix=f"`kind export kubeconfig --name {cluster}` rewrites the context with the cluster's "
             f"address; if the cluster is gone, `devstack up` creates it",
             exit_code=USAGE,
         )
+
+
+def kind_verifier(
+    cluster: str, allow_sim: bool, settings: Settings
+) -> Callable[[ContextEntries], None] | None:
+    """The check a confinement runs on the context of kind cluster `cluster` (None: not kind)."""
+    if not cluster:
+        return None  # an existing cluster: the allowlist alone decides
+    return partial(verify_kind_context, cluster, allow_sim=allow_sim, settings=settings)

@@ -1,8 +1,10 @@
 """Live cluster state: list + watch through the official `kubernetes` client, in worker threads.
 
 Every watch passes `timeout_seconds`, resumes from the last resourceVersion it saw (bookmarks
-included), lists again on 410 Gone/Expired, and backs off on errors while reporting
-"API unreachable since …". Watch lines are decoded with `json.loads` into plain dicts and
+included), lists again on 410 Gone/Expired — whether the server says so with an `ERROR` event in
+the stream or with the HTTP status of the watch request itself — and backs off on other errors
+while reporting "API unreachable since …". Credentials (and their renewal) come from
+`sources/credentials.py`. Watch lines are decoded with `json.loads` into plain dicts and
 summarised at once (the client's model deserialisation is ~10x slower), and changes from every
 watch are coalesced into `KubeBatch` events a few times per second. A heartbeat
 (`sources/heartbeat.py`) reports a hung API server (one that accepts connections but never answers)
@@ -18,7 +20,6 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
@@ -28,6 +29,7 @@ from devstack.core.kube import SUMMARISERS, WATCHED_KINDS
 from devstack.errors import DevstackError
 from devstack.exitcodes import USAGE
 from devstack.sources.backoff import Backoff
+from devstack.sources.credentials import KubeTarget, credentials_for
 from devstack.sources.heartbeat import Heartbeat
 
 Emit = Callable[[ev.Event], object]
@@ -39,38 +41,22 @@ class Expired(Exception):
     """The server no longer has the resourceVersion we asked for (HTTP 410)."""
 
 
-@dataclass(frozen=True)
-class KubeTarget:
-    """Which cluster and namespace to talk to: always an explicit context, never current-context."""
-
-    context: str
-    namespace: str
-    kubeconfig: str | None = None
-    origin: str = ""  # the user's kubeconfig file(s) `kubeconfig` was made from, named in errors
-    # Writes (and checks) `kubeconfig` before a client reads it: the engine's confinement.
-    prepare: Callable[[], object] | None = field(default=None, compare=False, repr=False)
+__all__ = ["ClusterWatch", "Coalescer", "KindWatcher", "KubeTarget", "new_api_client"]
 
 
 def new_api_client(target: KubeTarget) -> Any:
-    """An ApiClient for exactly `target.context` (imports the client lazily: ~300 ms).
+    """An ApiClient for exactly `target.context`, on the target's shared `Credentials` (its private
+    kubeconfig written and checked first: `target.prepare`).
 
     Raises:
         DevstackError: the kubeconfig cannot be used for the context (exit 2, naming the file).
     """
-    from kubernetes import client, config
     from kubernetes.config.config_exception import ConfigException
-    from urllib3.util.retry import Retry
 
     if target.prepare is not None:
         target.prepare()
-    configuration = client.Configuration()
     try:
-        config.load_kube_config(
-            config_file=target.kubeconfig,
-            context=target.context,
-            client_configuration=configuration,
-            persist_config=False,
-        )
+        return credentials_for(target).api_client()
     except (ConfigException, OSError, ValueError, yaml.YAMLError) as err:
         shown = target.origin or target.kubeconfig or "the kubeconfig"
         detail = (str(err).strip().splitlines() or [type(err).__name__])[0][:300]
@@ -79,8 +65,6 @@ def new_api_client(target: KubeTarget) -> Any:
             fix=f"`kubectl config view --minify --context {target.context}` shows the entries",
             exit_code=USAGE,
         ) from None
-    configuration.retries = Retry(total=1, read=0, backoff_factor=0)
-    return client.ApiClient(configuration)
 
 
 def list_call(api_client: Any, kind: str, namespace: str) -> Callable[..., Any]:
@@ -232,13 +216,18 @@ class KindWatcher:
         self._sink(ev.KubeSynced(self.kind, items, self.resource_version))
 
     def _watch(self) -> None:
-        response = self._call(
-            watch=True,
-            resource_version=self.resource_version,
-            timeout_seconds=self._timeout,
-            allow_watch_bookmarks=True,
-            _request_timeout=(5, self._timeout + 15),
-        )
+        try:
+            response = self._call(
+                watch=True,
+                resource_version=self.resource_version,
+                timeout_seconds=self._timeout,
+                allow_watch_bookmarks=True,
+                _request_timeout=(5, self._timeout + 15),
+            )
+        except Exception as err:
+            if getattr(err, "status", None) == 410:  # the request itself answered 410 Gone/Expired
+                raise Expired(expired_message(err)) from None
+            raise
         self._aborted = False
         self._response = response
         if self._unreachable:
@@ -274,6 +263,15 @@ class KindWatcher:
             self.resource_version = str(version)
         if kind in ("ADDED", "MODIFIED", "DELETED"):
             self._sink(ev.KubeChanged(self.kind, kind, self._summarise(obj)))
+
+
+def expired_message(err: BaseException) -> str:
+    """The `message` of a 410 Status answer (`too old resource version: 5 (12)`)."""
+    try:
+        body = json.loads(getattr(err, "body", None) or "{}")
+    except ValueError:
+        body = {}
+    return str(body.get("message") or "410 Gone") if isinstance(body, dict) else "410 Gone"
 
 
 def describe_error(err: BaseException) -> str:

@@ -8,20 +8,20 @@ folder, unreadable or non-UTF-8 bytes, bad YAML, a document that is not a mappin
 wrong shape (`contexts: 5`), a context naming a cluster or user that no file defines. Parsing is
 bounded: at most `MAX_BYTES` per file and `MAX_ALIASES` YAML aliases, and nesting is guarded.
 
-`find_context` + `single_context_document` give the one allowed context as a kubeconfig of its own
-(its cluster and user; relative file paths made absolute, as client-go resolves them against the
-file that named them): what `sources/confine.py` writes for every child process and API client.
+`context_entries` (lenient: None when the context is missing) and `find_context` (strict: a context
+naming a missing cluster or user is exit 2) give one context's entries; `single_context_document`
+turns them into a kubeconfig of its own (relative file paths made absolute, as client-go resolves
+them against the file that named them): what `sources/confine.py` writes for every child process
+and API client. Whether a credential works is the doctor's question (`credential_checks.py`).
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import copy
 import os
 import stat
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,10 +37,6 @@ SECTIONS = {"contexts": "context", "clusters": "cluster", "users": "user"}
 PATH_FIELDS = {
     "cluster": ("certificate-authority",),
     "user": ("client-certificate", "client-key", "tokenFile"),
-}
-DATA_FIELDS = {
-    "cluster": ("certificate-authority-data",),
-    "user": ("client-certificate-data", "client-key-data"),
 }
 
 
@@ -163,34 +159,39 @@ def context_names(paths: Iterable[Path]) -> list[str]:
 
 
 @dataclass(frozen=True)
-class Entry:
-    """One named entry (its body) and the kubeconfig file that defined it."""
-
-    name: str
-    body: dict[str, Any]
-    path: Path
-
-
-@dataclass(frozen=True)
 class ContextEntries:
-    """A context with the cluster and user it names, as kubectl merges them."""
+    """What the kubeconfig files say about one context: its user and cluster entries (kubectl's merge)."""
 
-    context: Entry
-    cluster: Entry
-    user: Entry | None
+    context: str
+    user_name: str
+    user: dict[str, Any]
+    cluster_name: str
+    cluster: dict[str, Any]
+    source: Path | None
+    """The file the context entry came from."""
+    body: dict[str, Any] = field(default_factory=dict)
+    """The context entry itself (cluster, user, namespace...)."""
+    user_source: Path | None = None
+    """The file the user entry came from (None: no file defines it)."""
+    cluster_source: Path | None = None
+    """The file the cluster entry came from (None: no file defines it)."""
 
     @property
     def server(self) -> str:
         """The API server URL of the context's cluster."""
-        return str(self.cluster.body.get("server") or "")
+        return str(self.cluster.get("server") or "")
 
 
-def _first(merged: list[tuple[Path, dict[str, Any]]], section: str, name: str) -> Entry | None:
+def _first(
+    merged: list[tuple[Path, dict[str, Any]]], section: str, name: str
+) -> tuple[Path, dict[str, Any]] | None:
+    """The body of the first entry named `name` in `section`, and its file."""
     body_key = SECTIONS[section]
     for path, data in merged:
         for entry in data.get(section) or []:
             if entry.get("name") == name:
-                return Entry(name, dict(entry.get(body_key) or {}), path)
+                body = entry.get(body_key)
+                return path, dict(body) if isinstance(body, dict) else {}
     return None
 
 
@@ -199,64 +200,58 @@ def shown(paths: Iterable[Path]) -> str:
     return os.pathsep.join(f"{p}" if p.exists() else f"{p} [missing]" for p in paths)
 
 
+def context_entries(paths: Iterable[Path], context: str) -> ContextEntries | None:
+    """The user and cluster entries of `context`, merged as kubectl merges files (first wins);
+    None when no file defines the context, empty entries for a user or cluster no file defines.
+
+    Raises:
+        KubeconfigError: a file is malformed (exit 2).
+    """
+    merged = [(path, read_kubeconfig(path)) for path in paths]
+    found = _first(merged, "contexts", context)
+    if found is None:
+        return None
+    source, body = found
+    user_name, cluster_name = str(body.get("user") or ""), str(body.get("cluster") or "")
+    user = _first(merged, "users", user_name) if user_name else None
+    cluster = _first(merged, "clusters", cluster_name) if cluster_name else None
+    return ContextEntries(
+        context,
+        user_name,
+        user[1] if user else {},
+        cluster_name,
+        cluster[1] if cluster else {},
+        source,
+        body,
+        user[0] if user else None,
+        cluster[0] if cluster else None,
+    )
+
+
 def find_context(paths: tuple[Path, ...], name: str) -> ContextEntries:
     """The context `name` with its cluster and user, merged across `paths` as kubectl does.
 
     Raises:
         ContextNotFound: no file defines the context.
-        KubeconfigError: a file is malformed, or the context names a missing cluster or user.
+        KubeconfigError: a file is malformed, or the context names a cluster or user no file defines.
     """
-    merged = [(path, read_kubeconfig(path)) for path in paths]
-    context = _first(merged, "contexts", name)
-    if context is None:
+    entries = context_entries(paths, name)
+    if entries is None:
         raise ContextNotFound(f"context {name} is not in the kubeconfig: {shown(paths)}")
-    cluster_name = context.body.get("cluster")
-    cluster = _first(merged, "clusters", cluster_name) if isinstance(cluster_name, str) else None
-    if cluster is None:
-        raise KubeconfigError(
-            f"kubeconfig {context.path}: context {name} names cluster {cluster_name!r}, "
-            f"which no kubeconfig file defines ({shown(paths)})"
-        )
-    user_name = context.body.get("user")
-    user = None
-    if user_name:
-        user = _first(merged, "users", user_name) if isinstance(user_name, str) else None
-        if user is None:
+    for kind, wanted, source in (
+        ("cluster", entries.cluster_name, entries.cluster_source),
+        ("user", entries.user_name, entries.user_source),
+    ):
+        if source is None and (wanted or kind == "cluster"):
             raise KubeconfigError(
-                f"kubeconfig {context.path}: context {name} names user {user_name!r}, "
+                f"kubeconfig {entries.source}: context {name} names {kind} {wanted!r}, "
                 f"which no kubeconfig file defines ({shown(paths)})"
             )
-    entries = ContextEntries(context, cluster, user)
-    _check_usable(entries)
+    if not entries.server.strip():
+        raise KubeconfigError(
+            f"kubeconfig {entries.cluster_source}: cluster {entries.cluster_name}: no server"
+        )
     return entries
-
-
-def _check_usable(entries: ContextEntries) -> None:
-    """The fields every client needs are there and readable (else what kubectl would fail on)."""
-    cluster = entries.cluster
-    server = cluster.body.get("server")
-    if not isinstance(server, str) or not server.strip():
-        raise KubeconfigError(f"kubeconfig {cluster.path}: cluster {cluster.name}: no server")
-    for kind, entry in (("cluster", cluster), ("user", entries.user)):
-        if entry is None:
-            continue
-        for key in DATA_FIELDS[kind]:
-            value = entry.body.get(key)
-            if value is None:
-                continue
-            try:
-                base64.b64decode(str(value), validate=True)
-            except (binascii.Error, ValueError):
-                raise KubeconfigError(
-                    f"kubeconfig {entry.path}: {kind} {entry.name}: {key} is not base64"
-                ) from None
-        for key in PATH_FIELDS[kind]:
-            value = entry.body.get(key)
-            if value and not _resolve(entry.path, str(value)).is_file():
-                raise KubeconfigError(
-                    f"kubeconfig {entry.path}: {kind} {entry.name}: {key} "
-                    f"{_resolve(entry.path, str(value))} does not exist"
-                )
 
 
 def _resolve(kubeconfig: Path, value: str) -> Path:
@@ -264,29 +259,33 @@ def _resolve(kubeconfig: Path, value: str) -> Path:
     return path if path.is_absolute() else (kubeconfig.parent / path).absolute()
 
 
-def _absolute_paths(kind: str, entry: Entry) -> dict[str, Any]:
-    body = copy.deepcopy(entry.body)
+def _absolute_paths(kind: str, body: dict[str, Any], source: Path | None) -> dict[str, Any]:
+    body = copy.deepcopy(body)
+    if source is None:
+        return body
     for key in PATH_FIELDS[kind]:
         if body.get(key):
-            body[key] = str(_resolve(entry.path, str(body[key])))
+            body[key] = str(_resolve(source, str(body[key])))
     command = (body.get("exec") or {}).get("command") if kind == "user" else None
     if isinstance(command, str) and "/" in command:
-        body["exec"]["command"] = str(_resolve(entry.path, command))
+        body["exec"]["command"] = str(_resolve(source, command))
     return body
 
 
 def single_context_document(entries: ContextEntries) -> dict[str, Any]:
     """A kubeconfig holding only this context, its cluster and user, with current-context set to it."""
-    context = copy.deepcopy(entries.context.body)
     users = []
-    if entries.user is not None:
-        users.append({"name": entries.user.name, "user": _absolute_paths("user", entries.user)})
+    if entries.user_name:
+        users.append(
+            {"name": entries.user_name, "user": _absolute_paths("user", entries.user, entries.user_source)}
+        )
+    cluster = _absolute_paths("cluster", entries.cluster, entries.cluster_source)
     return {
         "apiVersion": "v1",
         "kind": "Config",
         "preferences": {},
-        "clusters": [{"name": entries.cluster.name, "cluster": _absolute_paths("cluster", entries.cluster)}],
+        "clusters": [{"name": entries.cluster_name, "cluster": cluster}],
         "users": users,
-        "contexts": [{"name": entries.context.name, "context": context}],
-        "current-context": entries.context.name,
+        "contexts": [{"name": entries.context, "context": copy.deepcopy(entries.body)}],
+        "current-context": entries.context,
     }

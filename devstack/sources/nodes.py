@@ -1,5 +1,8 @@
 """kind's node containers in Docker: find them by kind's labels, start stopped ones, read drift,
-and the address each publishes for the API server."""
+and the address each publishes for the API server.
+
+Docker is reached where the `docker` CLI (and so kind) reaches it: `sources/docker_endpoint.py`.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +11,8 @@ from typing import Any
 
 from devstack.errors import DevstackError
 from devstack.exitcodes import MISSING_PREREQUISITE
+from devstack.settings import Settings
+from devstack.sources.docker_endpoint import DockerContextError, docker_client, resolve_endpoint
 
 CLUSTER_LABEL = "io.x-k8s.kind.cluster"
 ROLE_LABEL = "io.x-k8s.kind.role"
@@ -29,16 +34,23 @@ class Node:
         return self.status == "running"
 
 
-def _client() -> Any:
-    import docker
+def _client(settings: Settings) -> Any:
     from docker.errors import DockerException
 
     try:
-        client = docker.from_env(timeout=10)
+        endpoint = resolve_endpoint(settings)
+    except DockerContextError as err:
+        raise DevstackError(
+            str(err),
+            fix="`docker context ls` shows the contexts; `docker context use NAME` picks one",
+            exit_code=MISSING_PREREQUISITE,
+        ) from None
+    try:
+        client = docker_client(endpoint)
         client.ping()
     except DockerException as err:
         raise DevstackError(
-            f"Docker daemon not reachable: {str(err).splitlines()[0]}",
+            f"Docker daemon not reachable at {endpoint.host} ({endpoint.source}): {str(err).splitlines()[0]}",
             fix="start Docker (`sudo systemctl start docker`, or open Docker Desktop)",
             exit_code=MISSING_PREREQUISITE,
         ) from None
@@ -57,9 +69,9 @@ def _mappings(container: Any) -> tuple[tuple[int, int, str], ...]:
     return tuple(sorted(found))
 
 
-def list_nodes(cluster: str) -> list[Node]:
+def list_nodes(cluster: str, settings: Settings) -> list[Node]:
     """The cluster's node containers (running or not), by kind's labels."""
-    client = _client()
+    client = _client(settings)
     try:
         containers = client.containers.list(all=True, filters={"label": f"{CLUSTER_LABEL}={cluster}"})
         return sorted(
@@ -93,14 +105,14 @@ def _api_bindings(container: Any) -> list[ApiBinding]:
     return found
 
 
-def api_bindings(cluster: str) -> list[ApiBinding]:
+def api_bindings(cluster: str, settings: Settings) -> list[ApiBinding]:
     """Each host address+port at which the cluster's node containers publish the API server
     (the control plane, or the external load balancer of an HA cluster); running or stopped.
 
     Raises:
         DevstackError: the Docker daemon is not reachable (exit 3).
     """
-    client = _client()
+    client = _client(settings)
     try:
         containers = client.containers.list(all=True, filters={"label": f"{CLUSTER_LABEL}={cluster}"})
         return [binding for c in sorted(containers, key=lambda c: c.name) for binding in _api_bindings(c)]
@@ -108,9 +120,9 @@ def api_bindings(cluster: str) -> list[ApiBinding]:
         client.close()
 
 
-def start_nodes(names: list[str]) -> None:
+def start_nodes(names: list[str], settings: Settings) -> None:
     """`docker start` the given node containers."""
-    client = _client()
+    client = _client(settings)
     try:
         for name in names:
             client.containers.get(name).start()

@@ -59,17 +59,12 @@ class ToolEnv:
 
     env: Mapping[str, str] = field(default_factory=dict)
     allow_sim: bool = False
-    state_dir: Path | None = None
     confinement: Confinement | None = field(default=None, compare=False)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ToolEnv:
         """The tools of this run: the process environment, stand-ins only with DEVSTACK_SIM_TOOLS=1."""
-        return cls(settings.environ, allow_sim=settings.sim_tools, state_dir=settings.state_dir)
-
-    def private_dir(self) -> Path:
-        """devstack's state dir for this environment (where the private run dirs go)."""
-        return self.state_dir or Settings.from_environ(self.env).state_dir
+        return cls(settings.environ, allow_sim=settings.sim_tools)
 
     def confined_to(self, context: str, verify: Verify | None = None, missing_fix: str = "") -> ToolEnv:
         """The same tools with children and clients confined to `context` (itself if already so).
@@ -80,7 +75,7 @@ class ToolEnv:
         if self.confinement is not None and self.confinement.context == context:
             return self
         paths = self.kubeconfig_paths()
-        confinement = Confinement(paths, context, self.private_dir(), verify, missing_fix)
+        confinement = Confinement(paths, context, verify, missing_fix)
         return replace(self, confinement=confinement)
 
     def confined_kubeconfig(self) -> str:
@@ -92,6 +87,10 @@ class ToolEnv:
         if self.confinement is None:
             raise DevstackError("internal: no kube context was chosen for these tools")
         return self.confinement.path()
+
+    def settings(self) -> Settings:
+        """The settings this environment holds (proxies, Docker endpoint...), read by `Settings`."""
+        return Settings.from_environ(self.env)
 
     def search_path(self) -> str:
         """PATH used to find tools (folders holding stand-ins removed unless allowed)."""
@@ -127,7 +126,7 @@ class ToolEnv:
     def no_cluster_env(self, **extra: str) -> dict[str, str]:
         """Environment for a child that needs no cluster (version probes, `kind`): its KUBECONFIG
         names no context, so it reaches no server."""
-        return self._env(str(no_cluster_file(self.private_dir())), extra)
+        return self._env(str(no_cluster_file()), extra)
 
     def _env(self, kubeconfig: str, extra: Mapping[str, str]) -> dict[str, str]:
         env = scrub(dict(self.env))

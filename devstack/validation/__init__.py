@@ -56,6 +56,9 @@ def validate_stack(
         raise DevstackError(reason, fix="pass e.g. --kube-version 1.33", exit_code=USAGE)
     chart = (root / CHART_DIR).resolve()
     problems = check_skaffold(root)
+    if not chart.is_dir():
+        missing = Problem(CHART_DIR.as_posix(), None, "missing: no chart folder")
+        return [*problems, missing, *_profile_problems(root)]
     schemas, problems_loading = load_schemas(chart, root)
     problems += problems_loading
     if schemas:

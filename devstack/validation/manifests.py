@@ -7,10 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import kubernetes_validate
-import yaml
 from kubernetes_validate.utils import all_versions
 
-from devstack.yamlfile import Problem, dotted
+from devstack.yamlfile import Problem, dotted, parse_yaml
 
 SOURCE = re.compile(r"^# Source: (?P<source>\S+)", re.MULTILINE)
 DOCUMENT_SEPARATOR = re.compile(r"^---[ \t]*$", re.MULTILINE)
@@ -52,18 +51,24 @@ def kube_version_problem(kube_version: str) -> str | None:
     return None
 
 
-def split_rendered(text: str) -> list[Rendered]:
+def split_rendered(text: str, shown: str) -> list[Rendered] | Problem:
     """Split ``helm template`` output into documents, skipping empty ones.
 
-    Raises:
-        yaml.YAMLError: a document is not valid YAML.
+    Args:
+        text: The rendered output.
+        shown: What a problem names as the file (the values file it was rendered with).
+
+    Returns:
+        The documents, or the problem with the first that is not valid YAML (or passes a limit).
     """
     documents = []
     for chunk in DOCUMENT_SEPARATOR.split(text):
-        body = yaml.safe_load(chunk)
-        if body is not None:
+        doc = parse_yaml(chunk, shown)
+        if isinstance(doc, Problem):
+            return Problem(shown, None, f"helm rendered {doc.message}")
+        if doc.data is not None:
             found = SOURCE.search(chunk)
-            documents.append(Rendered(found["source"] if found else None, body))
+            documents.append(Rendered(found["source"] if found else None, doc.data))
     return documents
 
 
@@ -96,10 +101,9 @@ def rendered_problems(text: str, kube_version: str, chart_shown: str, values_sho
         chart_shown: The chart directory as reports show it, e.g. "charts/jetscale".
         values_shown: The values file the output was rendered with, named in each message.
     """
-    try:
-        manifests = split_rendered(text)
-    except yaml.YAMLError as err:
-        return [Problem(values_shown, None, f"helm rendered invalid YAML: {err}")]
+    manifests = split_rendered(text, values_shown)
+    if isinstance(manifests, Problem):
+        return [manifests]
     problems = []
     for manifest in manifests:
         # helm names sources "<chart name>/templates/x.yaml"; show them as paths in the repo.

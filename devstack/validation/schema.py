@@ -12,6 +12,7 @@ from typing import Any
 from jsonschema import ValidationError
 from jsonschema.protocols import Validator
 
+from devstack.core.shown import show_value
 from devstack.yamlfile import KeyPath, Problem, dotted
 
 JSON_TYPES = {dict: "object", list: "array", str: "string", bool: "boolean", int: "integer", float: "number"}
@@ -92,7 +93,7 @@ def _describe(error: ValidationError, locate: Locator, prefix: KeyPath) -> Itera
         for key in _unknown_keys(error):
             file, line = locate((*path, key), True)
             where = f"{dotted(path)}: " if path else ""
-            yield Problem(file, line, f"{where}unknown key {json.dumps(key)}{_suggest(key, allowed)}")
+            yield Problem(file, line, f"{where}unknown key {show_value(key)}{_suggest(key, allowed)}")
         return
     file, line = locate(path, error.validator == "required")
     yield Problem(file, line, f"{dotted(path) or '(top level)'}: {_message(error)}")
@@ -134,8 +135,9 @@ def _message(error: ValidationError) -> str:
 
 
 def _shown(value: Any) -> str:
+    """A value in JSON's words (object, array, null), short and printable (`show_value`)."""
     if isinstance(value, (dict, list)):
         return JSON_TYPES[type(value)]
     if value is None:
         return "null"
-    return json.dumps(value)
+    return show_value(value)

@@ -10,6 +10,7 @@ from typing import Any
 
 from jsonschema import Draft7Validator
 
+from devstack.core.shown import printable, show_value
 from devstack.validation.schema import schema_problems
 from devstack.yamlfile import KeyPath, Problem, YamlDoc, dotted, load_yaml
 
@@ -31,7 +32,7 @@ def check_skaffold(root: Path) -> list[Problem]:
     if version != API_VERSION:
         line = doc.line(("apiVersion",))
         return [
-            Problem(SKAFFOLD_FILE, line, f"apiVersion: expected {API_VERSION}, got {json.dumps(version)}")
+            Problem(SKAFFOLD_FILE, line, f"apiVersion: expected {API_VERSION}, got {show_value(version)}")
         ]
     try:
         schema = json.loads((root / SCHEMA_FILE).read_text(encoding="utf-8"))
@@ -48,12 +49,20 @@ def _missing_paths(root: Path, doc: YamlDoc) -> list[Problem]:
     for path, value, kind in _named_paths(doc.data):
         if not isinstance(value, str) or "{{" in value:
             continue
-        target = root / value
-        if not (target.is_dir() if kind == "directory" else target.is_file()):
+        if not _exists(root / value, kind):
             problems.append(
-                Problem(SKAFFOLD_FILE, doc.line(path), f"{dotted(path)}: no such {kind}: {value}")
+                Problem(
+                    SKAFFOLD_FILE, doc.line(path), f"{dotted(path)}: no such {kind}: {printable(value, None)}"
+                )
             )
     return problems
+
+
+def _exists(target: Path, kind: str) -> bool:
+    try:
+        return target.is_dir() if kind == "directory" else target.is_file()
+    except (OSError, ValueError):  # a name too long to exist, or with a NUL byte
+        return False
 
 
 def _named_paths(config: dict[str, Any]) -> Iterator[tuple[KeyPath, Any, str]]:

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from jsonschema import Draft202012Validator, SchemaError
 from jsonschema.protocols import Validator
 from jsonschema.validators import validator_for
@@ -110,15 +109,16 @@ def _locator(sources: Sequence[tuple[YamlDoc, KeyPath]]) -> Locator:
 
 
 def _subcharts(chart: Path) -> Iterator[tuple[str, Path]]:
-    try:
-        meta = yaml.safe_load((chart / "Chart.yaml").read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError):
-        return  # helm lint/template report an unreadable Chart.yaml
-    for dependency in meta.get("dependencies") or []:
-        name = dependency.get("name")
-        directory = chart / "charts" / str(name)
-        if name and directory.is_dir():
-            yield str(dependency.get("alias") or name), directory
+    meta = load_yaml(chart / "Chart.yaml", "Chart.yaml")
+    if isinstance(meta, Problem) or not isinstance(meta.data, dict):
+        return  # helm dependency list / template report an unreadable Chart.yaml
+    dependencies = meta.data.get("dependencies")
+    for dependency in dependencies if isinstance(dependencies, list) else []:
+        name = dependency.get("name") if isinstance(dependency, dict) else None
+        if not isinstance(name, str) or not name or "/" in name or name in (".", ".."):
+            continue
+        if (chart / "charts" / name).is_dir():
+            yield str(dependency.get("alias") or name), chart / "charts" / name
 
 
 def _load_one(key: str | None, directory: Path, root: Path) -> ValuesSchema | Problem | None:

@@ -35,7 +35,7 @@ def test_unknown_command_and_bad_flag_exit_2() -> None:
 def test_unknown_profile_exits_2_naming_the_known_ones() -> None:
     out = devstack("-p", "nope", "status")
     assert out.returncode == 2
-    assert "no profile named 'nope'" in out.stderr
+    assert 'no profile named "nope"' in out.stderr
     assert "ci-kind, local-kind" in out.stderr
     assert "Traceback" not in out.stderr
 

@@ -14,6 +14,7 @@ import pytest
 from helpers import REPO
 
 from devstack.core.model import CheckStatus
+from devstack.settings import Settings
 from devstack.sources.doctor import TOOLS, check_docker, check_port, check_tool
 from devstack.sources.tools import ToolEnv
 
@@ -47,7 +48,7 @@ def listen_in_child(port: int) -> subprocess.Popen[bytes]:
 
 
 def test_docker_check_against_the_real_daemon(docker_daemon: None) -> None:
-    result = check_docker()
+    result = check_docker(Settings.from_environ())
     assert result.status in (CheckStatus.OK, CheckStatus.WARN)
     assert result.fact("version")
     assert int(result.fact("cpus") or 0) >= 1
@@ -58,7 +59,7 @@ def test_docker_unreachable_is_a_required_failure_with_a_fix(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-such-docker.sock")
-    result = check_docker()
+    result = check_docker(Settings.from_environ())
     assert result.status is CheckStatus.FAIL
     assert result.required
     assert "not reachable" in result.detail

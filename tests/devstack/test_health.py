@@ -11,6 +11,7 @@ from devstack.core.kube import deployment_info, endpointslice_info, kube_event_i
 from devstack.core.model import Level
 from devstack.core.reducer import reduce
 from devstack.core.state import State
+from devstack.core.verdicts import verdicts_of
 
 NS = "jetscale"
 
@@ -348,3 +349,47 @@ def test_a_probe_failing_once_while_the_program_starts_is_just_starting() -> Non
     verdict = explain_pod(state, next(iter(state.pods.values())))
     assert verdict.level is Level.PROGRESSING and verdict.reason == "Starting"
     assert any("connection refused" in line for line in verdict.evidence)
+
+
+def test_a_container_that_recovered_from_oom_keeps_the_reason_of_its_last_termination() -> None:
+    recovered = pod(
+        ready=True,
+        restartCount=2,
+        lastState={"terminated": {"exitCode": 137, "reason": "OOMKilled", "message": "memory cgroup out"}},
+    )
+    state = state_with(("pods", recovered))
+    verdict = explain_pod(state, pod_info(recovered))
+    assert verdict.level is Level.WARNING and verdict.reason == "Restarted"
+    assert "restarted 2 times" in verdict.summary
+    assert "OOMKilled (exit code 137: it was killed" in verdict.summary
+    assert any(
+        "last terminated OOMKilled" in line and "memory cgroup out" in line for line in verdict.evidence
+    )
+    assert any("memory limit 128Mi" in line for line in verdict.evidence)
+    assert "limits.memory" in verdict.action and "--previous" in verdict.action
+    workload = explain_deployment(state, deployment_info(deployment(1)))
+    assert workload.level is Level.OK and workload.reason == "Ready"
+    assert "OOMKilled" in workload.summary and workload.evidence == verdict.evidence
+
+
+def test_a_container_that_recovered_from_a_crash_keeps_exit_code_and_last_log_lines() -> None:
+    recovered = pod(ready=True, restartCount=1, lastState={"terminated": {"exitCode": 1, "reason": "Error"}})
+    state = state_with(("pods", recovered), ("deployments", deployment(1)))
+    state = reduce(
+        state,
+        ev.PodLogsFetched(recovered_key(), "backend", True, ("starting", "FATAL: cannot reach db:5432")),
+    )
+    verdict = explain_pod(state, state.pods[recovered_key()])
+    assert verdict.reason == "Restarted"
+    assert "last stopped with Error (exit code 1: the program reported an error)" in verdict.summary
+    assert any("FATAL: cannot reach db:5432" in line for line in verdict.evidence)
+    # The cached verdicts every view uses say the same for the pod and its (healthy) workload.
+    cached = verdicts_of(state)
+    assert cached.pods[recovered_key()] == verdict
+    [(name, workload)] = cached.named
+    assert workload.level is Level.OK and "Error (exit code 1" in workload.summary
+    assert any("FATAL: cannot reach db:5432" in line for line in workload.evidence)
+
+
+def recovered_key() -> str:
+    return f"{NS}/jetscale-backend-7d9c-abcde"

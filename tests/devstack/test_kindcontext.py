@@ -8,20 +8,20 @@ import pytest
 
 from devstack.errors import DevstackError
 from devstack.exitcodes import MISSING_PREREQUISITE, USAGE
+from devstack.settings import Settings
 from devstack.sources import kindcontext, nodes
 from devstack.sources.kindcontext import kind_server_problem, matches, verify_kind_context
-from devstack.sources.kubeconfig import ContextEntries, Entry
+from devstack.sources.kubeconfig import ContextEntries
 
+SETTINGS = Settings()
 PUBLISHED = nodes.ApiBinding("jetscale-control-plane", "127.0.0.1", 41234)
 
 
 def entries(server: str) -> ContextEntries:
     path = Path("/home/dev/.kube/config")
-    return ContextEntries(
-        Entry("kind-jetscale", {"cluster": "kind-jetscale", "user": "kind-jetscale"}, path),
-        Entry("kind-jetscale", {"server": server}, path),
-        Entry("kind-jetscale", {}, path),
-    )
+    name = "kind-jetscale"
+    body = {"cluster": name, "user": name}
+    return ContextEntries(name, name, {}, name, {"server": server}, path, body, path, path)
 
 
 @pytest.mark.parametrize(
@@ -52,7 +52,7 @@ def test_a_binding_on_every_address_accepts_any_loopback_ip_on_its_port() -> Non
 
 
 def bindings(monkeypatch: pytest.MonkeyPatch, found: list[nodes.ApiBinding] | Exception) -> None:
-    def api_bindings(cluster: str) -> list[nodes.ApiBinding]:
+    def api_bindings(cluster: str, settings: Settings) -> list[nodes.ApiBinding]:
         assert cluster == "jetscale"
         if isinstance(found, Exception):
             raise found
@@ -64,26 +64,30 @@ def bindings(monkeypatch: pytest.MonkeyPatch, found: list[nodes.ApiBinding] | Ex
 def test_a_forged_context_is_refused_naming_both_addresses(monkeypatch: pytest.MonkeyPatch) -> None:
     bindings(monkeypatch, [PUBLISHED])
     with pytest.raises(DevstackError) as raised:
-        verify_kind_context("jetscale", entries("https://127.0.0.2:1"), allow_sim=False)
+        verify_kind_context("jetscale", entries("https://127.0.0.2:1"), allow_sim=False, settings=SETTINGS)
     assert raised.value.exit_code == USAGE
     assert "https://127.0.0.2:1" in raised.value.message
     assert (
         "https://127.0.0.1:41234" in raised.value.message and "jetscale-control-plane" in raised.value.message
     )
     assert "/home/dev/.kube/config" in raised.value.message
-    verify_kind_context("jetscale", entries("https://127.0.0.1:41234"), allow_sim=False)
+    verify_kind_context("jetscale", entries("https://127.0.0.1:41234"), allow_sim=False, settings=SETTINGS)
 
 
 def test_without_node_containers_a_kind_context_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     bindings(monkeypatch, [])
-    problem = kind_server_problem("jetscale", entries("https://127.0.0.1:41234"), allow_sim=False)
+    problem = kind_server_problem(
+        "jetscale", entries("https://127.0.0.1:41234"), allow_sim=False, settings=SETTINGS
+    )
     assert problem is not None and "no node container" in problem
 
 
 def test_without_docker_real_tools_need_docker(monkeypatch: pytest.MonkeyPatch) -> None:
     bindings(monkeypatch, DevstackError("Docker daemon not reachable", exit_code=MISSING_PREREQUISITE))
     with pytest.raises(DevstackError) as raised:
-        kind_server_problem("jetscale", entries("https://127.0.0.1:41234"), allow_sim=False)
+        kind_server_problem(
+            "jetscale", entries("https://127.0.0.1:41234"), allow_sim=False, settings=SETTINGS
+        )
     assert raised.value.exit_code == MISSING_PREREQUISITE
 
 
@@ -92,6 +96,9 @@ def test_the_simulator_without_nodes_must_serve_on_kinds_default_address(
     monkeypatch: pytest.MonkeyPatch, found: list[nodes.ApiBinding] | Exception
 ) -> None:
     bindings(monkeypatch, found)
-    assert kind_server_problem("jetscale", entries("https://127.0.0.1:5555"), allow_sim=True) is None
+    assert (
+        kind_server_problem("jetscale", entries("https://127.0.0.1:5555"), allow_sim=True, settings=SETTINGS)
+        is None
+    )
     for server in ("https://127.0.0.2:1", "https://prod.example.com:6443", "http://127.0.0.1:5555"):
-        assert kind_server_problem("jetscale", entries(server), allow_sim=True) is not None
+        assert kind_server_problem("jetscale", entries(server), allow_sim=True, settings=SETTINGS) is not None

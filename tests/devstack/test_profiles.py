@@ -187,3 +187,11 @@ def test_cli_reports_profile_problems_with_exit_2_and_no_traceback(tmp_path: Pat
     assert len(lines) == 2
     assert any('forwards[1].local_port: expected an integer 1-65535, got "80a"' in l for l in lines)
     assert any('deploy.mood: unknown key "mood" (did you mean "mode"?)' in l for l in lines)
+
+
+def test_a_profile_with_thousands_of_mistakes_lists_fifty_and_counts_the_rest(tmp_path: Path) -> None:
+    path = write(tmp_path, GOOD + "".join(f"typo{i}: 1\n" for i in range(5000)))
+    listed = problems(path)
+    assert len(listed) == 51
+    assert listed[-1] == f"{path}: ... and 4950 more problems"
+    assert listed[0].startswith(f"{path}:") and 'unknown key "typo0"' in listed[0]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -158,3 +159,29 @@ def test_any_values_file_gives_one_line_problems_naming_the_file(tmp_path: Path,
     for problem in check_values_file(schemas, path, "values-fuzz.yaml"):
         assert problem.file in ("values-fuzz.yaml", *(f"{CHART.relative_to(REPO)}/{n}" for n in DEFAULTS))
         assert "\n" not in str(problem)
+
+
+def test_hostile_stack_files_are_problems_naming_the_file_never_crashes(helm: str, stack: Path):
+    bomb = "l0: &l0 [" + ", ".join(["x"] * 9) + "]\n"
+    bomb += "".join(f"l{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * 9) + "]\n" for i in range(1, 8))
+    hostile = {
+        "bomb.yaml": bomb,
+        "deep.yaml": "backend:\n  x: " + "[" * 600 + "]" * 600 + "\n",
+        "recursive.yaml": "backend: &b {x: *b}\n",
+        "bigint.yaml": "backend:\n  replicas: " + "9" * 5000 + "\n",
+        "nul.yaml": 'backend:\n  image:\n    tag: "a\\0b' + "x" * 2_000 + '"\n',
+        "huge.yaml": "backend: " + "x" * 2_000_000 + "\n",
+    }
+    paths = []
+    for name, text in hostile.items():
+        (stack / name).write_text(text)
+        paths.append(stack / name)
+    os.mkfifo(stack / "fifo.yaml")
+    paths.append(stack / "fifo.yaml")
+    (stack / "skaffold.yaml").write_text(bomb)
+    problems = validate_stack(stack, paths)
+    named = {p.file for p in problems}
+    assert {"skaffold.yaml", *hostile, "fifo.yaml"} <= named, messages(problems)
+    for line in messages(problems):
+        assert line.isprintable() and len(line) < 1100, line[:300]
+        assert "\x00" not in line and "x" * 100 not in line
