@@ -96,11 +96,10 @@ class Stack:
         ]
 
     @property
-    def run_dirs(self) -> list[Path]:
-        """Private run dirs left by devstack processes (not this test process's own)."""
-        root = Settings.from_environ(self.cli_env).state_dir / "run"
-        found = sorted(root.iterdir()) if root.is_dir() else []
-        return [path for path in found if not path.name.startswith(f"{os.getpid()}-")]
+    def private_folders(self) -> list[Path]:
+        """The private folders (credential files, the single-context kubeconfig) devstacks left."""
+        root = Settings.from_environ(self.cli_env).state_dir / "private"
+        return sorted(root.iterdir()) if root.is_dir() else []
 
 
 def add_prod(kubeconfig: Path, server: str, plugin: Path) -> None:
@@ -209,7 +208,7 @@ def test_no_command_reaches_the_current_context_or_runs_its_exec_plugin(stack: S
     assert stack.listener.connections == 0, "a process devstack started contacted the current context"
     assert not stack.plugin_log.exists(), "the current context's exec plugin ran"
     assert not Path(given).exists(), "the private copy goes when devstack exits"
-    assert stack.run_dirs == [], "every private run dir is removed when its devstack exits"
+    assert stack.private_folders == [], "every private folder is removed when its devstack exits"
 
 
 def forge(stack: Stack, server: str) -> str:
