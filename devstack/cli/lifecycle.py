@@ -143,7 +143,7 @@ def down(options: Options, delete_cluster: bool, as_json: bool) -> int:
 
 def status(options: Options, as_json: bool) -> int:
     """A snapshot: cluster, workloads, pods, services, endpoints, explanations."""
-    from devstack.sources.kube import describe_error
+    from devstack.engine.feed import cluster_error
     from devstack.sources.kubeapi import KubeApi
 
     ctx = engine_context(options)
@@ -157,9 +157,7 @@ def status(options: Options, as_json: bool) -> int:
     except DevstackError:
         raise
     except Exception as err:  # noqa: BLE001 - an unreachable cluster is an answer, not a crash
-        raise DevstackError(
-            f"cannot reach {ctx.context}: {describe_error(err)}", fix="devstack up", exit_code=UNHEALTHY
-        ) from None
+        raise cluster_error(ctx, err) from None
     finally:
         api.close()
     from devstack.views.status import status_document, status_lines

@@ -151,10 +151,19 @@ class DeployOutput(Event):
 
 @dataclass(frozen=True)
 class DeployExited(Event):
-    """The deploy tool exited."""
+    """The deploy tool exited (`requested`: because devstack stopped it: down, quit, switch)."""
 
     code: int
     at: float
+    requested: bool = False
+
+
+@dataclass(frozen=True)
+class StackRemoved(Event):
+    """`down` removed what `up` deployed: deploy, readiness, forwards and checks no longer hold."""
+
+    at: float
+    detail: str = ""
 
 
 # ----------------------------------------------------------------------------- forwards and checks
@@ -163,6 +172,14 @@ class ForwardChanged(Event):
     """A forward's state or counters changed (sources coalesce counter updates)."""
 
     forward: ForwardView
+
+
+@dataclass(frozen=True)
+class ForwardsClosed(Event):
+    """devstack closed these forwards (down, quit, re-open): their ports serve nothing now."""
+
+    names: tuple[str, ...]
+    at: float
 
 
 @dataclass(frozen=True)

@@ -132,6 +132,8 @@ def overall(state: State, verdicts: Sequence[tuple[str, Explanation]]) -> tuple[
         return level, "; ".join(f"{f.name}: {f.status}" for f in forwards)
     if any(s.status is StepStatus.RUNNING for s in state.steps):
         return Level.PROGRESSING, "starting"
+    if state.deploy.phase == "removed":
+        return Level.PROGRESSING, "stack removed (down): press u to bring it up"
     if not verdicts:
         return Level.PROGRESSING, "no workloads yet"
     return Level.OK, f"{len(verdicts)} workload(s) healthy"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from devstack.core.checks import CheckResult
+from devstack.core.checks import failed_summary
 from devstack.engine.context import EngineContext
 from devstack.engine.runner import Progress, SkipStep, StepError
 from devstack.sources.checks import run_checks
@@ -22,8 +22,9 @@ def start_forwards(ctx: EngineContext, progress: Progress, take_over: bool = Fal
     progress(", ".join(f"127.0.0.1:{f.local_port} → {f.service}:{f.remote_port}" for f in forwards))
     thread = ForwardThread(ctx.store, ctx.target, forwards)
     thread.start(take_over)
-    deadline = time.monotonic() + READY_WAIT
-    while time.monotonic() < deadline:
+    wait = ctx.remaining(READY_WAIT)
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline and not ctx.cancel.is_set():
         views = ctx.store.state.forwards
         if all(views.get(f.name) is not None and views[f.name].status == "ready" for f in forwards):
             return thread
@@ -36,7 +37,7 @@ def start_forwards(ctx: EngineContext, progress: Progress, take_over: bool = Fal
     ]
     thread.stop()
     raise StepError(
-        f"no ready endpoint for {', '.join(waiting)} within {READY_WAIT:.0f}s",
+        f"no ready endpoint for {', '.join(waiting)} within {wait:.0f}s",
         fix="`devstack status` shows why the pods behind those Services are not ready",
     )
 
@@ -48,21 +49,6 @@ def forwards_summary(ctx: EngineContext) -> str:
         f"localhost:{v.local_port} → {v.pod or v.service}"
         for v in (views[f.name] for f in ctx.profile.forwards)
     )
-
-
-def failed_summary(results: list[CheckResult]) -> tuple[str, str]:
-    """(message, fix) naming the first failing step of each failed check."""
-    failed = [r for r in results if not r.ok]
-    parts, fixes = [], []
-    for result in failed:
-        step = next((s for s in result.steps if not s.ok), None)
-        if step is None:
-            parts.append(f"{result.name}: no step ran")
-            continue
-        parts.append(f"{result.name} failed at '{step.name}': {step.detail}")
-        if step.hint:
-            fixes.append(step.hint)
-    return "; ".join(parts), (fixes[0] if fixes else "")
 
 
 def run_check_step(ctx: EngineContext, api: KubeApi | None, progress: Progress) -> str:

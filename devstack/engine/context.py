@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 
 from devstack.core.store import Store
@@ -25,11 +26,23 @@ class EngineContext:
     recreate: bool = False
     interactive: bool = False
     overall_timeout: float | None = None
+    deadline: float | None = None
+    """`time.monotonic()` by which the whole run must be done (`--timeout`; see `start_deadline`)."""
+
+    def start_deadline(self) -> float | None:
+        """Start the clock of `--timeout`: one deadline for every stage of this run."""
+        self.deadline = time.monotonic() + self.overall_timeout if self.overall_timeout else None
+        return self.deadline
+
+    def remaining(self, limit: float) -> float:
+        """`limit` seconds, or less when the run's deadline comes first (never below 0.01)."""
+        if self.deadline is None:
+            return min(limit, self.overall_timeout) if self.overall_timeout else limit
+        return max(0.01, min(limit, self.deadline - time.monotonic()))
 
     def timeout(self, stage: str) -> float:
-        """Seconds a stage may take: the profile's `deploy.timeouts`, capped by `--timeout`."""
-        value = float(getattr(self.profile.deploy.timeouts, stage))
-        return min(value, self.overall_timeout) if self.overall_timeout else value
+        """Seconds a stage may take: the profile's `deploy.timeouts`, cut to what is left of `--timeout`."""
+        return self.remaining(float(getattr(self.profile.deploy.timeouts, stage)))
 
     @property
     def profile(self) -> Profile:
