@@ -87,10 +87,10 @@ class CheckRerunner:
     def _on_change(self, state: State, _event: Event) -> None:
         iteration = deployed_iteration(state)
         targets = ready_targets(state)
-        if not state.forwards:
-            self._targets = ()  # closed (down, re-open): when they serve again, that is a re-target
         redeployed = iteration > self._iteration
+        # A forward now reaches another pod, or serves again (re-opened, or ready after waiting).
         retargeted = bool(targets) and targets != self._targets and all_ready(state)
+        self._targets = targets
         if not (redeployed or retargeted):
             return
         self._iteration = max(self._iteration, iteration)
@@ -108,9 +108,6 @@ class CheckRerunner:
                 if self._stopped:
                     return
                 self._due = self._first_due = None
-            state = self._store.state
-            self._targets = ready_targets(state)
-            self._iteration = max(self._iteration, deployed_iteration(state))
             self.runs += 1
             try:
                 self._run_checks()

@@ -170,7 +170,20 @@ async def test_demo_keys_c_o_r_and_d_act_on_the_running_stack(
         await until(pilot, lambda: said("down:"), timeout=120, what="down")
         assert not app.session.dev_loop_running
         await until(pilot, lambda: not app.main.pane("pods").keys, timeout=60, what="the pods gone")
+        _assert_nothing_claims_the_removed_stack(app)
         await pilot.press("q")  # nothing runs any more: no question
         await until(pilot, lambda: not app.is_running, timeout=60, what="exit")
 
     await _run_demo("healthy", body)
+
+
+def _assert_nothing_claims_the_removed_stack(app: DevstackApp) -> None:
+    """After `d`: no forward, no check and no stack step shows ✓; the header says it is removed."""
+    state = app.session.store.state
+    assert state.forwards == {} and not app.main.pane("forwards").keys
+    assert state.checks == () and not app.main.pane("checks").keys
+    steps = {s.name: s.status for s in state.steps}
+    assert [steps[n] for n in ("deploy", "ready", "forwards", "checks")] == [StepStatus.PENDING] * 4
+    assert [steps[n] for n in ("doctor", "cluster", "context")] == [StepStatus.OK] * 3
+    text = screen_text(app)
+    assert "stack removed" in text and "✓ deploy" not in text and "✓ checks" not in text
