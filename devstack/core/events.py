@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from devstack.core.checks import CheckResult
 from devstack.core.kube import KubeInfo
 from devstack.core.model import DoctorCheck
+from devstack.core.pipeline import RunPlan
 from devstack.core.portforward import ForwardView
 
 
@@ -22,12 +23,13 @@ class Event:
 
 @dataclass(frozen=True)
 class SessionStarted(Event):
-    """A command began; names the profile and the kube context it targets."""
+    """A command began; names the profile, the kube context it targets and what it sets up."""
 
     command: str
     profile: str
     context: str
     steps: tuple[str, ...] = ()
+    plan: RunPlan | None = None
 
 
 # ----------------------------------------------------------------------------- pipeline steps

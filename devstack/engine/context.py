@@ -6,6 +6,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+from devstack.core.pipeline import PlannedForward, RunPlan
 from devstack.core.store import Store
 from devstack.core.verdicts import Verdicts, verdicts_of
 from devstack.errors import DevstackError
@@ -64,6 +65,19 @@ class EngineContext:
         return verdicts_of(self.store.state, self.profile.kind_cluster)
 
     @property
+    def plan(self) -> RunPlan:
+        """What this profile sets up, for the texts that name its ports, namespace and URLs."""
+        profile = self.profile
+        deploy = profile.deploy
+        tool = f"{deploy.tool} {deploy.mode if self.interactive else 'run'}"
+        if deploy.tool == "skaffold":
+            tool += f" (profile {deploy.skaffold_profile})"
+        forwards = tuple(
+            PlannedForward(f.name, f.local_port, f.service, f.remote_port) for f in profile.forwards
+        )
+        return RunPlan(deploy.namespace, tool, forwards, frontend_url(profile))
+
+    @property
     def target(self) -> KubeTarget:
         """Context, namespace and kubeconfig for API clients."""
         return KubeTarget(self.context, self.profile.deploy.namespace, self.kubeconfig)
@@ -87,3 +101,18 @@ def guard_context(loaded: LoadedProfile) -> str:
             exit_code=USAGE,
         )
     return context
+
+
+def frontend_url(profile: Profile) -> str:
+    """http://localhost:<the frontend forward's port> (the API check's frontend, else the forward
+    named `frontend`, else the first); the API check's `frontend_url` without forwards; else ""."""
+    api = profile.checks.api_base_url
+    forwards = profile.forwards
+    forward = (
+        next((f for f in forwards if f.name == api.frontend_forward), None)
+        or next((f for f in forwards if f.name == "frontend"), None)
+        or next(iter(forwards), None)
+    )
+    if forward is not None:
+        return f"http://localhost:{forward.local_port}"
+    return api.frontend_url

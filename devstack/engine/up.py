@@ -61,9 +61,8 @@ class UpRun:
         """
         guard_context(self.ctx.loaded)
         profile = self.ctx.profile
-        self.ctx.store.dispatch(
-            SessionStarted("up", profile.name, self.ctx.context, pipeline.step_names(pipeline.UP_STEPS))
-        )
+        steps = pipeline.step_names(pipeline.UP_STEPS)
+        self.ctx.store.dispatch(SessionStarted("up", profile.name, self.ctx.context, steps, self.ctx.plan))
         deadline = self._deadline()
         timer = None
         if deadline is not None:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from devstack.core.events import DoctorChecked, Event
 from devstack.core.model import CheckStatus, DoctorCheck
-from devstack.core.versions import Version, format_version, meets, parse_version
+from devstack.core.versions import HELM_MINIMUM, Version, format_version, meets, parse_version
 from devstack.profile.models import Profile
 from devstack.sources import processes
 from devstack.sources.kubeconfig import context_names
@@ -65,7 +65,7 @@ TOOLS: dict[str, ToolSpec] = {
     "helm": ToolSpec(
         "helm",
         ("version", "--short"),
-        (3, 12, 0),
+        HELM_MINIMUM,
         "install helm: https://helm.sh/docs/intro/install/",
     ),
     "tilt": ToolSpec(

@@ -126,7 +126,8 @@ def test_an_image_typo_is_explained(demo_env: DemoEnvironment) -> None:
     backend = dict(ctx.verdicts().named)["jetscale-backend"]
     assert backend.reason in ("ImagePullBackOff", "ErrImagePull")
     assert "jetscale-backnd" in backend.summary
-    assert "kind load docker-image" in backend.action
+    assert "looks misspelled: jetscale-backnd is not jetscale-backend (built by skaffold)" in backend.summary
+    assert "kind load" not in backend.action, "loading a misspelled name would not help"
 
 
 def devstack_cli(env: DemoEnvironment, *args: str) -> subprocess.CompletedProcess[str]:

@@ -83,7 +83,12 @@ async def _healthy(app: DevstackApp, pilot: Pilot[object]) -> None:
     await pilot.press("question_mark")
     await until(pilot, lambda: isinstance(app.screen, HelpScreen), what="help")
     text = " ".join(screen_text(app).replace("│", " ").split())  # wrapped rows joined
-    assert all(f"{k.shown} {' '.join(k.help.split())}" in text for k in APP_KEYS)
+    url = app.session.frontend_url
+    assert all(f"{k.shown} {' '.join(k.text(url).split())}" in text for k in APP_KEYS)
+    ctx = app.session.ctx
+    assert ctx is not None
+    port = next(f.local_port for f in ctx.profile.forwards if f.name == "frontend")
+    assert f"o Open the frontend (http://localhost:{port}) in the browser" in text  # the demo's own port
     await pilot.press("escape")
 
     pods = app.main.pane("pods")
