@@ -14,7 +14,7 @@ from urllib.parse import urljoin, urlsplit
 from devstack.core import apiurl
 from devstack.core import events as ev
 from devstack.core.checks import CheckResult, CheckStep
-from devstack.profile.models import ApiBaseUrlCheck, Forward, HttpCheck, Profile
+from devstack.profile.models import ApiBaseUrlCheck, Forward, HttpCheck, Profile, backend_forward
 
 MAX_BODY = 4 << 20
 ALLOWED_ORIGINS_ENV = "ALLOWED_ORIGINS"
@@ -265,16 +265,6 @@ class ApiBaseUrlChecker:
         now = f" (now: {', '.join(found[1]) or 'none'})" if found is not None else ""
         where = f"backend.allowedOrigins ({ALLOWED_ORIGINS_ENV})"
         return f"the backend must allow origin {origin}: add it to {where}{now}"
-
-
-def backend_forward(config: ApiBaseUrlCheck, forwards: tuple[Forward, ...]) -> Forward | None:
-    """The forward that serves the backend: the one named `backend`, else the only one that is not
-    the frontend's (None when that cannot be told)."""
-    named = next((f for f in forwards if f.name == "backend"), None)
-    if named is not None:
-        return named
-    others = [f for f in forwards if f.name != config.frontend_forward]
-    return others[0] if len(others) == 1 else None
 
 
 def run_checks(profile: Profile, emit: Emit, env_lookup: EnvLookup | None = None) -> list[CheckResult]:
