@@ -64,7 +64,7 @@ class JsonErrorPath:
             return
         original = sys.stdout
         self._stdout = _WatchedStdout(original)
-        sys.stdout = self._stdout  # type: ignore[assignment]
+        sys.stdout = self._stdout
         try:
             yield
         finally:

@@ -186,5 +186,10 @@ class ValuesLookup:
 
 def _at(data: Any, path: KeyPath) -> Any:
     for part in path:
-        data = data[part] if isinstance(data, (dict, list)) else None
+        if isinstance(data, dict):
+            data = data.get(part)
+        elif isinstance(data, list) and isinstance(part, int) and part < len(data):
+            data = data[part]
+        else:
+            return None
     return data
