@@ -4,6 +4,7 @@ environment, the real up flow with `skaffold dev`; `d` is covered in test_tui_de
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from devstack.cli.demo import demo_session
 from devstack.cli.options import Options
 from devstack.core.model import StepStatus
 from devstack.core.state import State
+from devstack.settings import Settings
 from devstack.sources.ports import port_is_free
 from devstack.tui.app import DevstackApp
 from devstack.tui.screens.confirm import ConfirmScreen
@@ -37,18 +39,25 @@ def _health(app: DevstackApp) -> str:
     return app.frame.health[1] if app.frame is not None else ""
 
 
-async def test_fixing_the_api_url_redeploys_reruns_the_checks_and_clears_the_header() -> None:
+async def _run_demo(
+    scenario: str, body: Callable[[DevstackApp, Pilot[object], Settings], Awaitable[None]]
+) -> None:
+    """`devstack demo --scenario S` in a pilot (on free ports); the demo is removed afterwards."""
     settings = demo_settings()
-    session = demo_session(Options(None, 0, settings=settings), "bad-api-url")
+    session = demo_session(Options(None, 0, settings=settings), scenario)
     app = DevstackApp(session, autostart=True, tour=False, interval=0.1)
     try:
         async with app.run_test(size=SIZE) as pilot:
-            await _fix_and_follow(app, pilot, settings.demo_backend_port)
+            await body(app, pilot, settings)
     finally:
         session.close()
 
 
-async def _fix_and_follow(app: DevstackApp, pilot: Pilot[object], backend_port: int) -> None:
+async def test_fixing_the_api_url_redeploys_reruns_the_checks_and_clears_the_header() -> None:
+    await _run_demo("bad-api-url", lambda app, pilot, settings: _fix(app, pilot, settings.demo_backend_port))
+
+
+async def _fix(app: DevstackApp, pilot: Pilot[object], backend_port: int) -> None:
     def checks_failed() -> bool:
         step = _state(app).step("checks")
         return step is not None and step.status is StepStatus.FAILED
@@ -85,13 +94,7 @@ async def _fix_and_follow(app: DevstackApp, pilot: Pilot[object], backend_port: 
 
 
 async def test_switching_profile_shows_only_the_new_profiles_forwards_checks_and_steps() -> None:
-    session = demo_session(Options(None, 0, settings=demo_settings()), "healthy")
-    app = DevstackApp(session, autostart=True, tour=False, interval=0.1)
-    try:
-        async with app.run_test(size=SIZE) as pilot:
-            await _switch(app, pilot)
-    finally:
-        session.close()
+    await _run_demo("healthy", lambda app, pilot, _settings: _switch(app, pilot))
 
 
 def _second_profile(root: Path) -> tuple[int, int]:
