@@ -117,6 +117,12 @@ class Forwarder:
 
     async def _bind(self, forward: Forward, take_over: bool) -> asyncio.AbstractServer:
         async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            # Tracked like the background tasks: `stop` cancels and awaits open connections, so
+            # none is left for the garbage collector once the loop is closed ("Event loop is closed").
+            task = asyncio.current_task()
+            if task is not None:
+                self._background.add(task)
+                task.add_done_callback(self._background.discard)
             await self._serve(forward, reader, writer)
 
         for attempt in range(2):

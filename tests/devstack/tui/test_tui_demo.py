@@ -175,6 +175,7 @@ async def test_demo_keys_c_o_r_and_d_act_on_the_running_stack(
         await until(pilot, lambda: said("down:"), timeout=120, what="down")
         assert not app.session.dev_loop_running
         await until(pilot, lambda: not app.main.pane("pods").keys, timeout=60, what="the pods gone")
+        await until(pilot, lambda: "stack removed" in screen_text(app), what="the header after down")
         _assert_nothing_claims_the_removed_stack(app)
         await pilot.press("q")  # nothing runs any more: no question
         await until(pilot, lambda: not app.is_running, timeout=60, what="exit")

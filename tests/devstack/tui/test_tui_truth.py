@@ -86,6 +86,7 @@ async def _fix(app: DevstackApp, pilot: Pilot[object], backend_port: int) -> Non
     deploy = _state(app).step("deploy")
     assert deploy is not None and deploy.message.startswith("redeployed (iteration")
     await until(pilot, lambda: "checks failed" not in _health(app), what="the header to follow")
+    await until(pilot, lambda: "healthy" in screen_text(app), what="the header on screen")
     text = screen_text(app)
     assert "check failed" not in text and "checks failed" not in text
     assert app.main.pane("checks").border_subtitle == "3/3 passed"
@@ -137,7 +138,7 @@ async def _switch(app: DevstackApp, pilot: Pilot[object]) -> None:
     state = _state(app)
     assert {f.local_port for f in state.forwards.values()} == new_ports
     assert {f.status for f in state.forwards.values()} == {"ready"}
-    assert all(c.ok for c in state.checks)
+    assert all(c.ok for c in state.checks), state.checks
     assert all(port_is_free(port) for port in old_ports), "the first profile's forwards are closed"
     assert app.session.store.flush()
     switched = [s for s in seen if s.profile == "second"]
@@ -147,10 +148,14 @@ async def _switch(app: DevstackApp, pilot: Pilot[object]) -> None:
         assert not any(str(port) in step.name for c in shown.checks for step in c.steps for port in old_ports)
     first = switched[0]
     assert first.checks == () and first.forwards == {}
-    assert all(step.status is StepStatus.PENDING for step in first.steps)
+    assert all(step.status is StepStatus.PENDING for step in first.steps), first.steps
+
+    def shows_the_new_ports() -> bool:
+        text = screen_text(app)  # repainted at most every 0.1 s: wait for the frame of this state
+        return "profile second" in text and all(re.search(rf":{port}\b", text) for port in new_ports)
+
+    await until(pilot, shows_the_new_ports, what="the new profile's ports on screen")
     text = screen_text(app)
-    assert "profile second" in text
-    assert all(re.search(rf":{port}\b", text) for port in new_ports)
-    assert not any(re.search(rf":{port}\b", text) for port in old_ports)
+    assert not any(re.search(rf":{port}\b", text) for port in old_ports), text
     await pilot.press("ctrl+c")
     await until(pilot, lambda: not app.is_running, timeout=60, what="exit")
