@@ -4,18 +4,29 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 BIN    := $(VENV)/bin
 
-.PHONY: setup run demo test pytest lint format bench clean
+LOCK   := requirements-lock.txt
 
-$(VENV)/.installed: pyproject.toml
+.PHONY: setup lock run demo test pytest test-real lint format bench clean
+
+$(VENV)/.installed: pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -c $(LOCK) -e '.[dev]'
 	touch $@
 
-setup: $(VENV)/.installed  ## create .venv with devstack and its dev tools
+setup: $(VENV)/.installed  ## create .venv with devstack and its dev tools, pinned by requirements-lock.txt
+
+lock:  ## re-resolve pyproject.toml in a scratch venv and write requirements-lock.txt
+	rm -rf .lock-venv
+	$(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet --upgrade pip
+	.lock-venv/bin/python -m pip install --quiet -e '.[dev]'
+	{ sed -n '/^#/p' $(LOCK); .lock-venv/bin/python -m pip freeze --exclude-editable; } > $(LOCK).new
+	mv $(LOCK).new $(LOCK)
+	rm -rf .lock-venv
 
 run: setup  ## start devstack; without a Docker daemon: say what is missing, then start the demo stack
-	@if $(PY) -c "import docker; docker.from_env(timeout=3).ping()" >/dev/null 2>&1; then \
+	@if $(PY) -c "from devstack.settings import Settings; from devstack.sources.docker_endpoint import docker_client, resolve_endpoint; docker_client(resolve_endpoint(Settings.from_environ()), 3).ping()" >/dev/null 2>&1; then \
 		$(BIN)/devstack; \
 	else \
 		$(BIN)/devstack doctor || true; \
@@ -47,5 +58,9 @@ format: setup
 bench: setup  ## benchmarks: ratios against a baseline run side by side
 	$(PY) -m benchmarks.run_all
 
+test-real: setup  ## before a release: the end-to-end tests against the real kind, skaffold and Docker (never in CI)
+	$(PY) tests/real/preflight.py
+	DEVSTACK_TEST_REAL=1 $(BIN)/pytest -p no:cacheprovider tests/real $(PYTEST_ARGS)
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache benchmarks/results
+	rm -rf $(VENV) .lock-venv .pytest_cache .mypy_cache .ruff_cache benchmarks/results

@@ -5,8 +5,11 @@
 2. Pod replacement: a client sends requests in a loop while the backend pod is deleted and
    replaced, once through devstack's forwarder and once through `kubectl port-forward` restarted
    whenever it exits (Skaffold's design). Failed requests and the longest wait are recorded.
+3. Idle connections: `--idle` (500) TCP connections held open on the frontend's port while requests
+   alternate between the backend's and the frontend's ports; failures (must be 0) and p50/p99
+   latency, as ratios to the same requests with no idle connection held.
 
-Run: `.venv/bin/python -m benchmarks.bench_forward [--requests 300] [--bulk-mib 64]`.
+Run: `.venv/bin/python -m benchmarks.bench_forward [--requests 300] [--bulk-mib 64] [--idle 500]`.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import os
+import socket
 import statistics
 import subprocess
 import sys
@@ -130,6 +134,39 @@ def replacement_run(
     }
 
 
+def idle_connections_run(
+    frontend: int, backend: int, idle: int, requests: int, open_tunnels: Callable[[], int]
+) -> dict[str, Any]:
+    """Hold `idle` silent connections on `frontend`, then time requests alternating both ports."""
+    held: list[socket.socket] = []
+    samples: list[float] = []
+    failures: list[str] = []
+    try:
+        for _ in range(idle):
+            held.append(socket.create_connection(("127.0.0.1", frontend), timeout=30))
+        wait_until(lambda: open_tunnels() >= idle, 120, f"{idle} idle tunnels open")
+        for index in range(requests):
+            port, path = (backend, "/healthz") if index % 2 == 0 else (frontend, "/")
+            start = time.perf_counter()
+            try:
+                get(port, path)
+            except (OSError, http.client.HTTPException) as err:
+                failures.append(type(err).__name__)
+            samples.append(time.perf_counter() - start)
+    finally:
+        for sock in held:
+            sock.close()
+    percentiles = statistics.quantiles(samples, n=100)
+    return {
+        "idle_connections": idle,
+        "requests": len(samples),
+        "failed": len(failures),
+        "failure_kinds": sorted(set(failures)),
+        "p50_ms": round(statistics.median(samples) * 1000, 2),
+        "p99_ms": round(percentiles[98] * 1000, 2),
+    }
+
+
 class KubectlRestartLoop:
     """`kubectl port-forward svc/NAME` restarted whenever it exits: what Skaffold does."""
 
@@ -220,20 +257,24 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--bulk-mib", type=int, default=64)
+    parser.add_argument("--idle", type=int, default=500)
     args = parser.parse_args()
     home = Path(tempfile.mkdtemp(prefix="bench-forward-"))
     os.environ["KUBECONFIG"] = str(home / "kubeconfig")
     os.environ["KUBECACHEDIR"] = str(home / "cache")
     sim = SimProcess(home)
     direct, direct_port = direct_backend()
-    forward_port = free_port()
+    forward_port, frontend_port = free_port(), free_port()
     target = KubeTarget(sim.context, "jetscale", sim.kubeconfig)
     store = Store()
     watch = ClusterWatch(target, store.dispatch)
     forwarder = ForwardThread(
         store,
         target,
-        (Forward(name="backend", service="jetscale-backend", remote_port=8000, local_port=forward_port),),
+        (
+            Forward(name="backend", service="jetscale-backend", remote_port=8000, local_port=forward_port),
+            Forward(name="frontend", service="jetscale-frontend", remote_port=3000, local_port=frontend_port),
+        ),
     )
     results: dict[str, Any] = {}
     try:
@@ -243,9 +284,12 @@ def main() -> None:
         watch.start()
         forwarder.start()
         wait_until(
-            lambda: store.state.forwards.get("backend") and store.state.forwards["backend"].status == "ready",
+            lambda: all(
+                store.state.forwards.get(name) and store.state.forwards[name].status == "ready"
+                for name in ("backend", "frontend")
+            ),
             60,
-            "forward ready",
+            "forwards ready",
         )
         # new_connection: back to back; new_connection_spaced: 50 ms apart, as a browser opening a
         # connection now and then (devstack keeps one WebSocket warm per forward for that case).
@@ -288,6 +332,18 @@ def main() -> None:
                 lambda: sim.kubectl("delete", "pod", "-n", "jetscale", old, "--wait=false"),
                 lambda: _serves_other_than(port, old),
             )
+
+        def frontend_tunnels() -> int:
+            return store.state.forwards["frontend"].active
+
+        quiet = idle_connections_run(frontend_port, forward_port, 0, args.requests, frontend_tunnels)
+        loaded = idle_connections_run(frontend_port, forward_port, args.idle, args.requests, frontend_tunnels)
+        results["idle_connections"] = {
+            "baseline_no_idle": quiet,
+            "with_idle": loaded,
+            "p50_ratio": round(loaded["p50_ms"] / quiet["p50_ms"], 2),
+            "p99_ratio": round(loaded["p99_ms"] / quiet["p99_ms"], 2),
+        }
 
         results["replacement_devstack"] = replace_through(forward_port)
         kubectl_port = free_port()

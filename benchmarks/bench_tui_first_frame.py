@@ -91,9 +91,10 @@ def _finish(process: subprocess.Popen[bytes], leader: int) -> None:
     os.close(leader)
 
 
-def leftovers(before: set[str]) -> list[str]:
-    """Demo environments that appeared since `before` and were not removed."""
-    return sorted(str(p) for p in Path(tempfile.gettempdir()).glob("devstack-demo-*") if str(p) not in before)
+def leftovers(home: str, before: set[str]) -> list[str]:
+    """Demo environments (in the state dir under `home`) that appeared since `before` and were not removed."""
+    demos = Path(home) / ".local" / "state" / "devstack" / "demos"
+    return sorted(str(p) for p in demos.glob("devstack-demo-*") if str(p) not in before)
 
 
 def main() -> None:
@@ -104,7 +105,7 @@ def main() -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "NO_COLOR")}
     env.update(HOME=home, XDG_STATE_HOME=f"{home}/.local/state", TERM="xterm-256color")
     env.update(DEVSTACK_DEMO_FRONTEND_PORT=str(free_port()), DEVSTACK_DEMO_BACKEND_PORT=str(free_port()))
-    existing = {str(p) for p in Path(tempfile.gettempdir()).glob("devstack-demo-*")}
+    existing = set(leftovers(home, set()))
     bare, demo = [], []
     first_frame([sys.executable, "-c", BARE_APP], b"BARE-MARKER", env)  # warm the file cache
     for _ in range(rounds):
@@ -112,7 +113,7 @@ def main() -> None:
         bare.append(first_frame([sys.executable, "-c", BARE_APP], b"BARE-MARKER", env)[0])
         time.sleep(SETTLE)
         demo.append(first_frame([sys.executable, "-m", "devstack", "demo"], b"Pods", env)[0])
-    left = leftovers(existing)
+    left = leftovers(home, existing)
     report(
         "tui_first_frame",
         {

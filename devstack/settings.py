@@ -29,6 +29,15 @@ def _port(environ: Mapping[str, str], name: str, default: int) -> int:
     return int(text)
 
 
+def _first(environ: Mapping[str, str], *names: str) -> str:
+    """The first non-empty of several spellings of one variable (Go reads `HTTPS_PROXY` first)."""
+    for name in names:
+        value = environ.get(name, "").strip()
+        if value:
+            return value
+    return ""
+
+
 def _absolute(value: str, fallback: Path) -> Path:
     return Path(value) if value and Path(value).is_absolute() else fallback
 
@@ -48,6 +57,14 @@ class Settings:
         home: `HOME` (the user's home folder).
         state_dir: `$XDG_STATE_HOME/devstack` (first-run marker, crash log, forward markers).
         kubeconfig: `KUBECONFIG` as given (colon-separated files; "" means `~/.kube/config`).
+        https_proxy: `HTTPS_PROXY` (or `https_proxy`): the proxy for the API server when its
+            kubeconfig cluster has no `proxy-url` (loopback servers are never proxied, as in kubectl).
+        no_proxy: `NO_PROXY` (or `no_proxy`): hosts, domains and CIDRs reached without the proxy.
+        docker_host: `DOCKER_HOST`: the Docker endpoint, before any docker context.
+        docker_context: `DOCKER_CONTEXT`: the docker context to use when DOCKER_HOST is unset.
+        docker_config: `DOCKER_CONFIG`: the docker CLI's config folder (default `~/.docker`).
+        docker_tls_verify: `DOCKER_TLS_VERIFY` is set: DOCKER_HOST speaks TLS and is verified.
+        docker_cert_path: `DOCKER_CERT_PATH`: ca.pem, cert.pem and key.pem for DOCKER_HOST.
     """
 
     environ: Mapping[str, str] = field(default_factory=dict)
@@ -59,6 +76,13 @@ class Settings:
     home: Path = field(default_factory=Path.home)
     state_dir: Path = field(default_factory=lambda: Path.home() / ".local" / "state" / "devstack")
     kubeconfig: str = ""
+    https_proxy: str = ""
+    no_proxy: str = ""
+    docker_host: str = ""
+    docker_context: str = ""
+    docker_config: Path | None = None
+    docker_tls_verify: bool = False
+    docker_cert_path: str = ""
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -75,11 +99,22 @@ class Settings:
             home=home,
             state_dir=_absolute(env.get("XDG_STATE_HOME", ""), home / ".local" / "state") / "devstack",
             kubeconfig=env.get("KUBECONFIG", ""),
+            https_proxy=_first(env, "HTTPS_PROXY", "https_proxy"),
+            no_proxy=_first(env, "NO_PROXY", "no_proxy"),
+            docker_host=env.get("DOCKER_HOST", "").strip(),
+            docker_context=env.get("DOCKER_CONTEXT", "").strip(),
+            docker_config=_absolute(env.get("DOCKER_CONFIG", ""), home / ".docker"),
+            docker_tls_verify=bool(env.get("DOCKER_TLS_VERIFY")),
+            docker_cert_path=env.get("DOCKER_CERT_PATH", ""),
         )
 
     def with_environ(self, **changes: str) -> Settings:
         """The same settings with some environment variables changed (re-read from the result)."""
         return replace(Settings.from_environ({**self.environ, **changes}))
+
+    def docker_config_dir(self) -> Path:
+        """The docker CLI's config folder: `$DOCKER_CONFIG`, else `~/.docker`."""
+        return self.docker_config or self.home / ".docker"
 
     def kubeconfig_paths(self) -> tuple[Path, ...]:
         """The files kubectl would read: `$KUBECONFIG` (colon-separated) or `~/.kube/config`."""

@@ -7,6 +7,7 @@ pyproject.toml). Its own dependencies (e.g. `cryptography`) come with the `sim` 
 
 Public API for the product and the tests:
     standin_bin()  the folder holding the `kind` and `skaffold` stand-in programs
+    node_labels()  the Docker labels of the node containers the stand-ins make for a sim home
     MARKER         the text every stand-in program carries (the product refuses marked programs
                    unless told to allow the simulator)
 """
@@ -26,3 +27,11 @@ def standin_bin() -> Path:
     if not folder.is_dir():
         raise FileNotFoundError(f"the simulator's stand-ins are missing: {folder}")
     return folder
+
+
+def node_labels(sim_home: Path) -> list[str]:
+    """Docker label filters matching every node container the kind stand-in makes for `sim_home`
+    (the `DEVSTACK_SIM_HOME` it ran with), and no other container."""
+    from devstack_sim.standins.nodes import HOME_LABEL
+
+    return [f"{HOME_LABEL}={sim_home.expanduser().resolve()}"]

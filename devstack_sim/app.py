@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from devstack_sim import certs, defaults, kubeconfig
+from devstack_sim.auth import TokenAuthority
 from devstack_sim.faults import Faults
 from devstack_sim.node import node_object
 from devstack_sim.resources import CONFIGMAPS, NAMESPACES, NODES, SERVICEACCOUNTS, SERVICES
@@ -99,6 +100,9 @@ class Simulator:
         runtime_factory: Builds the node side from the store (None: logs/port-forward answer errors).
         set_context: Whether the merge makes `kind-<name>` the current context.
         bookmark_interval: Seconds between watch BOOKMARK events.
+        token_file: A `--token-auth-file` of static bearer tokens (None: none).
+        server_names: The serving certificate's names instead of kind's; when they leave out
+            127.0.0.1 the kubeconfig entry gets `tls-server-name` (the first name).
     """
 
     def __init__(
@@ -110,6 +114,8 @@ class Simulator:
         runtime_factory: RuntimeFactory | None = None,
         set_context: bool = True,
         bookmark_interval: float = 5.0,
+        token_file: Path | None = None,
+        server_names: tuple[str, ...] | None = None,
     ):
         self.name = name
         self.state_dir = Path(state_dir)
@@ -122,6 +128,8 @@ class Simulator:
         self._bookmark_interval = bookmark_interval
         self._server: ApiServer | None = None
         self.certs: certs.ClusterCerts | None = None
+        self.tokens = TokenAuthority(token_file)
+        self.server_names = server_names
 
     @property
     def context(self) -> str:
@@ -154,7 +162,9 @@ class Simulator:
         """This cluster's kubeconfig entries (current-context set to it)."""
         if self.certs is None:
             raise RuntimeError("Simulator.start() was not called")
-        return kubeconfig.build(self.name, self.port, self.certs)
+        names = self.server_names or ()
+        tls_server_name = names[0] if names and "127.0.0.1" not in names else None
+        return kubeconfig.build(self.name, self.port, self.certs, tls_server_name=tls_server_name)
 
     def _saved_port(self) -> int:
         try:
@@ -166,7 +176,7 @@ class Simulator:
     async def start(self) -> None:
         """Seed objects, start the runtime and the API server, write the kubeconfig."""
         self.state_dir.mkdir(parents=True, exist_ok=True)
-        self.certs = certs.load_or_generate(self.pki_dir, self.name)
+        self.certs = certs.load_or_generate(self.pki_dir, self.name, self.server_names)
         seed(self.store, self.name, self.certs.ca_cert)
         if self._runtime_factory is not None:
             self.runtime = self._runtime_factory(self.store)
@@ -179,6 +189,7 @@ class Simulator:
             self.runtime,
             port=port,
             bookmark_interval=self._bookmark_interval,
+            tokens=self.tokens,
         )
         try:
             await self._server.start()
@@ -194,6 +205,7 @@ class Simulator:
                 self.runtime,
                 port=0,
                 bookmark_interval=self._bookmark_interval,
+                tokens=self.tokens,
             )
             await self._server.start()
         (self.state_dir / _STATE_FILE).write_text(json.dumps({"name": self.name, "port": self.port}) + "\n")

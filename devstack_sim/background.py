@@ -32,6 +32,8 @@ class BackgroundSimulator:
         runtime: bool = True,
         options: ClusterOptions | None = None,
         bookmark_interval: float = 1.0,
+        token_file: Path | None = None,
+        server_names: tuple[str, ...] | None = None,
     ):
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name=f"sim-{name}", daemon=True)
@@ -45,7 +47,13 @@ class BackgroundSimulator:
                 )
 
         self.simulator = Simulator(
-            name, state_dir, kubeconfig, runtime_factory=factory, bookmark_interval=bookmark_interval
+            name,
+            state_dir,
+            kubeconfig,
+            runtime_factory=factory,
+            bookmark_interval=bookmark_interval,
+            token_file=token_file,
+            server_names=server_names,
         )
 
     @property

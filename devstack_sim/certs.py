@@ -12,7 +12,7 @@ import datetime
 import ipaddress
 import os
 import ssl
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from cryptography import x509
@@ -109,29 +109,62 @@ def _issue(
     return builder.sign(issuer_key, hashes.SHA256())
 
 
-def generate(cluster_name: str = "kind") -> ClusterCerts:
+def default_server_names(cluster_name: str) -> tuple[str, ...]:
+    """The names kind's serving certificate carries (`127.0.0.1`, `localhost`, `kubernetes`...)."""
+    return (
+        "127.0.0.1",
+        "localhost",
+        "kubernetes",
+        "kubernetes.default",
+        "kubernetes.default.svc",
+        "kubernetes.default.svc.cluster.local",
+        f"{cluster_name}-control-plane",
+    )
+
+
+def _san(name: str) -> x509.GeneralName:
+    try:
+        return x509.IPAddress(ipaddress.ip_address(name))
+    except ValueError:
+        return x509.DNSName(name)
+
+
+def _server_cert(
+    names: tuple[str, ...], ca_name: x509.Name, ca_key: ec.EllipticCurvePrivateKey
+) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
+    server_key = _key()
+    server = _issue(
+        _name("kube-apiserver"),
+        server_key,
+        ca_name,
+        ca_key,
+        usage=ExtendedKeyUsageOID.SERVER_AUTH,
+        sans=[_san(name) for name in names],
+    )
+    return server, server_key
+
+
+def server_names(certs: ClusterCerts) -> tuple[str, ...]:
+    """The names (DNS and IP SANs) the serving certificate is valid for."""
+    cert = x509.load_pem_x509_certificate(certs.server_cert)
+    sans = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    return tuple(str(value) for value in sans.get_values_for_type(x509.IPAddress)) + tuple(
+        sans.get_values_for_type(x509.DNSName)
+    )
+
+
+def generate(cluster_name: str = "kind", names: tuple[str, ...] | None = None) -> ClusterCerts:
     """Create a fresh CA and the server and admin client certificates it signs.
 
     Args:
         cluster_name: Used in the server certificate's SANs (`<name>-control-plane`).
+        names: The serving certificate's names instead of kind's (e.g. only a DNS name, so that
+            clients must send it with `tls-server-name`).
     """
     ca_key = _key()
     ca_name = _name("kubernetes")
     ca = _issue(ca_name, ca_key, ca_name, ca_key, ca=True)
-
-    server_key = _key()
-    sans: list[x509.GeneralName] = [
-        x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
-        x509.DNSName("localhost"),
-        x509.DNSName("kubernetes"),
-        x509.DNSName("kubernetes.default"),
-        x509.DNSName("kubernetes.default.svc"),
-        x509.DNSName("kubernetes.default.svc.cluster.local"),
-        x509.DNSName(f"{cluster_name}-control-plane"),
-    ]
-    server = _issue(
-        _name("kube-apiserver"), server_key, ca_name, ca_key, usage=ExtendedKeyUsageOID.SERVER_AUTH, sans=sans
-    )
+    server, server_key = _server_cert(names or default_server_names(cluster_name), ca_name, ca_key)
 
     client_key = _key()
     client = _issue(
@@ -173,11 +206,29 @@ def load(directory: Path) -> ClusterCerts | None:
     return ClusterCerts(**{attr: path.read_bytes() for attr, path in paths.items()})
 
 
-def load_or_generate(directory: Path, cluster_name: str = "kind") -> ClusterCerts:
-    """The certificates kept in `directory`, generating and writing them the first time."""
+def load_or_generate(
+    directory: Path, cluster_name: str = "kind", names: tuple[str, ...] | None = None
+) -> ClusterCerts:
+    """The certificates kept in `directory`, generating and writing them the first time.
+
+    When the kept serving certificate names other hosts than `names` (or kind's defaults), a new
+    one is issued by the same CA (clients keep trusting the cluster).
+    """
     certs = load(directory)
+    wanted = names or default_server_names(cluster_name)
     if certs is None:
-        certs = generate(cluster_name)
+        certs = generate(cluster_name, wanted)
+        write(certs, directory)
+    elif sorted(server_names(certs)) != sorted(wanted):
+        ca_key = serialization.load_pem_private_key(certs.ca_key, password=None)
+        assert isinstance(ca_key, ec.EllipticCurvePrivateKey)
+        ca = x509.load_pem_x509_certificate(certs.ca_cert)
+        server, server_key = _server_cert(wanted, ca.subject, ca_key)
+        certs = replace(
+            certs,
+            server_cert=server.public_bytes(serialization.Encoding.PEM),
+            server_key=_key_pem(server_key),
+        )
         write(certs, directory)
     return certs
 

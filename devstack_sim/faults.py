@@ -14,7 +14,14 @@ runtime lacks the hook). Faults and their arguments:
 - `delete_pod` — `namespace`, `name`, `grace` (true): delete a pod through the store.
 - `kill_process` — `namespace`, `pod`, `container`, `exit_code`: the runtime's `kill_process`.
 - `inject_oom` — `namespace`, `pod`, `container`: the runtime's `inject_oom`.
-- `clear` — remove every pending `http_error` and `stall`.
+- `watch_gone` — from now on, watch requests resuming from a resourceVersion up to the current
+  one are answered with HTTP 410 `Expired` (`too old resource version: N (M)`) on the request
+  itself, as the real server does when its watch cache no longer holds that version; a client
+  that lists again gets a newer version and watches on. (The other form, an `ERROR` event inside
+  the stream, comes from `expire_history`.) Result: the oldest resourceVersion still served.
+- `expire_tokens` — revoke every issued bearer token now (their next use gets 401); result: how
+  many were valid.
+- `clear` — remove every pending `http_error`, `stall` and `watch_gone`.
 """
 
 from __future__ import annotations
@@ -22,11 +29,12 @@ from __future__ import annotations
 import asyncio
 import inspect
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from devstack_sim import errors
+from devstack_sim.auth import TokenAuthority
 from devstack_sim.resources import PODS
 from devstack_sim.runtime import PodRuntime
 from devstack_sim.store import Store
@@ -57,10 +65,14 @@ class _Rule:
 class Faults:
     """Faults of one simulated cluster; `before_request` is called by the server for each request."""
 
-    def __init__(self, store: Store, runtime: Callable[[], PodRuntime | None]):
+    def __init__(
+        self, store: Store, runtime: Callable[[], PodRuntime | None], tokens: TokenAuthority | None = None
+    ):
         self._store = store
         self._runtime = runtime
+        self._tokens = tokens if tokens is not None else TokenAuthority()
         self._rules: list[_Rule] = []
+        self._gone_below = 0
 
     # ------------------------------------------------------------------ python API
     def drop_watches(self) -> int:
@@ -97,9 +109,23 @@ class Faults:
             raise errors.bad_request("stall seconds must be >= 0")
         self._add(_Rule("stall", seconds, count, duration, path_prefix, ""))
 
+    def watch_gone(self) -> int:
+        """Answer watches resuming from any resourceVersion up to now with HTTP 410 Expired.
+
+        Returns:
+            The oldest resourceVersion a watch may still resume from.
+        """
+        self._gone_below = self._store.resource_version + 1
+        return self._gone_below
+
+    def expire_tokens(self) -> int:
+        """Revoke every issued bearer token; returns how many were still valid."""
+        return self._tokens.expire_issued()
+
     def clear(self) -> None:
-        """Remove every pending `http_error` and `stall`."""
+        """Remove every pending `http_error`, `stall` and `watch_gone`."""
         self._rules.clear()
+        self._gone_below = 0
 
     def delete_pod(self, namespace: str, name: str, grace: bool = True) -> dict[str, Any]:
         """Delete a pod as if a user did (graceful unless `grace` is False)."""
@@ -118,12 +144,17 @@ class Faults:
         return await self._call_runtime("inject_oom", namespace, pod, container=container)
 
     # ------------------------------------------------------------------ server hooks
-    async def before_request(self, path: str) -> errors.ApiError | None:
+    async def before_request(
+        self, path: str, query: Mapping[str, str] | None = None
+    ) -> errors.ApiError | None:
         """Apply pending faults to one request: sleep for stalls, return an error to answer with."""
         now = time.monotonic()
         self._rules = [rule for rule in self._rules if not rule.expired(now)]
         delay = 0.0
         failure: errors.ApiError | None = None
+        resumes = _resuming_watch(query or {})
+        if resumes is not None and resumes < self._gone_below:
+            failure = errors.expired(resumes, self._gone_below)
         for rule in list(self._rules):
             if not rule.applies(path, now):
                 continue
@@ -153,6 +184,8 @@ class Faults:
             "stall": self.stall,
             "delete_pod": self.delete_pod,
             "clear": self.clear,
+            "watch_gone": self.watch_gone,
+            "expire_tokens": self.expire_tokens,
             "kill_process": self.kill_process,
             "inject_oom": self.inject_oom,
         }
@@ -185,3 +218,11 @@ class Faults:
         if inspect.isawaitable(result):
             result = await result
         return result
+
+
+def _resuming_watch(query: Mapping[str, str]) -> int | None:
+    """The resourceVersion a watch request resumes from (None: not a resuming watch)."""
+    if query.get("watch") not in ("true", "1"):
+        return None
+    raw = query.get("resourceVersion", "")
+    return int(raw) if raw.isdigit() and raw != "0" else None

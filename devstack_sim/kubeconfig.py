@@ -44,7 +44,9 @@ def empty() -> Config:
     }
 
 
-def build(cluster: str, port: int, certs: ClusterCerts, host: str = "127.0.0.1") -> Config:
+def build(
+    cluster: str, port: int, certs: ClusterCerts, host: str = "127.0.0.1", tls_server_name: str | None = None
+) -> Config:
     """A kubeconfig holding only this cluster's entries, with current-context set to it.
 
     Args:
@@ -52,18 +54,17 @@ def build(cluster: str, port: int, certs: ClusterCerts, host: str = "127.0.0.1")
         port: The API server's port on `host`.
         certs: The cluster's certificates (embedded as base64 data).
         host: The API server address.
+        tls_server_name: The name the serving certificate carries, when `host` is not among them.
     """
     name = entry_name(cluster)
     config = empty()
-    config["clusters"] = [
-        {
-            "name": name,
-            "cluster": {
-                "certificate-authority-data": _b64(certs.ca_cert),
-                "server": f"https://{host}:{port}",
-            },
-        }
-    ]
+    entry: dict[str, Any] = {
+        "certificate-authority-data": _b64(certs.ca_cert),
+        "server": f"https://{host}:{port}",
+    }
+    if tls_server_name:
+        entry["tls-server-name"] = tls_server_name
+    config["clusters"] = [{"name": name, "cluster": entry}]
     config["contexts"] = [{"name": name, "context": {"cluster": name, "user": name}}]
     config["users"] = [
         {

@@ -5,8 +5,10 @@ Serves `/version`, `/healthz|/livez|/readyz`, discovery (`/api`, `/api/v1`, `/ap
 `resources.ALL` (list, watch, get, create, update, patch in four flavours, delete,
 deletecollection, `/status`, `/scale`; server-side `Table` output for kubectl, see `tables.py`),
 pod `/log` and WebSocket `/portforward`, and
-`POST /admin/faults` (see `faults.py`). Every request needs a client certificate signed by the
-cluster CA: without one the answer is 401 `Unauthorized` (a certificate from another CA fails the
+`POST /admin/faults` (see `faults.py`) and `POST /admin/tokens` (`{"user", "seconds"}`: a
+short-lived token, see `auth.py`). Every request needs a client certificate signed by the cluster
+CA or a bearer token the server knows (the static token file, or an issued token that has not
+expired): without one the answer is 401 `Unauthorized` (a certificate from another CA fails the
 TLS handshake). Errors are `Status` objects with the real codes and reasons.
 
 kubectl requests the simulator cannot serve (each gets an explicit Status error, never a wrong
@@ -41,6 +43,7 @@ from aiohttp import web
 
 from devstack_sim import certs as certs_mod
 from devstack_sim import discovery, errors, openapi, routes
+from devstack_sim.auth import TokenAuthority
 from devstack_sim.certs import ClusterCerts
 from devstack_sim.context import CONTEXT, ServerContext
 from devstack_sim.faults import Faults
@@ -58,6 +61,7 @@ from devstack_sim.wire import (
 log = logging.getLogger(__name__)
 
 FAULTS = web.AppKey("devstack_sim_faults", Faults)
+TOKENS = web.AppKey("devstack_sim_tokens", TokenAuthority)
 _UNAUTHORIZED = errors.ApiError(401, "Unauthorized", "Unauthorized")
 
 
@@ -86,7 +90,9 @@ async def _auth_middleware(request: web.Request, handler: Any) -> web.StreamResp
     transport = request.transport
     peer = transport.get_extra_info("peercert") if transport is not None else None
     if not peer:
-        return status_response(_UNAUTHORIZED)
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or request.app[TOKENS].authenticate(token.strip()) is None:
+            return status_response(_UNAUTHORIZED)
     response: web.StreamResponse = await handler(request)
     return response
 
@@ -94,7 +100,7 @@ async def _auth_middleware(request: web.Request, handler: Any) -> web.StreamResp
 @web.middleware
 async def _faults_middleware(request: web.Request, handler: Any) -> web.StreamResponse:
     if not request.path.startswith("/admin/"):
-        failure = await request.app[FAULTS].before_request(request.path)
+        failure = await request.app[FAULTS].before_request(request.path, request.query)
         if failure is not None:
             return status_response(failure)
     response: web.StreamResponse = await handler(request)
@@ -166,13 +172,32 @@ async def _admin_faults(request: web.Request) -> web.Response:
     return json_response({"fault": body.get("fault"), "result": result})
 
 
-def build_app(context: ServerContext, faults: Faults) -> web.Application:
+async def _admin_tokens(request: web.Request) -> web.Response:
+    try:
+        body = await request.json()
+    except ValueError:
+        raise errors.bad_request("the admin request body must be a JSON object") from None
+    if not isinstance(body, dict) or not isinstance(body.get("seconds", 600), int | float):
+        raise errors.bad_request('expected {"user": NAME, "seconds": LIFETIME}')
+    try:
+        issued = request.app[TOKENS].issue(
+            str(body.get("user") or "devstack-exec-user"), body.get("seconds", 600)
+        )
+    except ValueError as err:
+        raise errors.bad_request(str(err)) from None
+    return json_response(issued)
+
+
+def build_app(
+    context: ServerContext, faults: Faults, tokens: TokenAuthority | None = None
+) -> web.Application:
     """The aiohttp application of one simulated API server."""
     app = web.Application(
         middlewares=[_errors_middleware, _auth_middleware, _faults_middleware], client_max_size=64 * 1024**2
     )
     app[CONTEXT] = context
     app[FAULTS] = faults
+    app[TOKENS] = tokens if tokens is not None else TokenAuthority()
     app.router.add_get("/version", _version)
     app.router.add_get("/version/", _version)  # the official client (v37) asks with the slash
     for path in ("/healthz", "/livez", "/readyz"):
@@ -180,6 +205,7 @@ def build_app(context: ServerContext, faults: Faults) -> web.Application:
     app.router.add_get("/openapi/v3", _openapi_index)
     app.router.add_get("/openapi/v3/{tail:.+}", _openapi_doc)
     app.router.add_post("/admin/faults", _admin_faults)
+    app.router.add_post("/admin/tokens", _admin_tokens)
     for path in ("/api", "/apis", "/api/{tail:.*}", "/apis/{tail:.*}"):
         app.router.add_route("*", path, _api_root)
     return app
@@ -196,6 +222,7 @@ class ApiServer:
         host: Address to bind (127.0.0.1).
         port: Port to bind; 0 picks a free one on the first start, then it is kept.
         bookmark_interval: Seconds between BOOKMARK events of idle watches.
+        tokens: The bearer tokens it accepts (None: only issued ones).
     """
 
     def __init__(
@@ -207,13 +234,15 @@ class ApiServer:
         host: str = "127.0.0.1",
         port: int = 0,
         bookmark_interval: float = 5.0,
+        tokens: TokenAuthority | None = None,
     ):
         self.context = ServerContext(store=store, runtime=runtime, bookmark_interval=bookmark_interval)
-        self.faults = Faults(store, lambda: self.context.runtime)
+        self.tokens = tokens if tokens is not None else TokenAuthority()
+        self.faults = Faults(store, lambda: self.context.runtime, self.tokens)
         self._ssl = certs_mod.server_ssl_context(certs, cert_dir)
         self._host = host
         self._port = port
-        self._app = build_app(self.context, self.faults)
+        self._app = build_app(self.context, self.faults, self.tokens)
         self._runner: web.AppRunner | None = None
         self._site: web.TCPSite | None = None
 

@@ -23,6 +23,20 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def http_status(port: int, path: str, timeout: float = 10.0) -> int:
+    """The status of `GET http://127.0.0.1:PORT/PATH` on a fresh connection (body read and dropped)."""
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request("GET", path, headers={"Connection": "close"})
+        response = conn.getresponse()
+        response.read()
+        return response.status
+    finally:
+        conn.close()
+
+
 def demo_settings(frontend_port: int | None = None, backend_port: int | None = None) -> Any:
     """Settings from this test's environment, with the demo on free (or the given) ports."""
     from devstack.settings import Settings
@@ -90,6 +104,22 @@ def docker_error() -> str | None:
     except Exception as err:  # noqa: BLE001 - any failure means "no daemon"; the reason is reported
         return f"{type(err).__name__}: {err}"
     return None
+
+
+def kind_containers(cluster: str) -> list[str]:
+    """Names of the node containers of kind cluster `cluster` ([] without Docker)."""
+    try:
+        import docker
+
+        client = docker.from_env(timeout=5)
+        client.ping()
+    except Exception:  # noqa: BLE001 - no Docker: the demo runs without node containers
+        return []
+    try:
+        label = f"io.x-k8s.kind.cluster={cluster}"
+        return [c.name for c in client.containers.list(all=True, filters={"label": label})]
+    finally:
+        client.close()
 
 
 def render_chart(*sets: str, namespace: str = "jetscale") -> list[dict[str, Any]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 from typing import TextIO
@@ -12,6 +13,7 @@ from devstack.cli.options import Options
 from devstack.core.store import Store
 from devstack.engine.context import EngineContext, guard_context
 from devstack.profile import LoadedProfile, load
+from devstack.sources.kubeconfig import ContextNotFound
 from devstack.sources.tools import ToolEnv
 
 
@@ -26,18 +28,30 @@ def engine_context(
     recreate: bool = False,
     overall_timeout: float | None = None,
     interactive: bool = False,
+    cluster_exists: bool = True,
 ) -> EngineContext:
-    """Load the profile, refuse a non-allowed context, and build the engine context."""
+    """Load the profile, refuse a non-allowed context, and build the engine context.
+
+    With `cluster_exists` (every command but `up`, whose cluster step creates the cluster and its
+    context) the context is also confined and checked now, before any call: a malformed kubeconfig,
+    or a kind context that is not the cluster's own API server, is exit 2. A context that is not
+    there at all is said by whatever needs it (`check` can name a foreign port holder without it).
+    """
     loaded = load_profile(options.profile)
     guard_context(loaded)
-    return EngineContext(
+    ctx = EngineContext(
         loaded,
         Store(),
         ToolEnv.from_settings(options.settings),
         recreate=recreate,
         overall_timeout=overall_timeout,
         interactive=interactive,
+        state_dir=options.settings.state_dir,
     )
+    if cluster_exists:
+        with contextlib.suppress(ContextNotFound):
+            ctx.confine()
+    return ctx
 
 
 def echo_lines(lines: list[str]) -> None:

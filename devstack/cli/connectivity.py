@@ -15,34 +15,63 @@ from devstack.engine.context import EngineContext
 from devstack.engine.feed import ClusterFeed, cluster_error
 from devstack.errors import DevstackError
 from devstack.exitcodes import OK, UNHEALTHY
+from devstack.profile.models import Forward
 from devstack.sources.checks import run_checks
 from devstack.sources.forwarder import ForwardThread
 from devstack.sources.kube import describe_error
-from devstack.sources.ports import port_is_free
+from devstack.sources.portowner import HeldPort, port_owner, serves_this_profile
 from devstack.views import jsonview, text
 
 
-def _temporary_forwards(ctx: EngineContext) -> tuple[ClusterFeed | None, ForwardThread | None, str]:
-    """When every profile port is free, forward them for the duration of the checks."""
-    forwards = ctx.profile.forwards
-    if not forwards or not all(port_is_free(f.local_port) for f in forwards):
-        return None, None, "using the listeners already on the profile's ports"
+def _foreign_holders(ctx: EngineContext) -> tuple[list[Forward], list[HeldPort]]:
+    """The forwards whose ports are free, and the ports held by something foreign.
+
+    A port held by this profile's own devstack forward, or by a kubectl port-forward to the same
+    context, is used as it is.
+    """
+    free: list[Forward] = []
+    foreign: list[HeldPort] = []
+    for forward in ctx.profile.forwards:
+        held = port_owner(forward.local_port, forward.name, ctx.port_claims)
+        if held is None:
+            free.append(forward)
+        elif not serves_this_profile(held.owner):
+            foreign.append(held)
+    return free, foreign
+
+
+def _temporary_forwards(
+    ctx: EngineContext, free: list[Forward]
+) -> tuple[ClusterFeed | None, ForwardThread | None, str]:
+    """Forward the free profile ports for the duration of the checks (the others are served)."""
+    if not free:
+        return None, None, "using the forwards already on the profile's ports"
     feed = ClusterFeed(ctx)
     try:
         feed.start()
         feed.wait_synced()
-        thread = ForwardThread(ctx.store, ctx.target, forwards)
+        thread = ForwardThread(ctx.store, ctx.target, tuple(free), ctx.port_claims)
         thread.start()
     except Exception as err:  # noqa: BLE001 - checks still run and will say what does not answer
         feed.stop()
         return None, None, f"could not start forwards: {describe_error(err)}"
-    return feed, thread, "started temporary forwards"
+    served = [f.name for f in ctx.profile.forwards if f not in free]
+    if not served:
+        return feed, thread, "started temporary forwards"
+    started = ", ".join(f.name for f in free)
+    return feed, thread, f"started temporary forwards for {started}; {', '.join(served)} already forwarded"
 
 
 def check(options: Options, as_json: bool) -> int:
-    """Run every check of the profile; exit 0 when all pass, 1 otherwise."""
+    """Run every check of the profile; exit 0 when all pass, 1 otherwise.
+
+    A profile port held by a foreign process is named instead of probed (exit 1).
+    """
     ctx = engine_context(options)
-    feed, thread, note = _temporary_forwards(ctx)
+    free, foreign = _foreign_holders(ctx)
+    if foreign:
+        return _refuse_foreign(ctx, foreign, as_json)
+    feed, thread, note = _temporary_forwards(ctx, free)
     lookup_api = feed.api if feed is not None else None
 
     def env_lookup(deployment: str, name: str) -> str | None:
@@ -55,7 +84,7 @@ def check(options: Options, as_json: bool) -> int:
 
     try:
         if thread is not None:
-            _wait_ready(ctx, timeout=30)
+            _wait_ready(ctx, free, timeout=30)
         results = run_checks(ctx.profile, ctx.store.dispatch, env_lookup)
     finally:
         if thread is not None:
@@ -76,14 +105,28 @@ def check(options: Options, as_json: bool) -> int:
     return OK if ok else UNHEALTHY
 
 
-def _wait_ready(ctx: EngineContext, timeout: float) -> None:
+def _refuse_foreign(ctx: EngineContext, foreign: list[HeldPort], as_json: bool) -> int:
+    """Name each foreign holder of a profile port; the checks would only have talked to it."""
+    note = "not a forward of this profile; no check was sent to it"
+    if as_json:
+        held_ports = [
+            {**held.facts(), "message": f"{held.message()}: {note}", "fix": held.fix()} for held in foreign
+        ]
+        document = {"ok": False, "context": ctx.context, "note": note, "checks": [], "busy_ports": held_ports}
+        click.echo(jsonview.dumps(document))
+    else:
+        for held in foreign:
+            click.echo(f"failed: {held.message()}, {note}")
+            click.echo(f"  fix: {held.fix()}")
+    return UNHEALTHY
+
+
+def _wait_ready(ctx: EngineContext, forwards: list[Forward], timeout: float) -> None:
     done = threading.Event()
 
     def ready(state: object = None, event: object = None) -> None:
         views = ctx.store.state.forwards
-        if all(
-            views.get(f.name) is not None and views[f.name].status == "ready" for f in ctx.profile.forwards
-        ):
+        if all(views.get(f.name) is not None and views[f.name].status == "ready" for f in forwards):
             done.set()
 
     unsubscribe = ctx.store.subscribe(ready)
@@ -105,7 +148,7 @@ def forward(options: Options, as_json: bool, take_over: bool) -> int:
     except Exception as err:  # noqa: BLE001 - no kubeconfig entry, or no answer: one line, an exit code
         feed.stop()
         raise cluster_error(ctx, err) from None
-    thread = ForwardThread(ctx.store, ctx.target, ctx.profile.forwards)
+    thread = ForwardThread(ctx.store, ctx.target, ctx.profile.forwards, ctx.port_claims)
     last: dict[str, tuple[str, str]] = {}
     lock = threading.Lock()
 

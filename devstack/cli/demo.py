@@ -63,7 +63,13 @@ def demo_session(options: Options, scenario: str) -> Session:
         environment = DemoEnvironment(options.settings, scenario)
         environments.append(environment)
         environment.__enter__()
-        return EngineContext(environment.loaded, store, environment.tools, interactive=True)
+        return EngineContext(
+            environment.loaded,
+            store,
+            environment.tools,
+            interactive=True,
+            state_dir=options.settings.state_dir,
+        )
 
     def remove() -> None:
         for environment in environments:
@@ -92,7 +98,7 @@ def _run_headless(options: Options, headless: bool, scenario: str, as_json: bool
 
     settings = options.settings
     with DemoEnvironment(settings, scenario) as demo:
-        ctx = EngineContext(demo.loaded, Store(), demo.tools)
+        ctx = EngineContext(demo.loaded, Store(), demo.tools, state_dir=settings.state_dir)
         if not as_json:
             cluster = demo.loaded.profile.cluster.name
             click.echo(

@@ -1,8 +1,11 @@
 """`devstack demo`: a throwaway simulated environment that the normal devstack flow runs against.
 
-It gets its own `DEVSTACK_SIM_HOME`, its own kubeconfig and a copy of the stack (with the
-scenario's chart values), and the simulator's kind/skaffold stand-ins on PATH for child processes
-only. Everything — cluster daemon, node containers, pod processes, files — is removed on exit.
+It gets its own folder `<state dir>/demos/devstack-demo-*` with its `DEVSTACK_SIM_HOME`, its own
+kubeconfig and a copy of the stack (with the scenario's chart values), and the simulator's
+kind/skaffold stand-ins on PATH for child processes only. Everything — cluster daemon, node
+containers, pod processes, files — is removed on exit; if the demo process is killed before it can
+do that (even with SIGKILL), its reaper does it: the folder is leased to the process and every child
+is marked (`devstack.sources.janitor` says how).
 """
 
 from __future__ import annotations
@@ -10,8 +13,8 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
+import subprocess
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,7 +23,8 @@ import yaml
 
 from devstack.profile import LoadedProfile, load_profile
 from devstack.settings import Settings
-from devstack.sources import kind
+from devstack.sources import janitor, kind
+from devstack.sources.leases import Lease, new_folder
 from devstack.sources.tools import ToolEnv
 
 REPO = Path(__file__).resolve().parents[2]
@@ -58,24 +62,36 @@ def stack_source() -> Path:
 
 @dataclass
 class DemoEnvironment:
-    """Set up on enter, removed on exit (also after Ctrl-C)."""
+    """Set up on enter, removed on exit (also after Ctrl-C); its reaper removes it if the process dies."""
 
     settings: Settings
     scenario: str = "healthy"
     home: Path = field(init=False)
     tools: ToolEnv = field(init=False)
     loaded: LoadedProfile = field(init=False)
+    _lease: Lease | None = field(init=False, default=None)
+    _reaper: subprocess.Popen[bytes] | None = field(init=False, default=None)
 
     def __enter__(self) -> DemoEnvironment:
         if self.scenario not in SCENARIOS:
             raise ValueError(f"unknown scenario {self.scenario!r}; choose from {', '.join(SCENARIOS)}")
-        self.home = Path(tempfile.mkdtemp(prefix="devstack-demo-"))
+        self.home = new_folder(janitor.demos_root(self.settings.state_dir), prefix="devstack-demo-")
         try:
+            self._lease = Lease.hold(
+                self.home, purpose=janitor.DEMO, scenario=self.scenario, container_labels=self._labels()
+            )
+            self._reaper = janitor.start_reaper(self.home, self.settings.environ)
             self._prepare()
         except BaseException:
-            shutil.rmtree(self.home, ignore_errors=True)
+            self.close()
             raise
         return self
+
+    def _labels(self) -> list[str]:
+        """The Docker labels of this demo's node containers (the kind stand-in's, for its home)."""
+        from devstack_sim import node_labels
+
+        return node_labels(self.home / "sim")
 
     def _prepare(self) -> None:
         stack = self.home / "stack"
@@ -95,6 +111,7 @@ class DemoEnvironment:
         env = dict(self.settings.environ)
         env.update(
             DEVSTACK_SIM_HOME=str(self.home / "sim"),
+            **{janitor.DEMO_MARKER: str(self.home)},
             DEVSTACK_SIM_PYTHON=sys.executable,
             KUBECONFIG=str(self.home / "kubeconfig"),
             PATH=os.pathsep.join([str(standin_bin()), env.get("PATH", os.defpath)]),
@@ -145,16 +162,29 @@ class DemoEnvironment:
         self.close()
 
     def close(self) -> None:
-        """Delete the simulated cluster (daemon, containers, pod processes) and every file.
+        """Delete the simulated cluster (daemon, containers, pod processes) and every file, then let
+        the reaper go (it removes anything a start-up interrupted at the wrong moment left late).
 
         Safe to call twice, and before (or after a failed) `__enter__`.
         """
-        if not hasattr(self, "loaded"):
-            return
         try:
-            profile = self.loaded.profile
-            kind.delete(self.tools, profile.cluster.name, self.tools.env["KUBECONFIG"])
+            if hasattr(self, "loaded"):
+                kind.delete(self.tools, self.loaded.profile.cluster.name, self.tools.env["KUBECONFIG"])
         except Exception as err:  # noqa: BLE001 - cleanup must go on; say what could not be removed
             print(f"devstack demo: cleanup: {err}", file=sys.stderr)
         finally:
-            shutil.rmtree(self.home, ignore_errors=True)
+            if hasattr(self, "home"):
+                shutil.rmtree(self.home, ignore_errors=True)
+            if self._lease is not None:
+                self._lease.release()
+            self._wait_for_reaper()
+
+    def _wait_for_reaper(self) -> None:
+        reaper, self._reaper = self._reaper, None
+        if reaper is None:
+            return
+        try:
+            reaper.wait(timeout=janitor.TERM_GRACE + 20)
+        except subprocess.TimeoutExpired:
+            where = f"devstack demo: its reaper (pid {reaper.pid})"
+            print(f"{where} is still checking for leftovers", file=sys.stderr)

@@ -11,7 +11,7 @@ from devstack.core.model import CheckStatus, DoctorCheck
 from devstack.core.store import Store
 from devstack.errors import DevstackError
 from devstack.exitcodes import MISSING_PREREQUISITE, OK, UNHEALTHY
-from devstack.profile import Profile
+from devstack.profile import LoadedProfile, Profile
 from devstack.sources.doctor import doctor_plan, run_doctor
 from devstack.sources.tools import ToolEnv
 from devstack.views import jsonview, text
@@ -19,7 +19,9 @@ from devstack.views import jsonview, text
 
 def run(options: Options, as_json: bool) -> int:
     """Run every check; exit 3 if a required tool is missing, 1 on other failures."""
-    profile, note = _profile_or_defaults(options.profile)
+    loaded, note = _profile_or_defaults(options.profile)
+    profile = loaded.profile if loaded is not None else None
+    skaffold_file = loaded.root / loaded.profile.deploy.skaffold_file if loaded is not None else None
     tools = ToolEnv.from_settings(options.settings)
     store = Store()
     store.dispatch(SessionStarted("doctor", profile.name if profile else "", _context(profile)))
@@ -27,7 +29,9 @@ def run(options: Options, as_json: bool) -> int:
         from devstack.core.events import DoctorChecked
 
         store.dispatch(DoctorChecked(note))
-    run_doctor(doctor_plan(profile, tools), store.dispatch)
+    run_doctor(
+        doctor_plan(profile, tools, skaffold_file, state_dir=options.settings.state_dir), store.dispatch
+    )
     state = store.state
     if as_json:
         click.echo(jsonview.dumps(jsonview.doctor_document(state)))
@@ -43,10 +47,10 @@ def _context(profile: Profile | None) -> str:
     return profile.context if profile else "kind-jetscale"
 
 
-def _profile_or_defaults(spec: str | None) -> tuple[Profile | None, DoctorCheck | None]:
+def _profile_or_defaults(spec: str | None) -> tuple[LoadedProfile | None, DoctorCheck | None]:
     """The profile; outside a stack (and without -p) devstack's defaults, with a warning."""
     try:
-        return load_profile(spec).profile, None
+        return load_profile(spec), None
     except DevstackError as err:
         if spec is not None or "no stack found" not in err.message:
             raise

@@ -14,6 +14,11 @@ import click
 from devstack import __version__
 from devstack.cli.options import JSON_HELP, Options, options_of, profile_option
 
+TAKE_OVER_HELP = (
+    "Stop what holds a forward port, only if it is provably a forward of this stack "
+    "(a devstack forward by its marker, or a kubectl port-forward to the same context)."
+)
+
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-p", "--profile", metavar="NAME|PATH", help="Profile name in profiles/, or a profile file.")
@@ -28,15 +33,27 @@ def cli(ctx: click.Context, profile: str | None, verbose: int, tour: bool) -> in
     failed, 2 usage or config error, 3 a prerequisite is missing, 130 interrupted.
     """
     from devstack.settings import Settings
+    from devstack.sources.credential_files import use_state_dir
     from devstack.sources.processes import install_exit_handlers
 
     install_exit_handlers()
     ctx.obj = Options(profile, verbose, tour, Settings.from_environ())
+    use_state_dir(ctx.obj.settings.state_dir)
+    if ctx.invoked_subcommand != "down":  # `down` sweeps itself (`--stale` reports what it removed)
+        remove_stale(ctx.obj)
     if ctx.invoked_subcommand is None:
         from devstack.cli.interactive import open_app
 
         return open_app(ctx.obj)
     return 0
+
+
+def remove_stale(options: Options) -> None:
+    """The janitor's start-up sweep: remove what a devstack that died left behind, and say so."""
+    from devstack.sources.janitor import sweep_on_start
+
+    for line in sweep_on_start(options.settings.state_dir):
+        click.echo(line, err=True)
 
 
 @cli.command()
@@ -74,9 +91,7 @@ def validate(ctx: click.Context, paths: tuple[str, ...], kube_version: str, as_j
 @click.option("--timeout", type=float, metavar="SECONDS", help="Give up after this long.")
 @click.option("--recreate", is_flag=True, help="Delete and recreate a cluster that differs from the profile.")
 @click.option("--hold", is_flag=True, help="Keep forwards open after the checks, until Ctrl-C.")
-@click.option(
-    "--take-over", is_flag=True, help="Stop a stale devstack or kubectl port-forward holding a port."
-)
+@click.option("--take-over", is_flag=True, help=TAKE_OVER_HELP)
 @profile_option
 @click.pass_context
 def up(
@@ -96,13 +111,24 @@ def up(
 
 @cli.command()
 @click.option("--delete-cluster", is_flag=True, help="Also delete the kind cluster.")
+@click.option(
+    "--stale",
+    is_flag=True,
+    help="Only remove what a devstack that is gone left behind (demos, credential files); no profile.",
+)
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 @profile_option
 @click.pass_context
-def down(ctx: click.Context, delete_cluster: bool, as_json: bool) -> int:
+def down(ctx: click.Context, delete_cluster: bool, stale: bool, as_json: bool) -> int:
     """Remove what `up` deployed (and the cluster with --delete-cluster)."""
     from devstack.cli.lifecycle import down as run
+    from devstack.cli.lifecycle import down_stale
 
+    if stale:
+        if delete_cluster:
+            raise click.UsageError("--stale and --delete-cluster do not go together")
+        return down_stale(options_of(ctx), as_json)
+    remove_stale(options_of(ctx))
     return run(options_of(ctx), delete_cluster, as_json)
 
 
@@ -130,9 +156,7 @@ def check(ctx: click.Context, as_json: bool) -> int:
 
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
-@click.option(
-    "--take-over", is_flag=True, help="Stop a stale devstack or kubectl port-forward holding a port."
-)
+@click.option("--take-over", is_flag=True, help=TAKE_OVER_HELP)
 @profile_option
 @click.pass_context
 def forward(ctx: click.Context, as_json: bool, take_over: bool) -> int:

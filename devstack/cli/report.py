@@ -93,7 +93,12 @@ def collect(ctx: EngineContext) -> dict[str, Any]:
     """The report's data: only allow-listed fields, every text redacted."""
     ctx.store.dispatch(SessionStarted("report", ctx.profile.name, ctx.context))
     run_doctor(
-        doctor_plan(ctx.profile, ctx.tools),
+        doctor_plan(
+            ctx.profile,
+            ctx.tools,
+            ctx.loaded.root / ctx.profile.deploy.skaffold_file,
+            state_dir=ctx.state_dir,
+        ),
         lambda e: ctx.store.dispatch(e) if isinstance(e, DoctorChecked) else None,
     )
     return {

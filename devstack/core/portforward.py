@@ -14,6 +14,8 @@ class ForwardView:
     Attributes:
         status: listening (bound, idle), ready (has a ready endpoint), waiting (no ready endpoint:
             new connections wait), error (could not bind, or failing).
+        refused: Connections closed at once because `max_connections` were open.
+        idle_closed: Tunnels closed after `idle_timeout` without a byte either way.
     """
 
     name: str
@@ -27,6 +29,8 @@ class ForwardView:
     connections: int = 0
     bytes_in: int = 0
     bytes_out: int = 0
+    refused: int = 0
+    idle_closed: int = 0
     last_error: str = ""
 
 

@@ -14,41 +14,47 @@ from devstack.sources.kubeapi import KubeApi
 READY_WAIT = 30.0
 
 
-def start_forwards(ctx: EngineContext, progress: Progress, take_over: bool = False) -> ForwardThread:
-    """Bind every profile port on 127.0.0.1 (refusing busy ones) and wait for ready endpoints."""
+def start_forwards(
+    ctx: EngineContext, progress: Progress, take_over: bool = False, wait: float = READY_WAIT
+) -> ForwardThread:
+    """Bind every profile port on 127.0.0.1 (refusing busy ones) and serve each on its own.
+
+    Each forward serves as soon as its own Service has a ready endpoint; one without (a
+    crash-looping backend) waits on its own and never keeps the others from serving. This waits
+    up to `wait` seconds for every forward to be ready, then returns anyway: the step's result
+    (`forwards_summary`) names those still waiting.
+    """
     forwards = ctx.profile.forwards
     if not forwards:
         raise SkipStep("the profile has no forwards")
     progress(", ".join(f"127.0.0.1:{f.local_port} → {f.service}:{f.remote_port}" for f in forwards))
-    thread = ForwardThread(ctx.store, ctx.target, forwards)
+    thread = ForwardThread(ctx.store, ctx.target, forwards, ctx.port_claims)
     thread.start(take_over)
-    wait = ctx.remaining(READY_WAIT)
-    deadline = time.monotonic() + wait
-    while time.monotonic() < deadline and not ctx.cancel.is_set():
-        views = ctx.store.state.forwards
-        if all(views.get(f.name) is not None and views[f.name].status == "ready" for f in forwards):
-            return thread
+    deadline = time.monotonic() + ctx.remaining(wait)
+    while waiting_forwards(ctx) and time.monotonic() < deadline and not ctx.cancel.is_set():
         time.sleep(0.1)
-    waiting = [
-        f.name
-        for f in forwards
-        if ctx.store.state.forwards.get(f.name, None) is None
-        or ctx.store.state.forwards[f.name].status != "ready"
-    ]
-    thread.stop()
-    raise StepError(
-        f"no ready endpoint for {', '.join(waiting)} within {wait:.0f}s",
-        fix="`devstack status` shows why the pods behind those Services are not ready",
-    )
+    return thread
+
+
+def waiting_forwards(ctx: EngineContext) -> list[str]:
+    """Names of the profile's forwards without a ready endpoint right now."""
+    views = ctx.store.state.forwards
+    return [f.name for f in ctx.profile.forwards if f.name not in views or views[f.name].status != "ready"]
 
 
 def forwards_summary(ctx: EngineContext) -> str:
-    """`localhost:3000 → jetscale-frontend-abc (3000), …`."""
+    """`localhost:3000 → jetscale-frontend-abc, localhost:8000 waiting (no ready endpoint of …)`."""
     views = ctx.store.state.forwards
-    return ", ".join(
-        f"localhost:{v.local_port} → {v.pod or v.service}"
-        for v in (views[f.name] for f in ctx.profile.forwards)
-    )
+    parts = []
+    for forward in ctx.profile.forwards:
+        view = views.get(forward.name)
+        if view is not None and view.status == "ready":
+            parts.append(f"localhost:{forward.local_port} → {view.pod or view.service}")
+        else:
+            parts.append(
+                f"localhost:{forward.local_port} waiting (no ready endpoint of {forward.service} yet)"
+            )
+    return ", ".join(parts)
 
 
 def run_check_step(ctx: EngineContext, api: KubeApi | None, progress: Progress) -> str:

@@ -291,5 +291,5 @@ class Session(SessionActions):
 
         loaded = load(name, ctx.loaded.root)
         guard_context(loaded)
-        self.ctx = EngineContext(loaded, self.store, ctx.tools, interactive=True)
+        self.ctx = EngineContext(loaded, self.store, ctx.tools, interactive=True, state_dir=ctx.state_dir)
         self._session_started()

@@ -81,7 +81,7 @@ class SessionActions:
         run.forwards = None
         names = tuple(f.name for f in ctx.profile.forwards)
         self.store.dispatch(ForwardsClosed(names, at=time.time()))
-        forwards = ForwardThread(ctx.store, ctx.target, ctx.profile.forwards)
+        forwards = ForwardThread(ctx.store, ctx.target, ctx.profile.forwards, ctx.port_claims)
         forwards.start()
         run.forwards = forwards
 

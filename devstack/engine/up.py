@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from devstack.core import pipeline
 from devstack.core.events import ForwardsClosed, SessionStarted
 from devstack.engine.cluster import run_cluster
-from devstack.engine.connectivity import forwards_summary, run_check_step, start_forwards
+from devstack.engine.connectivity import READY_WAIT, forwards_summary, run_check_step, start_forwards
 from devstack.engine.context import EngineContext, guard_context
 from devstack.engine.deploy import DeployRunner
 from devstack.engine.feed import ClusterFeed, start_feed
@@ -23,6 +23,8 @@ from devstack.sources.forwarder import ForwardThread
 
 SETTLE_SECONDS = 15.0
 """After a failed deploy/ready step: how long failing workloads get to explain themselves."""
+AFTER_FAILURE_WAIT = 2.0
+"""After a failed deploy/ready the endpoints are known: no point waiting for the failed workload."""
 
 
 @dataclass
@@ -74,14 +76,25 @@ class UpRun:
         finally:
             if timer is not None:
                 timer.cancel()
-        if self.ctx.interactive:
-            self.follow_checks()
         if self.failure is not None:
             failed = self.ctx.store.state.failed_step
             if failed is not None and failed.name in (pipeline.DEPLOY.name, pipeline.READY.name):
                 settle(self.ctx, self.ctx.remaining(SETTLE_SECONDS))
+                self._forward_the_rest()
+        if self.ctx.interactive:
+            self.follow_checks()
+        if self.failure is not None:
             return self.failure.exit_code
         return OK if self.healthy() else UNHEALTHY
+
+    def _forward_the_rest(self) -> None:
+        """After a failed deploy or ready step, forward anyway: every workload that is ready is
+        served on its port, the others' forwards wait for them (a red backend never takes the
+        frontend's port down). The run keeps the failure's exit code."""
+        if isinstance(self.failure, Stopped) or self.ctx.cancel.is_set():
+            return
+        step = Step(pipeline.FORWARDS, lambda p: self._forwards(p, wait=AFTER_FAILURE_WAIT))
+        run_steps([step], self.ctx.store.dispatch, self.ctx.cancel)
 
     def follow_checks(self) -> None:
         """From now on, re-run the checks after each redeploy and forward re-target (until `stop`)."""
@@ -120,22 +133,32 @@ class UpRun:
             self.ctx.store.dispatch(ForwardsClosed(names, at=time.time()))
         self.deploy.shutdown()
 
-    def _forwards(self, progress: Progress) -> str:
-        self.forwards = start_forwards(self.ctx, progress, self.take_over)
+    def _forwards(self, progress: Progress, wait: float = READY_WAIT) -> str:
+        self.forwards = start_forwards(self.ctx, progress, self.take_over, wait)
         return forwards_summary(self.ctx)
 
     def _doctor(self, progress: Progress) -> str:
         progress("checking Docker, tools and ports")
         tools = self.ctx.tools
-        plan = doctor_plan(self.ctx.profile, tools)
+        plan = doctor_plan(
+            self.ctx.profile,
+            tools,
+            self.ctx.loaded.root / self.ctx.profile.deploy.skaffold_file,
+            state_dir=self.ctx.state_dir,
+            take_over=self.take_over,
+            binding=True,
+        )
         run_doctor(plan, self.ctx.store.dispatch)
         state = self.ctx.store.state
         missing = state.missing_prerequisites
         if missing:
             first = missing[0]
+            fix = first.fix
+            if not first.name.startswith("port:"):
+                fix += " — or `devstack demo` to try everything on a simulated cluster"
             raise StepError(
                 "missing: " + ", ".join(f"{c.name} ({c.detail})" for c in missing),
-                fix=f"{first.fix} — or `devstack demo` to try everything on a simulated cluster",
+                fix=fix,
                 exit_code=MISSING_PREREQUISITE,
             )
         warnings = [c for c in state.doctor if c.status.value != "ok"]

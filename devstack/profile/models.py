@@ -47,8 +47,17 @@ def _seconds(value: Any) -> float:
     return float(value)
 
 
+def _count(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise PydanticCustomError(
+            "count", "expected a whole number >= 1, got {got}", {"got": show_value(value)}
+        )
+    return value
+
+
 Port = Annotated[int, BeforeValidator(_port)]
 Seconds = Annotated[float, BeforeValidator(_seconds)]
+Count = Annotated[int, BeforeValidator(_count)]
 
 
 class _Strict(BaseModel):
@@ -142,6 +151,10 @@ class Forward(_Strict):
     """The port on 127.0.0.1 devstack owns for this forward."""
     wait_ready: Seconds = 30
     """How long a new connection waits for a ready endpoint before it is closed."""
+    idle_timeout: Seconds = 300
+    """A tunnel that moved no byte either way for this long is closed (frees its pod connection)."""
+    max_connections: Count = 1000
+    """Connections this forward serves at once; beyond it new ones are closed at once (and said so)."""
 
 
 def _http_url(value: str, field: str) -> str:

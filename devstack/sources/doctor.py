@@ -1,4 +1,8 @@
-"""Machine checks: Docker daemon, tools on PATH, local ports, kube context, inotify limits.
+"""Machine checks: Docker daemon, tools on PATH, local ports, kube context, credentials, inotify limits.
+
+Tool versions live in `tool_checks.py` (Skaffold against the skaffold.yaml in use, kubectl against
+the API server), the credential in `credential_checks.py`, the Docker endpoint in
+`docker_endpoint.py`.
 
 Each check is a blocking function returning a `DoctorCheck`; `run_doctor` runs them in worker
 threads and dispatches one `DoctorChecked` event per result.
@@ -6,8 +10,6 @@ threads and dispatches one `DoctorChecked` event per result.
 
 from __future__ import annotations
 
-import json
-import os
 import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -17,64 +19,33 @@ from pathlib import Path
 
 from devstack.core.events import DoctorChecked, Event
 from devstack.core.model import CheckStatus, DoctorCheck
-from devstack.core.versions import HELM_MINIMUM, Version, format_version, meets, parse_version
+from devstack.errors import DevstackError
 from devstack.profile.models import Profile
-from devstack.sources import processes
-from devstack.sources.kubeconfig import context_names
-from devstack.sources.ports import port_holder, port_is_free
+from devstack.settings import Settings
+from devstack.sources.credential_checks import check_credentials
+from devstack.sources.credentials import KubeTarget
+from devstack.sources.docker_endpoint import DockerContextError, docker_client, resolve_endpoint
+from devstack.sources.kindcontext import kind_server_problem, kind_verifier
+from devstack.sources.kubeapi import KubeApi
+from devstack.sources.kubeconfig import ContextNotFound, context_names, find_context, shown
+from devstack.sources.portowner import PortClaims, port_owner
+from devstack.sources.tool_checks import (
+    TOOLS,
+    ToolSpec,
+    check_kubectl_skew,
+    check_tool,
+    first_line,
+    skaffold_api_version,
+    tool_version,
+)
 from devstack.sources.tools import ToolEnv
+
+__all__ = ["TOOLS", "DoctorPlan", "ToolSpec", "check_docker", "check_tool", "doctor_plan", "run_doctor"]
 
 KIND_MIN_CPUS = 2
 KIND_MIN_MEMORY = 4 * 1024**3
 INOTIFY_WATCHES = 524288
 INOTIFY_INSTANCES = 512
-
-
-@dataclass(frozen=True)
-class ToolSpec:
-    """How to find, version and install one command-line tool."""
-
-    name: str
-    version_args: tuple[str, ...]
-    minimum: Version
-    install: str
-    json_key: str | None = None
-
-
-TOOLS: dict[str, ToolSpec] = {
-    "kind": ToolSpec(
-        "kind",
-        ("version",),
-        (0, 20, 0),
-        "install kind: https://kind.sigs.k8s.io/docs/user/quick-start/#installation "
-        "(e.g. `go install sigs.k8s.io/kind@v0.32.0`)",
-    ),
-    "kubectl": ToolSpec(
-        "kubectl",
-        ("version", "--client", "-o", "json"),
-        (1, 27, 0),
-        "install kubectl: https://kubernetes.io/docs/tasks/tools/",
-        json_key="clientVersion",
-    ),
-    "skaffold": ToolSpec(
-        "skaffold",
-        ("version",),
-        (2, 0, 0),
-        "install skaffold: https://skaffold.dev/docs/install/",
-    ),
-    "helm": ToolSpec(
-        "helm",
-        ("version", "--short"),
-        HELM_MINIMUM,
-        "install helm: https://helm.sh/docs/intro/install/",
-    ),
-    "tilt": ToolSpec(
-        "tilt",
-        ("version",),
-        (0, 33, 0),
-        "install tilt: https://docs.tilt.dev/install.html",
-    ),
-}
 
 
 @dataclass(frozen=True)
@@ -89,11 +60,20 @@ class DoctorPlan:
     tools: ToolEnv
     check_docker: bool = True
     docker_required: bool = True
+    kind_cluster: str = ""
+    """The kind cluster whose context must be its node's published API address ("" for none)."""
+    skaffold_config: str | None = None
+    """The apiVersion of the skaffold.yaml in use (Skaffold must be new enough to read it)."""
+    claims: PortClaims | None = None
+    take_over: bool = False
+    binding: bool = False
+    ports_required: bool = True
 
 
-def check_docker(required: bool = True) -> DoctorCheck:
-    """Ping the Docker daemon through the docker SDK; report version, CPUs and memory."""
-    result = _check_docker()
+def check_docker(settings: Settings, required: bool = True) -> DoctorCheck:
+    """Ping the Docker daemon where the docker CLI finds it; report version, CPUs, memory and
+    which endpoint was used and why (`sources/docker_endpoint.py`)."""
+    result = _check_docker(settings)
     if required or result.status is not CheckStatus.FAIL:
         return result
     return replace(
@@ -101,15 +81,24 @@ def check_docker(required: bool = True) -> DoctorCheck:
     )
 
 
-def _check_docker() -> DoctorCheck:
+def _check_docker(settings: Settings) -> DoctorCheck:
+    from docker.errors import DockerException
+
     try:
-        import docker
-        from docker.errors import DockerException
-    except ImportError as err:  # pragma: no cover - docker is a declared dependency
-        return DoctorCheck("docker", CheckStatus.FAIL, f"docker SDK unavailable: {err}", required=True)
+        endpoint = resolve_endpoint(settings)
+    except DockerContextError as err:
+        return DoctorCheck(
+            "docker",
+            CheckStatus.FAIL,
+            str(err),
+            fix="`docker context ls` lists the contexts; `docker context use NAME` picks one "
+            "(or unset DOCKER_CONTEXT)",
+            required=True,
+        )
+    where = (("endpoint", endpoint.host), ("endpoint_source", endpoint.source))
     client = None
     try:
-        client = docker.from_env(timeout=5)
+        client = docker_client(endpoint, timeout=5)
         client.ping()
         version = client.version()
         info = client.info()
@@ -117,17 +106,27 @@ def _check_docker() -> DoctorCheck:
         return DoctorCheck(
             "docker",
             CheckStatus.FAIL,
-            f"Docker daemon not reachable: {_first_line(err)}",
-            fix="start Docker (`sudo systemctl start docker`, or open Docker Desktop); check DOCKER_HOST",
+            f"Docker daemon not reachable at {endpoint.host} (from {endpoint.source}): {first_line(err)}",
+            fix="start Docker (`sudo systemctl start docker`, Docker Desktop, `colima start`...), "
+            "or point DOCKER_HOST / `docker context use` at the running daemon",
             required=True,
+            data=where,
         )
     finally:
         if client is not None:
             client.close()
     cpus = int(info.get("NCPU") or 0)
     memory = int(info.get("MemTotal") or 0)
-    data = (("cpus", str(cpus)), ("memory_bytes", str(memory)), ("version", str(version.get("Version"))))
-    detail = f"Docker {version.get('Version')} ({cpus} CPUs, {memory / 1024**3:.1f} GiB)"
+    data = (
+        ("cpus", str(cpus)),
+        ("memory_bytes", str(memory)),
+        ("version", str(version.get("Version"))),
+        *where,
+    )
+    detail = (
+        f"Docker {version.get('Version')} ({cpus} CPUs, {memory / 1024**3:.1f} GiB) "
+        f"at {endpoint.host} (from {endpoint.source})"
+    )
     if cpus < KIND_MIN_CPUS or memory < KIND_MIN_MEMORY:
         return DoctorCheck(
             "docker",
@@ -140,100 +139,91 @@ def _check_docker() -> DoctorCheck:
     return DoctorCheck("docker", CheckStatus.OK, detail, required=True, data=data)
 
 
-def check_tool(spec: ToolSpec, required: bool, tools: ToolEnv) -> DoctorCheck:
-    """Find a tool on the tools' PATH, read its version and compare it with the minimum."""
-    name = f"tool:{spec.name}"
-    path = tools.which(spec.name)
-    missing_status = CheckStatus.FAIL if required else CheckStatus.WARN
-    if path is None:
-        detail = f"{spec.name} not found on PATH" + ("" if required else " (optional)")
-        return DoctorCheck(name, missing_status, detail, fix=spec.install, required=required)
-    try:
-        result = processes.run([path, *spec.version_args], env=tools.child_env(), timeout=15)
-    except OSError as err:
-        return DoctorCheck(
-            name, missing_status, f"{path} cannot run: {err}", fix=spec.install, required=required
-        )
-    output = result.stdout + result.stderr
-    if spec.json_key:
-        output = _json_version(result.stdout, spec.json_key) or output
-    version = parse_version(output)
-    data: tuple[tuple[str, str], ...] = (("path", path),)
-    if version is None:
-        return DoctorCheck(
-            name,
-            CheckStatus.WARN,
-            f"{spec.name} at {path}: version not recognised ({_first_line(output) or 'no output'})",
-            required=required,
-            data=data,
-        )
-    data = (*data, ("version", format_version(version)))
-    if not meets(version, spec.minimum):
-        return DoctorCheck(
-            name,
-            missing_status,
-            f"{spec.name} {format_version(version)} is older than {format_version(spec.minimum)}",
-            fix=spec.install,
-            required=required,
-            data=data,
-        )
-    return DoctorCheck(
-        name, CheckStatus.OK, f"{spec.name} {format_version(version)} ({path})", required=required, data=data
-    )
+def check_port(
+    label: str,
+    port: int,
+    claims: PortClaims | None = None,
+    *,
+    take_over: bool = False,
+    binding: bool = False,
+    required: bool = True,
+) -> DoctorCheck:
+    """Is 127.0.0.1:`port` free for devstack's forward `label`? If not, whose it is.
 
-
-def check_port(label: str, port: int) -> DoctorCheck:
-    """Is 127.0.0.1:`port` free for devstack's forward? If not, who holds it."""
+    Args:
+        label: The forward's name.
+        port: Its local port.
+        claims: This profile's forward markers (proves a holder is devstack's own forward).
+        take_over: `--take-over` was given: a provable forward of this stack will be stopped.
+        binding: The caller (`up`) is about to bind the port, so even this profile's own
+            forward in another process is in the way.
+        required: A port held by anything else is a missing prerequisite (exit 3).
+    """
     name = f"port:{port}"
-    if port_is_free(port):
+    held = port_owner(port, label, claims)
+    if held is None:
         return DoctorCheck(name, CheckStatus.OK, f"{port} free ({label})", data=(("port", str(port)),))
-    holder = port_holder(port)
-    data = (
-        ("port", str(port)),
-        ("pid", str(holder.pid or "")),
-        ("process", holder.name),
-        ("cmdline", holder.cmdline),
-    )
-    fix = f"stop it (`kill {holder.pid}`) or change forwards.local_port for {label} in the profile"
-    if holder.pid is None:
-        fix = (
-            f"find it with `sudo ss -ltnp 'sport = :{port}'`, stop it, "
-            f"or change forwards.local_port for {label}"
-        )
-    return DoctorCheck(
-        name,
-        CheckStatus.FAIL,
-        f"{port} ({label}) is held by {holder.describe()}",
-        fix=fix,
-        required=False,
-        data=data,
-    )
+    data = tuple(held.facts().items())
+    detail = held.message()
+    if held.owner.same_profile and not binding:
+        return DoctorCheck(name, CheckStatus.OK, detail, data=data)
+    if held.owner.ours and take_over:
+        return DoctorCheck(name, CheckStatus.WARN, f"{detail}; --take-over stops it", data=data)
+    return DoctorCheck(name, CheckStatus.FAIL, detail, fix=held.fix(), required=required, data=data)
 
 
-def check_context(context: str, created_by_devstack: bool, tools: ToolEnv) -> DoctorCheck:
-    """Does the profile's kube context exist in the kubeconfig the tools use?"""
+def check_context(
+    context: str, created_by_devstack: bool, tools: ToolEnv, kind_cluster: str = ""
+) -> DoctorCheck:
+    """Does the profile's kube context exist in the kubeconfig the tools use (and, for a kind
+    cluster, point at the API address its node container publishes)?
+
+    Raises:
+        KubeconfigError: a kubeconfig file is malformed (exit 2, naming the file).
+    """
     paths = tools.kubeconfig_paths()
-    shown = os.pathsep.join(str(p) for p in paths)
-    names = context_names(paths)
-    data = (("context", context), ("kubeconfig", shown))
-    if context in names:
-        return DoctorCheck("context", CheckStatus.OK, f"context {context} found in {shown}", data=data)
-    if created_by_devstack:
+    files = shown(paths)
+    data: tuple[tuple[str, str], ...] = (("context", context), ("kubeconfig", files))
+    try:
+        entries = find_context(paths, context)
+    except ContextNotFound:
+        if created_by_devstack:
+            return DoctorCheck(
+                "context",
+                CheckStatus.WARN,
+                f"context {context} not in {files} yet: `devstack up` creates the cluster",
+                fix="devstack up",
+                data=data,
+            )
         return DoctorCheck(
             "context",
-            CheckStatus.WARN,
-            f"context {context} not in {shown} yet: `devstack up` creates the cluster",
-            fix="devstack up",
+            CheckStatus.FAIL,
+            f"context {context} not found in {files}",
+            fix=f"add {context} to your kubeconfig (e.g. with your cloud CLI's get-credentials command)",
+            required=True,
             data=data,
         )
-    return DoctorCheck(
-        "context",
-        CheckStatus.FAIL,
-        f"context {context} not found in {shown}",
-        fix=f"add {context} to your kubeconfig (e.g. with your cloud CLI's get-credentials command)",
-        required=True,
-        data=data,
-    )
+    data = (*data, ("server", entries.server))
+    if kind_cluster:
+        try:
+            problem = kind_server_problem(kind_cluster, entries, tools.allow_sim, tools.settings())
+        except DevstackError as err:
+            return DoctorCheck(
+                "context",
+                CheckStatus.WARN,
+                f"context {context}: cannot check its server: {err.message}",
+                data=data,
+            )
+        if problem is not None:
+            return DoctorCheck(
+                "context",
+                CheckStatus.FAIL,
+                f"context {context}: {problem}",
+                fix=f"`kind export kubeconfig --name {kind_cluster}` rewrites it, or `devstack up` creates "
+                "the cluster; until then devstack refuses the context",
+                data=data,
+            )
+    return DoctorCheck("context", CheckStatus.OK, f"context {context} found in {entries.source}", data=data)
 
 
 def check_inotify(proc: Path = Path("/proc/sys/fs/inotify")) -> DoctorCheck | None:
@@ -264,11 +254,29 @@ def run_doctor(plan: DoctorPlan, emit: Callable[[Event], object]) -> None:
     """Run every check of `plan` in worker threads; emit a `DoctorChecked` per result."""
     jobs: list[Callable[[], DoctorCheck | None]] = []
     if plan.check_docker:
-        jobs.append(partial(check_docker, plan.docker_required))
-    jobs += [partial(check_tool, TOOLS[t], True, plan.tools) for t in plan.required_tools]
-    jobs += [partial(check_tool, TOOLS[t], False, plan.tools) for t in plan.optional_tools]
-    jobs += [partial(check_port, label, port) for label, port in plan.ports]
-    jobs.append(partial(check_context, plan.context, plan.context_created_by_devstack, plan.tools))
+        jobs.append(partial(check_docker, plan.tools.settings(), plan.docker_required))
+    for names, required in ((plan.required_tools, True), (plan.optional_tools, False)):
+        for tool in names:
+            config = plan.skaffold_config if tool == "skaffold" else None
+            jobs.append(partial(check_tool, TOOLS[tool], required, plan.tools, config))
+    jobs += [
+        partial(
+            check_port,
+            label,
+            port,
+            plan.claims,
+            take_over=plan.take_over,
+            binding=plan.binding,
+            required=plan.ports_required,
+        )
+        for label, port in plan.ports
+    ]
+    jobs.append(
+        partial(check_context, plan.context, plan.context_created_by_devstack, plan.tools, plan.kind_cluster)
+    )
+    jobs.append(partial(check_credentials, plan.context, plan.tools))
+    if "kubectl" in plan.required_tools:
+        jobs.append(partial(check_kubectl_server, plan.context, plan.tools, plan.kind_cluster))
     jobs.append(check_inotify)
     with ThreadPoolExecutor(max_workers=8, thread_name_prefix="doctor") as pool:
         for result in pool.map(lambda job: job(), jobs):
@@ -276,25 +284,60 @@ def run_doctor(plan: DoctorPlan, emit: Callable[[Event], object]) -> None:
                 emit(DoctorChecked(result))
 
 
-def _json_version(stdout: str, key: str) -> str | None:
-    try:
-        data = json.loads(stdout)
-    except ValueError:
+def check_kubectl_server(context: str, tools: ToolEnv, kind_cluster: str = "") -> DoctorCheck | None:
+    """kubectl against the version of the context's API server (None when the server cannot be
+    asked: the context is not there yet, is refused, or the cluster does not answer — other checks
+    say so). The server is asked through the confined context (a kind context checked first)."""
+    if context not in context_names(tools.kubeconfig_paths()):
         return None
-    section = data.get(key) if isinstance(data, dict) else None
-    return str(section.get("gitVersion")) if isinstance(section, dict) else None
+    try:
+        path, _version, client = tool_version(TOOLS["kubectl"], tools)
+    except OSError:
+        return None
+    if path is None:
+        return None
+    settings = tools.settings()
+    confinement = tools.confined_to(
+        context, kind_verifier(kind_cluster, tools.allow_sim, settings)
+    ).confinement
+    assert confinement is not None
+    target = KubeTarget(
+        context,
+        "default",
+        confinement.file,
+        settings.https_proxy,
+        settings.no_proxy,
+        origin=confinement.shown_sources,
+        prepare=confinement.path,
+    )
+    api = KubeApi(target)
+    try:
+        server = api.server_version(timeout=3)
+    except Exception:  # noqa: BLE001 - unreachable or refused: the skew cannot be known, nothing to say
+        return None
+    finally:
+        api.close()
+    return check_kubectl_skew(client.strip(), server)
 
 
-def _first_line(value: object) -> str:
-    text = str(value).strip()
-    return text.splitlines()[0] if text else ""
-
-
-def doctor_plan(profile: Profile | None, tools: ToolEnv) -> DoctorPlan:
+def doctor_plan(
+    profile: Profile | None,
+    tools: ToolEnv,
+    skaffold_file: Path | None = None,
+    *,
+    state_dir: Path | None = None,
+    take_over: bool = False,
+    binding: bool = False,
+) -> DoctorPlan:
     """What to check for a profile (or devstack's defaults when there is no stack).
 
-    With the simulator's tools allowed (`devstack demo`), Docker is not required.
+    With the simulator's tools allowed (`devstack demo`), Docker is not required. `skaffold_file`
+    (the stack's skaffold.yaml) sets the Skaffold release the stack needs. A forward port held by
+    anything but this profile's own forward (whose marker is in `state_dir`) fails the doctor with
+    exit 3; with `binding` (`up`) even that one does, unless `take_over`. Outside a stack a busy
+    default port is a failure but not a missing prerequisite.
     """
+    skaffold_config = skaffold_api_version(skaffold_file)
     if profile is None:
         return DoctorPlan(
             required_tools=("kind", "kubectl", "skaffold", "helm"),
@@ -304,6 +347,9 @@ def doctor_plan(profile: Profile | None, tools: ToolEnv) -> DoctorPlan:
             context_created_by_devstack=True,
             tools=tools,
             docker_required=not tools.allow_sim,
+            kind_cluster="jetscale",
+            skaffold_config=skaffold_config,
+            ports_required=False,
         )
     required = ["kubectl", "helm"]
     if profile.cluster.provider == "kind":
@@ -318,4 +364,9 @@ def doctor_plan(profile: Profile | None, tools: ToolEnv) -> DoctorPlan:
         context_created_by_devstack=profile.cluster.provider == "kind",
         tools=tools,
         docker_required=not tools.allow_sim,
+        kind_cluster=profile.kind_cluster,
+        skaffold_config=skaffold_config,
+        claims=None if state_dir is None else PortClaims(state_dir, profile.name, profile.context),
+        take_over=take_over,
+        binding=binding,
     )

@@ -5,6 +5,12 @@ Unlike `kubectl port-forward` (one pod, exits when it goes away) this survives p
 redeploys: with no ready endpoint a new connection waits (up to `wait_ready`), a connection that
 fails before any byte came back is replayed on another endpoint, and the local port is never
 remapped.
+
+Each forward stands alone: its own HTTP session (no connection cap shared with the other
+forward), its own warm WebSocket, its own `max_connections` (connections beyond it are closed at
+once and `last_error` says so) and `idle_timeout` (a tunnel that moved no byte for that long is
+closed). While it holds a port the forwarder keeps a marker in the state dir (`PortClaims`), so a
+later `--take-over` can prove the port is devstack's.
 """
 
 from __future__ import annotations
@@ -21,11 +27,10 @@ from typing import Any
 from devstack.core import events as ev
 from devstack.core.portforward import Endpoint, ForwardView, pick_endpoint
 from devstack.core.store import Store
-from devstack.errors import DevstackError
-from devstack.exitcodes import UNHEALTHY
 from devstack.profile.models import Forward
 from devstack.sources.kube import KubeTarget
-from devstack.sources.ports import PortHolder, port_holder
+from devstack.sources.portowner import HeldPort, PortBusy, PortClaims, ownership, stop_holder
+from devstack.sources.ports import port_holder
 from devstack.sources.tunnel import (
     ApiCredentials,
     Counters,
@@ -36,42 +41,17 @@ from devstack.sources.tunnel import (
 )
 
 STATS_INTERVAL = 0.25
-
-
-class PortBusy(DevstackError):
-    """A profile port is held by another process: refuse, never remap."""
-
-    def __init__(self, forward: Forward, holder: PortHolder):
-        stale = looks_like_stale_forward(holder)
-        what = "a stale devstack or kubectl port-forward of this stack" if stale else "another process"
-        fix = (
-            f"`devstack up --take-over` stops it, or `kill {holder.pid}`"
-            if stale
-            else f"stop it (`kill {holder.pid}`) or change forwards.local_port of {forward.name}"
-        )
-        if holder.pid is None:
-            fix = f"find it with `sudo ss -ltnp 'sport = :{forward.local_port}'` and stop it"
-        super().__init__(
-            f"port {forward.local_port} ({forward.name}) is held by {holder.describe()}: {what}",
-            fix=fix,
-            exit_code=UNHEALTHY,
-        )
-        self.holder = holder
-        self.stale = stale
-
-
-def looks_like_stale_forward(holder: PortHolder) -> bool:
-    """A devstack, or a `kubectl port-forward`, is holding the port."""
-    command = holder.cmdline
-    return "devstack" in command or ("kubectl" in command and "port-forward" in command)
+FILES_PER_CONNECTION = 2  # the local socket and the WebSocket to the API server
+SPARE_FILES = 256
 
 
 @dataclass
 class _Live:
-    """Mutable per-forward counters, owned by the forwarder's loop."""
+    """Mutable per-forward state, owned by the forwarder's loop."""
 
     view: ForwardView
     server: asyncio.AbstractServer | None = None
+    session: Any = None
     warm: tuple[Endpoint, Any] | None = None
     refilling: asyncio.Task[None] | None = None
 
@@ -79,15 +59,21 @@ class _Live:
 class Forwarder:
     """Every profile forward, on one asyncio loop; state goes to the store as `ForwardChanged`."""
 
-    def __init__(self, store: Store, target: KubeTarget, forwards: tuple[Forward, ...]):
+    def __init__(
+        self,
+        store: Store,
+        target: KubeTarget,
+        forwards: tuple[Forward, ...],
+        claims: PortClaims | None = None,
+    ):
         self._store = store
         self._target = target
+        self._claims = claims
         self._forwards = {f.name: f for f in forwards}
         self._live = {
             f.name: _Live(ForwardView(f.name, f.local_port, f.service, f.remote_port)) for f in forwards
         }
         self._credentials: ApiCredentials | None = None
-        self._session: Any = None
         self._changed: asyncio.Event | None = None
         self._published: dict[str, ForwardView] = {}
         self._unsubscribe: Any = None
@@ -102,7 +88,7 @@ class Forwarder:
         loop = asyncio.get_running_loop()
         self._changed = asyncio.Event()
         self._credentials = await loop.run_in_executor(None, load_credentials, self._target)
-        self._session = aiohttp.ClientSession()
+        raise_file_limit(sum(f.max_connections for f in self._forwards.values()))
         changed = self._changed
 
         def on_event(_state: object, event: ev.Event) -> None:
@@ -111,7 +97,13 @@ class Forwarder:
 
         self._unsubscribe = self._store.subscribe(on_event)
         for name, forward in self._forwards.items():
-            self._live[name].server = await self._bind(forward, take_over)
+            live = self._live[name]
+            # One session per forward, without aiohttp's pool cap (100 by default, shared by every
+            # tunnel): the forward's own max_connections is the limit, checked on accept.
+            live.session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
+            live.server = await self._bind(forward, take_over)
+            if self._claims is not None:
+                await loop.run_in_executor(None, self._claims.claim, forward.local_port, name)
         self._publish_all()
         self._publisher = asyncio.create_task(self._publish_loop())
 
@@ -125,19 +117,19 @@ class Forwarder:
                 task.add_done_callback(self._background.discard)
             await self._serve(forward, reader, writer)
 
+        loop = asyncio.get_running_loop()
         for attempt in range(2):
             try:
                 return await asyncio.start_server(handle, "127.0.0.1", forward.local_port, reuse_address=True)
             except OSError as err:
                 if err.errno != errno.EADDRINUSE:
                     raise
-                holder = await asyncio.get_running_loop().run_in_executor(
-                    None, port_holder, forward.local_port
-                )
-                if attempt == 0 and take_over and looks_like_stale_forward(holder) and holder.pid:
-                    await asyncio.get_running_loop().run_in_executor(None, _stop_pid, holder.pid)
+                holder = await loop.run_in_executor(None, port_holder, forward.local_port)
+                owner = await loop.run_in_executor(None, ownership, holder, forward.local_port, self._claims)
+                if attempt == 0 and take_over and owner.ours:
+                    await loop.run_in_executor(None, stop_holder, holder)
                     continue
-                raise PortBusy(forward, holder) from None
+                raise PortBusy(HeldPort(forward.local_port, forward.name, holder, owner)) from None
         raise AssertionError("unreachable")
 
     def endpoint(self, forward: Forward) -> Endpoint | None:
@@ -160,6 +152,16 @@ class Forwarder:
         self, forward: Forward, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     ) -> None:
         live = self._live[forward.name]
+        if live.view.active >= forward.max_connections:
+            live.view = replace(
+                live.view,
+                refused=live.view.refused + 1,
+                last_error=f"connection limit reached: {live.view.active} connections open on "
+                f"localhost:{forward.local_port}, new ones are closed until some end "
+                f"(forwards[].max_connections of {forward.name}: {forward.max_connections})",
+            )
+            await _close(writer)
+            return
         live.view = replace(live.view, active=live.view.active + 1, connections=live.view.connections + 1)
         counters = Counters()
         replay = bytearray()
@@ -183,12 +185,11 @@ class Forwarder:
             live.view = replace(
                 live.view,
                 active=live.view.active - 1,
+                idle_closed=live.view.idle_closed + (1 if counters.idle else 0),
                 bytes_out=live.view.bytes_out + counters.sent,
                 bytes_in=live.view.bytes_in + counters.received,
             )
-            writer.close()
-            with contextlib.suppress(ConnectionError):
-                await writer.wait_closed()
+            await _close(writer)
 
     async def _tunnel(
         self,
@@ -199,17 +200,17 @@ class Forwarder:
         counters: Counters,
         replay: bytearray,
     ) -> None:
-        ws = self._take_warm(forward.name, target) or await self._open(target)
+        ws = self._take_warm(forward.name, target) or await self._open(forward.name, target)
         try:
-            await bridge(ws, reader, writer, counters, replay)
+            await bridge(ws, reader, writer, counters, replay, idle_timeout=forward.idle_timeout)
         finally:
             # Refill only now: a TLS handshake on this loop would delay the request in flight.
             self._refill(forward.name, target)
 
-    async def _open(self, target: Endpoint) -> Any:
+    async def _open(self, name: str, target: Endpoint) -> Any:
         assert self._credentials is not None
         return await open_socket(
-            self._session, self._credentials, self._target.namespace, target.pod, target.port
+            self._live[name].session, self._credentials, self._target.namespace, target.pod, target.port
         )
 
     def _take_warm(self, name: str, target: Endpoint) -> Any:
@@ -225,7 +226,11 @@ class Forwarder:
         return None
 
     def _refill(self, name: str, target: Endpoint) -> None:
-        """Open the next connection's WebSocket in the background (one kept warm per forward)."""
+        """Open the next connection's WebSocket in the background (one kept warm per forward).
+
+        It is opened on the forward's own session, which has no pool limit: busy tunnels never
+        hold it up.
+        """
         live = self._live[name]
         busy = live.refilling is not None and not live.refilling.done()
         if self._stopping or live.warm is not None or busy:
@@ -233,7 +238,7 @@ class Forwarder:
 
         async def open_warm() -> None:
             try:
-                ws = await self._open(target)
+                ws = await self._open(name, target)
             except TunnelFailed:
                 return
             if live.warm is None and not self._stopping:
@@ -274,13 +279,13 @@ class Forwarder:
             self._publish_all()
 
     async def stop(self) -> None:
-        """Close the listeners and the HTTP session."""
+        """Close the listeners, remove the port markers, close the HTTP sessions."""
         self._stopping = True
         if self._unsubscribe is not None:
             self._unsubscribe()
         if self._publisher is not None:
             self._publisher.cancel()
-        for live in self._live.values():
+        for name, live in self._live.items():
             if live.refilling is not None:
                 live.refilling.cancel()
             if live.warm is not None:
@@ -290,31 +295,51 @@ class Forwarder:
                 live.server.close()
                 with contextlib.suppress(Exception):
                     await live.server.wait_closed()
+                if self._claims is not None:
+                    self._claims.release(self._forwards[name].local_port)
         for task in list(self._background):
             task.cancel()
         await asyncio.gather(*self._background, return_exceptions=True)
-        if self._session is not None:
-            await self._session.close()
+        for live in self._live.values():
+            if live.session is not None:
+                await live.session.close()
 
 
-def _stop_pid(pid: int) -> None:
-    import psutil
+async def _close(writer: asyncio.StreamWriter) -> None:
+    writer.close()
+    with contextlib.suppress(ConnectionError):
+        await writer.wait_closed()
 
-    with contextlib.suppress(psutil.Error):
-        process = psutil.Process(pid)
-        process.terminate()
-        try:
-            process.wait(timeout=5)
-        except psutil.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
+
+def raise_file_limit(connections: int) -> None:
+    """Raise this process's soft open-files limit towards what `connections` tunnels need.
+
+    Never above the hard limit, never lowered. (Go programs like kubectl do the same at start.)
+    """
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - not POSIX
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = connections * FILES_PER_CONNECTION + SPARE_FILES
+    if hard != resource.RLIM_INFINITY:
+        wanted = min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
 
 
 class ForwardThread:
     """The forwarder on its own event-loop thread, for the blocking engine and the TUI."""
 
-    def __init__(self, store: Store, target: KubeTarget, forwards: tuple[Forward, ...]):
-        self.forwarder = Forwarder(store, target, forwards)
+    def __init__(
+        self,
+        store: Store,
+        target: KubeTarget,
+        forwards: tuple[Forward, ...],
+        claims: PortClaims | None = None,
+    ):
+        self.forwarder = Forwarder(store, target, forwards, claims)
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="forwarder", daemon=True)
 

@@ -5,16 +5,32 @@ from __future__ import annotations
 import contextlib
 import errno
 import socket
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
+
+from devstack.core.redact import redact_command
+from devstack.core.shown import printable
+
+COMMAND_CHARS = 1000
 
 
 @dataclass(frozen=True)
 class PortHolder:
-    """The process listening on a port (as far as this user can see)."""
+    """The process listening on a port (as far as this user can see).
+
+    Attributes:
+        pid: Its process id (None when another user's or namespace's process holds the port).
+        name: The process name.
+        cmdline: Its command line with secrets (`--token=…`, `--password VALUE`) redacted, for display.
+        create_time: When the process started (psutil's `create_time`), to tell a reused pid apart.
+        argv: The raw arguments, for recognising a `kubectl port-forward`; never shown.
+    """
 
     pid: int | None
     name: str
     cmdline: str
+    create_time: float | None = None
+    argv: tuple[str, ...] = field(default=(), repr=False)
 
     def describe(self) -> str:
         """`pid 1234 (python3: python3 -m http.server 8000)`."""
@@ -38,25 +54,52 @@ def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
 
 
 def port_holder(port: int) -> PortHolder:
-    """The process listening on TCP `port`, found through psutil."""
+    """The process listening on TCP `port`, found through psutil.
+
+    `psutil.net_connections()` needs root on macOS (and where /proc is restricted); when it is
+    refused, each process this user may inspect is asked for its own connections instead.
+    """
     import psutil
 
     try:
         connections = psutil.net_connections(kind="tcp")
     except psutil.AccessDenied:
-        connections = []
+        return _scan_processes(port)
     for conn in connections:
-        if conn.status == psutil.CONN_LISTEN and conn.laddr and conn.laddr.port == port and conn.pid:
-            return _describe_pid(conn.pid)
+        if _listens_on(conn, port) and conn.pid:
+            return describe_pid(conn.pid)
     return PortHolder(None, "unknown", "")
 
 
-def _describe_pid(pid: int) -> PortHolder:
+def _scan_processes(port: int) -> PortHolder:
+    """The holder of `port` among the processes whose connections this user may read."""
     import psutil
 
-    name, cmdline = "unknown", ""
+    for process in psutil.process_iter():
+        try:
+            connections = process.net_connections(kind="tcp")
+        except (psutil.AccessDenied, psutil.NoSuchProcess, psutil.ZombieProcess):
+            continue
+        if any(_listens_on(conn, port) for conn in connections):
+            return describe_pid(process.pid)
+    return PortHolder(None, "unknown", "")
+
+
+def _listens_on(conn: Any, port: int) -> bool:
+    import psutil
+
+    return bool(conn.status == psutil.CONN_LISTEN and conn.laddr and conn.laddr.port == port)
+
+
+def describe_pid(pid: int) -> PortHolder:
+    """What devstack can tell about process `pid` (name, redacted command line, start time)."""
+    import psutil
+
+    name, created = "unknown", None
+    argv: tuple[str, ...] = ()
     with contextlib.suppress(psutil.Error):
         process = psutil.Process(pid)
         name = process.name()
-        cmdline = " ".join(process.cmdline())
-    return PortHolder(pid, name, cmdline)
+        created = process.create_time()
+        argv = tuple(process.cmdline())
+    return PortHolder(pid, name, printable(redact_command(argv), COMMAND_CHARS), created, argv)

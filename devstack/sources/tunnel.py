@@ -10,10 +10,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ssl
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from devstack.sources.kube import KubeTarget
+from devstack.sources.credentials import Credentials, KubeTarget, credentials_for
 
 PROTOCOL = "v4.channel.k8s.io"
 REPLAY_LIMIT = 1 << 20
@@ -22,41 +23,34 @@ READ_SIZE = 64 * 1024
 
 @dataclass(frozen=True)
 class ApiCredentials:
-    """Where the API server is and how to authenticate, read through the official kubeconfig loader
-    (client certificates, tokens and exec plugins alike)."""
+    """The forwarder's view of the shared `Credentials`: the TLS context is built once, the
+    headers are asked for at every WebSocket (so renewed tokens are used at once)."""
 
-    host: str
+    source: Credentials
     ssl: ssl.SSLContext
-    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def host(self) -> str:
+        """The API server URL."""
+        return self.source.host
 
     def portforward_url(self, namespace: str, pod: str, port: int) -> str:
         """The WebSocket URL of a pod port-forward."""
         base = self.host.replace("https://", "wss://", 1).replace("http://", "ws://", 1).rstrip("/")
         return f"{base}/api/v1/namespaces/{namespace}/pods/{pod}/portforward?ports={port}"
 
+    async def headers(self) -> dict[str, str]:
+        """Authentication headers for the next WebSocket (renewal, which may run the exec plugin,
+        happens off the event loop)."""
+        if self.source.renewal_due():
+            return await asyncio.get_running_loop().run_in_executor(None, self.source.headers)
+        return self.source.headers()
+
 
 def load_credentials(target: KubeTarget) -> ApiCredentials:
-    """Credentials of exactly `target.context` from the kubeconfig."""
-    from kubernetes import client, config
-
-    configuration = client.Configuration()
-    config.load_kube_config(
-        config_file=target.kubeconfig,
-        context=target.context,
-        client_configuration=configuration,
-        persist_config=False,
-    )
-    context = ssl.create_default_context(cafile=configuration.ssl_ca_cert or None)
-    if not configuration.verify_ssl:
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-    if configuration.cert_file:
-        context.load_cert_chain(configuration.cert_file, configuration.key_file)
-    headers = {}
-    token = (configuration.api_key or {}).get("authorization")
-    if token:
-        headers["Authorization"] = token if token.startswith("Bearer ") else f"Bearer {token}"
-    return ApiCredentials(configuration.host, context, headers)
+    """The shared credentials of exactly `target.context` (see `sources/credentials.py`)."""
+    source = credentials_for(target)
+    return ApiCredentials(source, source.ssl_context())
 
 
 class TunnelFailed(Exception):
@@ -65,28 +59,44 @@ class TunnelFailed(Exception):
 
 @dataclass
 class Counters:
-    """Bytes moved by one tunnel."""
+    """Bytes moved by one tunnel, when the last one moved, and whether it was closed for idling."""
 
     sent: int = 0
     received: int = 0
+    last_active: float = field(default_factory=time.monotonic)
+    idle: bool = False
 
 
 async def open_socket(session: Any, credentials: ApiCredentials, namespace: str, pod: str, port: int) -> Any:
     """Connect the WebSocket and consume the two port header frames."""
     import aiohttp
 
-    try:
-        ws = await session.ws_connect(
-            credentials.portforward_url(namespace, pod, port),
-            protocols=(PROTOCOL,),
-            ssl=credentials.ssl,
-            headers=credentials.headers,
-            max_msg_size=0,
-            autoping=True,
-        )
-    except (TimeoutError, aiohttp.ClientError, OSError) as err:
-        raise TunnelFailed(f"cannot open port-forward to pod {pod}: {err}") from None
-    return ws
+    source = credentials.source
+    proxy = source.proxy or None
+    if proxy and not proxy.startswith("http://"):
+        raise TunnelFailed(f"cannot open port-forward to pod {pod}: proxy {proxy} is not an http:// proxy")
+    for attempt in range(2):
+        generation = source.generation
+        try:
+            return await session.ws_connect(
+                credentials.portforward_url(namespace, pod, port),
+                protocols=(PROTOCOL,),
+                ssl=credentials.ssl,
+                server_hostname=source.server_hostname,
+                proxy=proxy,
+                headers=await credentials.headers(),
+                max_msg_size=0,
+                autoping=True,
+            )
+        except aiohttp.WSServerHandshakeError as err:
+            loop = asyncio.get_running_loop()
+            renew = source.renew_after_unauthorized
+            if err.status == 401 and attempt == 0 and await loop.run_in_executor(None, renew, generation):
+                continue
+            raise TunnelFailed(f"cannot open port-forward to pod {pod}: {err.status} {err.message}") from None
+        except (TimeoutError, aiohttp.ClientError, OSError, ValueError) as err:
+            raise TunnelFailed(f"cannot open port-forward to pod {pod}: {err}") from None
+    raise TunnelFailed(f"cannot open port-forward to pod {pod}: 401 Unauthorized")
 
 
 async def bridge(
@@ -95,8 +105,9 @@ async def bridge(
     writer: asyncio.StreamWriter,
     counters: Counters,
     replay: bytearray,
+    idle_timeout: float | None = None,
 ) -> None:
-    """Move bytes both ways until either side closes.
+    """Move bytes both ways until either side closes, or nothing moved for `idle_timeout` seconds.
 
     Raises:
         TunnelFailed: the pod side failed before sending anything back; `replay` holds what the
@@ -115,6 +126,7 @@ async def bridge(
             data = await reader.read(READ_SIZE)
             if not data:
                 break
+            counters.last_active = time.monotonic()
             if not answered and len(replay) < REPLAY_LIMIT:
                 replay.extend(data)
             await ws.send_bytes(b"\x00" + data)
@@ -123,6 +135,7 @@ async def bridge(
         await ws.close()
 
     sender = asyncio.create_task(upstream())
+    watchdog = asyncio.create_task(_close_when_idle(ws, counters, idle_timeout)) if idle_timeout else None
     try:
         if replay:
             await ws.send_bytes(b"\x00" + bytes(replay))
@@ -138,13 +151,27 @@ async def bridge(
                 break
             if channel == 0 and payload:
                 answered = True
+                counters.last_active = time.monotonic()
                 writer.write(payload)
                 counters.received += len(payload)
                 await writer.drain()
     finally:
-        sender.cancel()
-        with contextlib.suppress(asyncio.CancelledError, ConnectionError, RuntimeError):
-            await sender
+        for task in (sender, watchdog):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, ConnectionError, RuntimeError):
+                    await task
         await ws.close()
-    if not answered and not client_closed:
+    if not answered and not client_closed and not counters.idle:
         raise TunnelFailed(error or "the pod closed the connection before answering")
+
+
+async def _close_when_idle(ws: Any, counters: Counters, idle_timeout: float) -> None:
+    """Close `ws` once no byte moved for `idle_timeout` seconds (ending `bridge`'s receive loop)."""
+    while True:
+        remaining = counters.last_active + idle_timeout - time.monotonic()
+        if remaining <= 0:
+            counters.idle = True
+            await ws.close()
+            return
+        await asyncio.sleep(remaining)

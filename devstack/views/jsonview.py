@@ -127,6 +127,8 @@ def forwards(views: list[ForwardView]) -> list[dict[str, Any]]:
             "connections": v.connections,
             "bytes_in": v.bytes_in,
             "bytes_out": v.bytes_out,
+            "refused": v.refused,
+            "idle_closed": v.idle_closed,
             "last_error": v.last_error,
         }
         for v in views

@@ -1,13 +1,22 @@
-"""One run of a container: a real local process in its own process group, or no process at all."""
+"""One run of a container: a real local process in its own process group, or no process at all.
+
+A container's process never outlives the simulator that started it: on Linux it is started with
+`PR_SET_PDEATHSIG` = SIGKILL (`prctl(2)`, through ctypes), so the kernel kills it when the simulator's
+event-loop thread ends, however it ends (a SIGKILLed daemon included). Elsewhere the simulator's
+own stop, and whoever stops the simulator (`kind delete cluster`, devstack's janitor), end them.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
+import functools
 import os
 import secrets
 import signal
-from collections.abc import Mapping, Sequence
+import sys
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +24,37 @@ from .logbuffer import LogBuffer
 from .meta import now_rfc3339
 
 _READ_DRAIN_SECONDS = 2.0
+_PR_SET_PDEATHSIG = 1
+
+
+@functools.cache
+def _prctl() -> Callable[..., int] | None:
+    """libc's `prctl`, on Linux (None elsewhere, or when libc cannot be loaded)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+
+def die_with_this_thread() -> Callable[[], None] | None:
+    """A `preexec_fn` for children that must die with the thread starting them (None off Linux).
+
+    The child asks for SIGKILL when its parent thread ends, then checks that the parent did not end
+    before the request (the child would have been re-parented already): then it ends itself.
+    """
+    prctl = _prctl()
+    if prctl is None:
+        return None
+    parent = os.getpid()
+
+    def preexec() -> None:
+        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() != parent:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    return preexec
 
 
 @dataclass(frozen=True)
@@ -137,6 +177,7 @@ class ProcessInstance(Instance):
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=die_with_this_thread(),
         )
         return cls(proc)
 

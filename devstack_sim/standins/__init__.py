@@ -12,6 +12,8 @@ Environment:
     DEVSTACK_SIM_PYTHON  the interpreter the `bin/` wrappers run (default `python3`)
     DEVSTACK_SIM_DOCKER  `off` (no node containers), `on` (Docker required), else Docker when it answers
     DEVSTACK_SIM_IMAGES  image table for the clusters' pods (default devstack_sim/cluster/default_images.yaml)
+    DEVSTACK_SIM_SKAFFOLD_VERSION  the release `skaffold version` claims (default v2.19.0); configs
+                         newer than that release are refused in Skaffold's words (`skversion.py`)
 
 devstack itself never finds these programs outside demo and tests: `devstack.sources.tools`
 drops `devstack_sim/bin` from PATH unless `ToolEnv(allow_sim=True)`.

@@ -2,7 +2,10 @@
 
 It runs detached (new session, stdio to `daemon.log` in the cluster folder, pid in `daemon.pid`), so it
 outlives the `kind create cluster` that started it and a TERM to kind's process group never reaches
-it. `kind delete cluster` stops it: TERM (the simulator stops every pod process), then KILL.
+it. `kind delete cluster` stops it: TERM (the simulator stops every pod process), then KILL. Its pod
+processes die with it however it ends (`devstack_sim.cluster.process`). Like a kind node it does not
+know who asked for the cluster: whoever owns the cluster ends it (`devstack demo` through its
+reaper, which finds the daemon by the environment it inherits).
 """
 
 from __future__ import annotations

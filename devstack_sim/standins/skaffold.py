@@ -1,6 +1,8 @@
 """devstack simulator stand-in for `skaffold` (`devstack_sim/bin/skaffold`): NOT the real skaffold.
 
-Commands `run`, `dev`, `delete`, `build`, `render`, `version` (`v2.16.1`) over the REAL skaffold.yaml
+Commands `run`, `dev`, `delete`, `build`, `render`, `version` (`v2.19.0`, or
+`$DEVSTACK_SIM_SKAFFOLD_VERSION`; configs newer than that release are refused, see `skversion.py`)
+over the REAL skaffold.yaml
 (profiles applied), with skaffold's output lines on stdout and errors on stderr (TOOLS.md §2). Builds
 are simulated (images recorded in `$DEVSTACK_SIM_HOME/images.json`); releases are rendered with the
 real `helm template` and applied with the official kubernetes client to the cluster behind
@@ -21,13 +23,12 @@ from types import FrameType
 
 import yaml
 
-from devstack_sim.standins import build, devloop, portforward, render, statuscheck
+from devstack_sim.standins import build, devloop, portforward, render, skversion, statuscheck
 from devstack_sim.standins.flags import Flag, FlagError, Parsed, parse, parse_bool
 from devstack_sim.standins.home import StandinError, sim_home
 from devstack_sim.standins.record import fail, record_invocation
 from devstack_sim.standins.sksession import Session, forwarder, out
 
-VERSION = "v2.16.1"
 USAGE_EXIT = 127
 PORT_FORWARD_MODES = ("user", "services", "pods", "debug", "off")
 HELP = """A tool that facilitates continuous development for Kubernetes applications.
@@ -250,7 +251,7 @@ def run(home: Path, argv: list[str], stop: threading.Event) -> int:
         print(HELP, end="")
         return 0
     if command == "version":
-        print(VERSION)
+        print(skversion.claimed_version())
         return 0
     if parsed.args:
         return fail(f'unknown command "{parsed.args[0]}" for "skaffold {command}"', USAGE_EXIT)

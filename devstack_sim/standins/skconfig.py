@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from devstack_sim.standins import skversion
 from devstack_sim.standins.home import StandinError
 
 PIPELINE_SECTIONS = ("build", "test", "manifests", "deploy", "portForward", "resourceSelector", "verify")
@@ -217,8 +218,12 @@ def load(path: Path, named: list[str], kube_context: str, command: str, auto: bo
         raise ConfigError("parsing skaffold config: the devstack stand-in reads exactly one config document")
     config = documents[0]
     version = str(config.get("apiVersion") or "")
+    if not skversion.reads(version):
+        raise ConfigError(skversion.unknown_version_message(version))
     if not version.startswith("skaffold/v4beta"):
-        raise ConfigError(f'parsing skaffold config: unknown api version: "{version}"')
+        raise ConfigError(
+            f"parsing skaffold config: the devstack stand-in reads only skaffold/v4beta*, not {version}"
+        )
     profiles = [p for p in config.get("profiles") or [] if isinstance(p, dict)]
     names = activated(profiles, named, kube_context, command, auto)
     by_name = {str(p.get("name")): p for p in profiles}

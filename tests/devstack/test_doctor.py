@@ -14,6 +14,7 @@ import pytest
 from helpers import REPO
 
 from devstack.core.model import CheckStatus
+from devstack.settings import Settings
 from devstack.sources.doctor import TOOLS, check_docker, check_port, check_tool
 from devstack.sources.tools import ToolEnv
 
@@ -47,7 +48,7 @@ def listen_in_child(port: int) -> subprocess.Popen[bytes]:
 
 
 def test_docker_check_against_the_real_daemon(docker_daemon: None) -> None:
-    result = check_docker()
+    result = check_docker(Settings.from_environ())
     assert result.status in (CheckStatus.OK, CheckStatus.WARN)
     assert result.fact("version")
     assert int(result.fact("cpus") or 0) >= 1
@@ -58,7 +59,7 @@ def test_docker_unreachable_is_a_required_failure_with_a_fix(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-such-docker.sock")
-    result = check_docker()
+    result = check_docker(Settings.from_environ())
     assert result.status is CheckStatus.FAIL
     assert result.required
     assert "not reachable" in result.detail
@@ -145,11 +146,15 @@ def test_doctor_reads_the_profiles_context_from_the_kubeconfig(isolated_home: Pa
         "apiVersion: v1\nkind: Config\ncurrent-context: arn:aws:eks:eu-west-1:1:cluster/prod\n"
         "contexts:\n- name: kind-jetscale\n  context: {cluster: kind-jetscale, user: kind-jetscale}\n"
         "- name: arn:aws:eks:eu-west-1:1:cluster/prod\n  context: {cluster: prod, user: prod}\n"
+        "clusters:\n- name: kind-jetscale\n  cluster: {server: 'https://127.0.0.1:6443'}\n"
+        "- name: prod\n  cluster: {server: 'https://prod.example.com'}\n"
+        "users:\n- name: kind-jetscale\n  user: {}\n- name: prod\n  user: {}\n"
     )
     out = run_devstack("doctor", "--json")
-    checks = {c["name"]: c for c in json.loads(out.stdout)["checks"]}
-    assert checks["context"]["status"] == "ok"
-    assert "kind-jetscale" in checks["context"]["detail"]
+    context = {c["name"]: c for c in json.loads(out.stdout)["checks"]}["context"]
+    assert context["data"]["context"] == "kind-jetscale"
+    assert context["data"]["server"] == "https://127.0.0.1:6443"
+    assert "kind-jetscale" in context["detail"] and "prod" not in context["detail"]
 
 
 def test_doctor_outside_a_stack_uses_defaults_and_says_so(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import fast_cluster_options
+from helpers import fast_cluster_options, render_chart
 
 from devstack.sources.kube import KubeTarget
 from devstack_sim.background import BackgroundSimulator
@@ -38,5 +38,20 @@ def cluster_sim(tmp_path: Path) -> Iterator[BackgroundSimulator]:
     ).start()
     try:
         yield sim
+    finally:
+        sim.stop()
+
+
+@pytest.fixture(scope="module")
+def shared_sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KubeTarget]:
+    """One simulator (pods are the demo apps as processes) with the chart applied in `jetscale`,
+    shared by the tests of a module; the target carries its own kubeconfig."""
+    home = tmp_path_factory.mktemp("shared-sim")
+    sim = BackgroundSimulator(
+        "jetscale", home / "sim", home / "kubeconfig", options=fast_cluster_options()
+    ).start()
+    try:
+        sim.apply(render_chart(), "jetscale")
+        yield KubeTarget(sim.context, "jetscale", str(home / "kubeconfig"))
     finally:
         sim.stop()

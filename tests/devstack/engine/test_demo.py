@@ -12,22 +12,7 @@ import time
 from pathlib import Path
 
 import psutil
-from helpers import free_port, read_lines_until
-
-
-def kind_containers(cluster: str) -> list[str]:
-    try:
-        import docker
-
-        client = docker.from_env(timeout=5)
-        client.ping()
-    except Exception:  # noqa: BLE001 - no Docker: the demo runs without node containers
-        return []
-    try:
-        label = f"io.x-k8s.kind.cluster={cluster}"
-        return [c.name for c in client.containers.list(all=True, filters={"label": label})]
-    finally:
-        client.close()
+from helpers import free_port, kind_containers, read_lines_until
 
 
 def test_demo_headless_starts_serves_and_cleans_up_on_ctrl_c() -> None:

@@ -19,8 +19,9 @@ from helpers import render_chart, wait_for
 
 from devstack.core.store import Store
 from devstack.profile.models import Forward
-from devstack.sources.forwarder import ForwardThread, PortBusy
+from devstack.sources.forwarder import ForwardThread
 from devstack.sources.kube import ClusterWatch, KubeTarget
+from devstack.sources.portowner import PortBusy
 from devstack_sim import resources
 from devstack_sim.background import BackgroundSimulator
 
@@ -186,35 +187,7 @@ def test_a_busy_port_is_refused_naming_the_holder(cluster_sim, tmp_path: Path) -
         assert "socket.socket()" in caught.value.message  # its command line
         assert f"port {port} (backend)" in caught.value.message
         assert not caught.value.stale
+        assert f"kill {holder.pid}" in caught.value.fix
     finally:
         holder.kill()
         holder.wait()
-
-
-def test_a_stale_kubectl_port_forward_is_named_and_take_over_stops_it(cluster_sim) -> None:
-    (port,) = free_ports(1)
-    code = f"import socket,time; s=socket.socket(); s.bind(('127.0.0.1',{port})); s.listen(); print('up', flush=True); time.sleep(60)"
-    # What `kubectl port-forward svc/jetscale-backend PORT:8000` looks like to psutil.
-    stale = subprocess.Popen(
-        [sys.executable, "-c", code, "kubectl", "port-forward", "svc/jetscale-backend", f"{port}:8000"],
-        stdout=subprocess.PIPE,
-    )
-    try:
-        assert stale.stdout is not None and stale.stdout.readline().strip() == b"up"
-        target = KubeTarget(cluster_sim.context, "jetscale", os.environ["KUBECONFIG"])
-        forward = Forward(name="backend", service="jetscale-backend", remote_port=8000, local_port=port)
-        with pytest.raises(PortBusy) as caught:
-            ForwardThread(Store(), target, (forward,)).start()
-        assert caught.value.stale
-        assert "stale devstack or kubectl port-forward" in caught.value.message
-        assert "--take-over" in caught.value.fix
-        taken = ForwardThread(Store(), target, (forward,))
-        taken.start(take_over=True)
-        try:
-            assert stale.wait(timeout=10) is not None
-        finally:
-            taken.stop()
-    finally:
-        if stale.poll() is None:
-            stale.kill()
-        stale.wait()

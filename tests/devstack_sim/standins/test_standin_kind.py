@@ -317,9 +317,10 @@ def test_nodes_in_docker_and_the_api_follows_the_control_plane(
 
         # devstack's own node reader and drift check see a cluster that matches its config
         from devstack.engine.cluster import drift
+        from devstack.settings import Settings
         from devstack.sources.nodes import list_nodes
 
-        seen = list_nodes(name)
+        seen = list_nodes(name, Settings.from_environ())
         assert [(n.name, n.role, n.running) for n in seen] == [
             (f"{name}-control-plane", "control-plane", True),
             (f"{name}-worker", "worker", True),

@@ -240,7 +240,7 @@ def test_profiles_and_flags(standins: Standins) -> None:
     assert 'unknown port-forward option "sideways": expected: user, services, pods, debug, off' in bad.stderr
     render_ctx = standins.run("skaffold", "render", "--kube-context", "kind-jetscale")
     assert (render_ctx.returncode, render_ctx.stderr) == (127, "unknown flag: --kube-context\n")
-    assert standins.run("skaffold", "version").stdout == "v2.16.1\n"
+    assert standins.run("skaffold", "version").stdout == "v2.19.0\n"
     assert standins.run("skaffold", "frobnicate").returncode == 127
     missing = standins.run("skaffold", "run", "--filename", "nope.yaml", "--kube-context", "kind-jetscale")
     assert missing.returncode == 1 and "skaffold config file nope.yaml not found" in missing.stderr
