@@ -11,7 +11,7 @@ from devstack.core.state import State
 from devstack.engine.context import EngineContext
 from devstack.engine.runner import Progress, StepError
 from devstack.errors import DevstackError
-from devstack.exitcodes import UNHEALTHY, USAGE
+from devstack.exitcodes import UNHEALTHY
 from devstack.sources.kube import ClusterWatch, describe_error
 from devstack.sources.kubeapi import KubeApi
 
@@ -20,18 +20,11 @@ SYNC_SECONDS = 30.0
 
 
 def cluster_error(ctx: EngineContext, err: BaseException) -> DevstackError:
-    """What the user sees when the profile's cluster cannot be used by a command that needs it.
-
-    No kubeconfig entry for the context is a configuration problem (exit 2: `up` creates the
-    cluster and its context); anything else is an unreachable cluster (exit 1).
-    """
-    if type(err).__name__ == "ConfigException":
-        where = ctx.kubeconfig or "the kubeconfig (KUBECONFIG, else ~/.kube/config)"
-        return DevstackError(
-            f"no usable kube context {ctx.context} in {where}: {describe_error(err)}",
-            fix="`devstack up` creates the cluster and its context",
-            exit_code=USAGE,
-        )
+    """What the user sees when a command cannot use the profile's cluster: a kubeconfig problem
+    keeps its own message and exit code (2, naming the file); anything else is an unreachable
+    cluster (exit 1)."""
+    if isinstance(err, DevstackError):
+        return err
     return DevstackError(
         f"cannot reach {ctx.context}: {describe_error(err)}", fix="devstack up", exit_code=UNHEALTHY
     )

@@ -3,6 +3,7 @@ progress line of the running step (reported from the runner's thread)."""
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 
@@ -14,6 +15,7 @@ from devstack.core.store import Store
 from devstack.engine.context import EngineContext
 from devstack.engine.runner import Deadline, DeadlinePassed, SkipStep, Step, StepError, Stopped, run_steps
 from devstack.profile import LoadedProfile, load_profile
+from devstack.sources.tools import ToolEnv
 
 
 def info(name: str) -> StepInfo:
@@ -81,7 +83,8 @@ def test_one_deadline_for_the_whole_run_cuts_every_stage_and_names_the_step_it_s
     """`--timeout` is one deadline: each stage gets what is left of it (never the profile's full
     stage limit), and once it passed, the step then running (or next) fails saying so."""
     path = REPO / "profiles" / "local-kind.yaml"
-    ctx = EngineContext(LoadedProfile(load_profile(path), path, REPO), Store(), None, overall_timeout=5)  # type: ignore[arg-type]
+    loaded = LoadedProfile(load_profile(path), path, REPO)
+    ctx = EngineContext(loaded, Store(), ToolEnv(dict(os.environ)), overall_timeout=5)
     assert ctx.timeout("deploy") == 5, "before the run starts: the limit itself"
     ctx.start_deadline()
     assert ctx.deadline is not None
