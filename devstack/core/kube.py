@@ -24,12 +24,13 @@ def selects(selector: Pairs, labels: Pairs) -> bool:
 
 @dataclass(frozen=True)
 class Condition:
-    """A status condition (`type`, `status`, `reason`, `message`)."""
+    """A status condition (`type`, `status`, `reason`, `message`; `since`: lastTransitionTime)."""
 
     type: str
     status: str
     reason: str = ""
     message: str = ""
+    since: str = ""
 
 
 @dataclass(frozen=True)
@@ -238,6 +239,7 @@ def _conditions(value: object) -> tuple[Condition, ...]:
             str(c.get("status", "")),
             str(c.get("reason") or ""),
             str(c.get("message") or ""),
+            str(c.get("lastTransitionTime") or ""),
         )
         for c in value
         if isinstance(c, Mapping)

@@ -10,8 +10,24 @@ from devstack.core.kube import PodInfo
 from devstack.core.state import State
 from devstack.engine.context import EngineContext
 from devstack.engine.runner import Progress, StepError
+from devstack.errors import DevstackError
+from devstack.exitcodes import UNHEALTHY
 from devstack.sources.kube import ClusterWatch, describe_error
 from devstack.sources.kubeapi import KubeApi
+
+SYNC_SECONDS = 30.0
+"""How long the watches may take to list everything once."""
+
+
+def cluster_error(ctx: EngineContext, err: BaseException) -> DevstackError:
+    """What the user sees when a command cannot use the profile's cluster: a kubeconfig problem
+    keeps its own message and exit code (2, naming the file); anything else is an unreachable
+    cluster (exit 1)."""
+    if isinstance(err, DevstackError):
+        return err
+    return DevstackError(
+        f"cannot reach {ctx.context}: {describe_error(err)}", fix="devstack up", exit_code=UNHEALTHY
+    )
 
 
 class CrashLogFetcher:
@@ -75,7 +91,7 @@ class ClusterFeed:
         self.watch.start(self.api.client)
         self.logs = CrashLogFetcher(self.ctx, self.api)
 
-    def wait_synced(self, timeout: float = 30) -> None:
+    def wait_synced(self, timeout: float = SYNC_SECONDS) -> None:
         """Until every watch has listed once."""
         deadline = time.monotonic() + timeout
         while any(w.resource_version is None for w in self.watch.watchers):
@@ -100,5 +116,5 @@ def start_feed(ctx: EngineContext, feed: ClusterFeed, progress: Progress) -> str
         raise StepError(f"{ctx.context} does not answer: {describe_error(err)}") from None
     ctx.store.dispatch(ev.ApiStatus(True, at=time.time(), server_version=version))
     feed.start()
-    feed.wait_synced()
+    feed.wait_synced(ctx.remaining(SYNC_SECONDS))
     return f"{ctx.context} ({version}), namespace {ctx.target.namespace}"

@@ -85,7 +85,7 @@ class Session(SessionActions):
 
         assert self.ctx is not None
         names = step_names(UP_STEPS)
-        self._dispatch(SessionStarted("tui", self.ctx.profile.name, self.ctx.context, names))
+        self._dispatch(SessionStarted("tui", self.ctx.profile.name, self.ctx.context, names, self.ctx.plan))
 
     def _step_failed(self, step: str, message: str, fix: str = "") -> None:
         from devstack.core.events import StepFailed
@@ -132,16 +132,15 @@ class Session(SessionActions):
 
     @property
     def frontend_url(self) -> str:
-        """http://localhost:<frontend port> (from the profile's forwards, else its checks)."""
-        if self.ctx is None:
-            return "http://localhost:3000"
-        profile = self.ctx.profile
-        forward = next((f for f in profile.forwards if f.name == "frontend"), None) or next(
-            iter(profile.forwards), None
-        )
-        if forward is not None:
-            return f"http://localhost:{forward.local_port}"
-        return profile.checks.api_base_url.frontend_url
+        """Where the browser opens the frontend: from the profile (or the state's plan and forwards
+        for a session without one); "" when nothing says."""
+        if self.ctx is not None:
+            return self.ctx.plan.frontend_url
+        state = self.store.state
+        if state.plan is not None:
+            return state.plan.frontend_url
+        forward = state.forwards.get("frontend")
+        return f"http://localhost:{forward.local_port}" if forward is not None else ""
 
     def profiles(self) -> list[str]:
         """Names of the profiles next to the current one."""

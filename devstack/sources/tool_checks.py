@@ -17,7 +17,7 @@ import yaml
 
 from devstack.core.model import CheckStatus, DoctorCheck
 from devstack.core.skaffold_versions import NEWEST_KNOWN, cannot_read, minimum_for, newer_than_known
-from devstack.core.versions import Version, format_version, meets, parse_version
+from devstack.core.versions import HELM_MINIMUM, Version, format_version, meets, parse_version
 from devstack.sources import processes
 from devstack.sources.tools import ToolEnv
 
@@ -59,7 +59,7 @@ TOOLS: dict[str, ToolSpec] = {
     "helm": ToolSpec(
         "helm",
         ("version", "--short"),
-        (3, 12, 0),
+        HELM_MINIMUM,
         "install helm: https://helm.sh/docs/intro/install/",
     ),
     "tilt": ToolSpec(

@@ -191,6 +191,9 @@ class ActionsApp(App[int]):
         import webbrowser
 
         url = self.session.frontend_url
+        if not url:
+            self.notify("the profile names no frontend forward to open", title="open")
+            return
         self.work(
             "open",
             lambda: webbrowser.open(url),
@@ -255,7 +258,7 @@ class ActionsApp(App[int]):
         from devstack.tui.screens.help import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+            self.push_screen(HelpScreen(self.session.frontend_url))
 
     def on_data_table_row_selected(self, event: Any) -> None:
         """`enter` (or a second click) on a row: why is this red?"""

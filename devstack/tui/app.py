@@ -260,7 +260,8 @@ class DevstackApp(ActionsApp):
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """Every key's action in the command palette, plus Textual's own."""
         for key in keys.APP_KEYS:
-            yield SystemCommand(f"{key.label} ({key.shown})", key.help, self._palette_action(key.action))
+            help_text = key.text(self.session.frontend_url)
+            yield SystemCommand(f"{key.label} ({key.shown})", help_text, self._palette_action(key.action))
         yield from super().get_system_commands(screen)
 
     def _palette_action(self, action: str) -> Any:

@@ -24,6 +24,13 @@ class Key:
         """How the key is written in the help (`/`, `?`, `ctrl+c`)."""
         return self.display or self.key
 
+    def text(self, frontend_url: str = "") -> str:
+        """The help text, naming the profile's frontend URL where it says `{frontend_url}`."""
+        return self.help.replace(FRONTEND_URL, frontend_url or "the profile's frontend forward")
+
+
+FRONTEND_URL = "{frontend_url}"
+
 
 APP_KEYS: tuple[Key, ...] = (
     Key("u", "up", "Up", "Bring the stack up: cluster, deploy (skaffold dev), forwards, checks"),
@@ -32,7 +39,7 @@ APP_KEYS: tuple[Key, ...] = (
     Key("r", "restart", "Restart", "Rollout-restart the selected workload, or re-open the forwards"),
     Key("x", "delete_pod", "Delete", "Delete the selected pod (asks first); its ReplicaSet replaces it"),
     Key("c", "checks", "Checks", "Run the checks now"),
-    Key("o", "open", "Open", "Open the frontend (http://localhost:3000) in the browser"),
+    Key("o", "open", "Open", f"Open the frontend ({FRONTEND_URL}) in the browser"),
     Key("slash", "filter", "Filter", "Filter the focused pane (pods, events, log, ...)", display="/"),
     Key("p", "profile", "Profile", "Switch to another profile of this stack"),
     Key("question_mark", "help", "Help", "Show every key (this overlay)", display="?"),
@@ -68,6 +75,6 @@ def bindings() -> list[BindingType]:
     ]
 
 
-def help_rows() -> list[tuple[str, str]]:
-    """(key, what it does) for every binding, app keys first."""
-    return [(k.shown, k.help) for k in APP_KEYS] + list(NAVIGATION)
+def help_rows(frontend_url: str = "") -> list[tuple[str, str]]:
+    """(key, what it does) for every binding, app keys first (URLs from the profile)."""
+    return [(k.shown, k.text(frontend_url)) for k in APP_KEYS] + list(NAVIGATION)

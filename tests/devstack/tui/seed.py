@@ -11,7 +11,7 @@ from devstack.core import events as ev
 from devstack.core.checks import CheckResult, CheckStep
 from devstack.core.kube import deployment_info, endpointslice_info, kube_event_info, pod_info, service_info
 from devstack.core.model import CheckStatus, DoctorCheck
-from devstack.core.pipeline import UP_STEPS, step_names
+from devstack.core.pipeline import UP_STEPS, PlannedForward, RunPlan, step_names
 from devstack.core.portforward import ForwardView
 from devstack.core.store import Store
 from devstack.engine.session import Session
@@ -150,6 +150,15 @@ SKAFFOLD_LINES = (
     "Deployments stabilized in 4.2 seconds",
     "Watching for changes...",
 )
+PLAN = RunPlan(
+    NS,
+    "skaffold dev (profile local-kind)",
+    (
+        PlannedForward("frontend", 3000, "jetscale-frontend", 3000),
+        PlannedForward("backend", 8000, "jetscale-backend", 8000),
+    ),
+    "http://localhost:3000",
+)
 FRONTEND = "jetscale-frontend-5f7b9-qx2lp"
 BACKEND = "jetscale-backend-7d9c4-m8k2z"
 
@@ -212,7 +221,7 @@ def crashloop_store() -> Store:
 def doctor_store() -> Store:
     """The doctor step failed: Docker down and kind missing, each with its fix."""
     store = Store()
-    store.dispatch(ev.SessionStarted("up", "local-kind", "kind-jetscale", step_names(UP_STEPS)))
+    store.dispatch(ev.SessionStarted("up", "local-kind", "kind-jetscale", step_names(UP_STEPS), PLAN))
     store.dispatch(ev.StepStarted("doctor", at=NOW - 5))
     checks = (
         DoctorCheck(

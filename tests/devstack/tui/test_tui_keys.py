@@ -77,7 +77,7 @@ async def test_help_lists_every_binding() -> None:
         await until(pilot, lambda: isinstance(app.screen, HelpScreen), what="help")
         text = " ".join(screen_text(app).replace("│", " ").split())  # wrapped rows joined
         for key in APP_KEYS:
-            assert f"{key.shown} {' '.join(key.help.split())}" in text, key
+            assert f"{key.shown} {' '.join(key.text(app.session.frontend_url).split())}" in text, key
         for shown, what in NAVIGATION:
             assert f"{shown} {' '.join(what.split())}" in text, shown
         bound = {b.key for b in app.BINDINGS if hasattr(b, "key")}
