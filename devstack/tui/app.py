@@ -262,10 +262,12 @@ class DevstackApp(ActionsApp):
 
     # ------------------------------------------------------------------ palette
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        """Every key's action in the command palette, plus Textual's own."""
+        """Every key's action in the command palette, plus Textual's own but its Quit (one Quit:
+        ours, which asks first when the dev loop runs)."""
         for key in keys.APP_KEYS:
-            yield SystemCommand(f"{key.label} ({key.shown})", key.help, self._palette_action(key.action))
-        yield from super().get_system_commands(screen)
+            if key.palette:
+                yield SystemCommand(f"{key.label} ({key.shown})", key.help, self._palette_action(key.action))
+        yield from (c for c in super().get_system_commands(screen) if c.title != "Quit")
 
     def _palette_action(self, action: str) -> Any:
         async def run() -> None:
