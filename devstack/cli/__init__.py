@@ -9,6 +9,7 @@ every failure into one clear message and an exit code.
 from __future__ import annotations
 
 import sys
+from typing import Any, TextIO
 
 import click
 
@@ -44,12 +45,45 @@ def _report_crash(err: Exception, argv: list[str] | None) -> int:
     return 1
 
 
+class _StdoutWatch:
+    """sys.stdout, noting whether the command wrote anything (then its JSON document is out)."""
+
+    def __init__(self, stream: TextIO):
+        self._stream = stream
+        self.written = False
+
+    def write(self, text: str) -> int:
+        self.written = self.written or bool(text)
+        return self._stream.write(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def _wants_json(argv: list[str]) -> bool:
+    return "--json" in (argv[: argv.index("--")] if "--" in argv else argv)
+
+
+def _json_error(message: str, fix: str, code: int) -> None:
+    """The one document a `--json` command prints when it fails before printing its own."""
+    import json
+
+    error = {"message": message, "fix": fix, "exit_code": code}
+    click.echo(json.dumps({"ok": False, "error": error}, indent=2))
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI and turn every failure into one clear message and an exit code.
 
     The group's callback reads the environment (`Settings`) and installs the exit handlers, so
-    `--help` and `--version` load nothing beyond click.
+    `--help` and `--version` load nothing beyond click. A command given `--json` that fails
+    before printing its document prints `{"ok": false, "error": {"message", "fix", "exit_code"}}`.
     """
+    args = list(sys.argv[1:] if argv is None else argv)
+    watch = _StdoutWatch(sys.stdout) if _wants_json(args) else None
+    if watch is not None:
+        sys.stdout = watch
+    message, fix = "", ""
     try:
         code = cli.main(args=argv, prog_name="devstack", standalone_mode=False)
     except click.exceptions.Exit as done:
@@ -57,13 +91,20 @@ def main(argv: list[str] | None = None) -> None:
     except click.ClickException as err:
         err.show()
         code = err.exit_code if err.exit_code else USAGE
+        message = err.format_message()
     except (KeyboardInterrupt, click.Abort):
         click.echo("devstack: interrupted", err=True)
-        code = INTERRUPTED
+        code, message = INTERRUPTED, "interrupted"
     except DevstackError as err:
         for line in err.lines():
             click.echo(line, err=True)
-        code = err.exit_code
+        code, message, fix = err.exit_code, err.message, err.fix
     except Exception as err:  # noqa: BLE001 - the one place crashes become a message + crash log
         code = _report_crash(err, argv)
+        message = f"internal error: {type(err).__name__}: {err}"
+    finally:
+        if watch is not None:
+            sys.stdout = watch._stream
+    if watch is not None and message and not watch.written:
+        _json_error(message, fix, code)
     sys.exit(code if isinstance(code, int) else 0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 from typing import TextIO
@@ -13,6 +14,7 @@ from devstack.core.store import Store
 from devstack.engine.context import EngineContext, guard_context
 from devstack.profile import LoadedProfile, load
 from devstack.settings import Settings
+from devstack.sources.kubeconfig import ContextNotFound
 from devstack.sources.tools import ToolEnv
 
 
@@ -27,12 +29,19 @@ def engine_context(
     recreate: bool = False,
     overall_timeout: float | None = None,
     interactive: bool = False,
+    cluster_exists: bool = True,
 ) -> EngineContext:
-    """Load the profile, refuse a non-allowed context, and build the engine context."""
+    """Load the profile, refuse a non-allowed context, and build the engine context.
+
+    With `cluster_exists` (every command but `up`, whose cluster step creates the cluster and its
+    context) the context is also confined and checked now, before any call: a malformed kubeconfig,
+    or a kind context that is not the cluster's own API server, is exit 2. A context that is not
+    there at all is said by whatever needs it (`check` can name a foreign port holder without it).
+    """
     loaded = load_profile(options.profile)
     guard_context(loaded)
     tools, state_dir = tools_for(loaded, options.settings)
-    return EngineContext(
+    ctx = EngineContext(
         loaded,
         Store(),
         tools,
@@ -41,6 +50,10 @@ def engine_context(
         interactive=interactive,
         state_dir=state_dir,
     )
+    if cluster_exists:
+        with contextlib.suppress(ContextNotFound):
+            ctx.confine()
+    return ctx
 
 
 def tools_for(loaded: LoadedProfile | None, settings: Settings) -> tuple[ToolEnv, Path]:

@@ -40,7 +40,9 @@ def up(
 
     if not (headless or as_json or hold) and interactive_terminal():
         return _up_tui(options, timeout, recreate, take_over)
-    ctx = engine_context(options, recreate=recreate, overall_timeout=timeout, interactive=False)
+    ctx = engine_context(
+        options, recreate=recreate, overall_timeout=timeout, interactive=False, cluster_exists=False
+    )
     return run_up_headless(
         ctx, options, as_json, hold_when=lambda code: hold and code == OK, take_over=take_over
     )
@@ -82,7 +84,9 @@ def _up_tui(options: Options, timeout: float | None, recreate: bool, take_over: 
     from devstack.engine.session import Session
     from devstack.tui.launch import run_tui
 
-    ctx = engine_context(options, recreate=recreate, overall_timeout=timeout, interactive=True)
+    ctx = engine_context(
+        options, recreate=recreate, overall_timeout=timeout, interactive=True, cluster_exists=False
+    )
     session = Session(ctx.store, build=lambda _store: ctx, take_over=take_over)
     return run_tui(session, autostart=True, tour=True if options.tour else None, settings=options.settings)
 
@@ -131,7 +135,9 @@ def down(options: Options, delete_cluster: bool, as_json: bool) -> int:
         )
     done = {"skaffold_delete": skaffold_delete(ctx).splitlines()[-5:], "cluster_deleted": False}
     if delete_cluster:
-        done["cluster_deleted"] = bool(kind.delete(ctx.tools, profile.cluster.name, ctx.kubeconfig) or True)
+        done["cluster_deleted"] = bool(
+            kind.delete(ctx.tools, profile.cluster.name, ctx.user_kubeconfig) or True
+        )
     if as_json:
         click.echo(jsonview.dumps({"ok": True, "context": ctx.context, **done}))
     else:

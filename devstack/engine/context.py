@@ -11,6 +11,7 @@ from devstack.core.verdicts import Verdicts, verdicts_of
 from devstack.errors import DevstackError
 from devstack.exitcodes import USAGE
 from devstack.profile import LoadedProfile, Profile
+from devstack.sources.kindcontext import kind_verifier
 from devstack.sources.kube import KubeTarget
 from devstack.sources.portowner import PortClaims
 from devstack.sources.tools import ToolEnv
@@ -19,6 +20,10 @@ from devstack.sources.tools import ToolEnv
 @dataclass
 class EngineContext:
     """The profile, the store, the tool environment and the explicit kube target.
+
+    The tools are confined to the profile's context on construction: every child and API client of
+    the run gets the private kubeconfig of that one context (`kubeconfig`), checked when it is
+    first needed (`confine()`; for a kind cluster, against the address its node container publishes).
 
     `state_dir` is `Settings.state_dir` (where the forwarder marks the ports it holds); None only
     in tests that do not forward.
@@ -32,6 +37,14 @@ class EngineContext:
     interactive: bool = False
     overall_timeout: float | None = None
     state_dir: Path | None = None
+
+    def __post_init__(self) -> None:
+        if self.profile.kind_cluster:
+            missing = "`devstack up` creates the kind cluster and its context"
+        else:
+            missing = "add it to your kubeconfig (e.g. with your cloud CLI's get-credentials command)"
+        verify = kind_verifier(self.profile.kind_cluster, self.tools.allow_sim, self.tools.settings())
+        self.tools = self.tools.confined_to(self.context, verify, missing)
 
     def timeout(self, stage: str) -> float:
         """Seconds a stage may take: the profile's `deploy.timeouts`, capped by `--timeout`."""
@@ -50,8 +63,22 @@ class EngineContext:
 
     @property
     def kubeconfig(self) -> str:
-        """The kubeconfig file passed explicitly to every tool and client."""
-        return self.tools.kubeconfig_for(self.context)
+        """The private kubeconfig holding only this run's context, passed to every tool and client.
+
+        Raises:
+            DevstackError: the context is missing, malformed, or a kind context that is not the
+                cluster's own API server (exit 2).
+        """
+        return self.tools.confined_kubeconfig()
+
+    @property
+    def user_kubeconfig(self) -> str:
+        """The user's kubeconfig file holding the context: only kind writes it (create, delete, export)."""
+        return self.tools.user_kubeconfig_for(self.context)
+
+    def confine(self) -> str:
+        """Check the context now (before any call to the cluster); returns the private kubeconfig."""
+        return self.kubeconfig
 
     def verdicts(self) -> Verdicts:
         """The health verdicts of every pod and workload in the store's current state."""
@@ -66,10 +93,20 @@ class EngineContext:
 
     @property
     def target(self) -> KubeTarget:
-        """Context, namespace, kubeconfig and the environment's proxy settings for API clients."""
+        """Context, namespace, the private kubeconfig (written and checked by the client before its
+        first call: `KubeTarget.prepare`) and the environment's proxy settings for API clients."""
+        confinement = self.tools.confinement
+        assert confinement is not None  # confined in __post_init__
         settings = self.tools.settings()
-        namespace = self.profile.deploy.namespace
-        return KubeTarget(self.context, namespace, self.kubeconfig, settings.https_proxy, settings.no_proxy)
+        return KubeTarget(
+            self.context,
+            self.profile.deploy.namespace,
+            confinement.file,
+            settings.https_proxy,
+            settings.no_proxy,
+            origin=confinement.shown_sources,
+            prepare=confinement.path,
+        )
 
 
 def guard_context(loaded: LoadedProfile) -> str:

@@ -41,7 +41,7 @@ def keeps_running_on_failure(ctx: EngineContext, skaffold: str) -> bool:
     version = parse_version(check.fact("version") or "") if check is not None else None
     if version is None:
         try:
-            found = processes.run([skaffold, "version"], env=ctx.tools.child_env(), timeout=15)
+            found = processes.run([skaffold, "version"], env=ctx.tools.no_cluster_env(), timeout=15)
         except OSError:
             return False
         version = parse_version(found.stdout) if found.returncode == 0 else None

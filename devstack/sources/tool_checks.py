@@ -92,7 +92,8 @@ def tool_version(spec: ToolSpec, tools: ToolEnv) -> tuple[str | None, Version | 
     path = tools.which(spec.name)
     if path is None:
         return None, None, ""
-    result = processes.run([path, *spec.version_args], env=tools.child_env(), timeout=15)
+    # No cluster: a version-dispatching kubectl would otherwise contact the current context.
+    result = processes.run([path, *spec.version_args], env=tools.no_cluster_env(), timeout=15)
     output = result.stdout + result.stderr
     if spec.json_key:
         output = json_version(result.stdout, spec.json_key) or output

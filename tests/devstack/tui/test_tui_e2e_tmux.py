@@ -91,10 +91,18 @@ def _ready_pods(screen: str) -> int:
 def _demo_processes(devstack: psutil.Process) -> tuple[list[psutil.Process], str]:
     """devstack's descendants, and every process of its demo environment (the daemonised sim)."""
     children = devstack.children(recursive=True)
-    home = next((m.group(1) for c in children for m in [DEMO_HOME.search(" ".join(c.cmdline()))] if m), "")
+
+    def where(child: psutil.Process) -> str:  # skaffold runs in the demo's stack folder
+        try:
+            return " ".join([*child.cmdline(), child.cwd()])
+        except psutil.Error:
+            return ""
+
+    home = next((m.group(1) for c in children for m in [DEMO_HOME.search(where(c))] if m), "")
     assert home, "no child names the demo environment"
     others = [p for p in psutil.process_iter(["cmdline"]) if home in " ".join(p.info["cmdline"] or [])]
-    return [*children, *others], home
+    pods = [child for other in others for child in other.children(recursive=True)]  # the pods' programs
+    return list(dict.fromkeys([*children, *others, *pods])), home
 
 
 @pytest.mark.parametrize(
@@ -248,7 +256,8 @@ def test_first_demo_launch_walks_through_and_a_profile_switch_stays_sealed_in_th
             lambda: "health ✓" in terminal.screen() and _ready_pods(terminal.screen()) == 2, 120, "healthy"
         )
         ports.sample()
-        later, _home = _demo_processes(devstack)
+        later = [p for p in psutil.process_iter(["cmdline"]) if home in " ".join(p.info["cmdline"] or [])]
+        later += [c for p in [devstack, *later] for c in p.children(recursive=True)]
         processes += [p for p in later if p.pid not in {q.pid for q in processes}]
         assert f"context kind-{cluster}" in terminal.screen()  # still the demo's own cluster
         terminal.keys("q")
