@@ -173,6 +173,14 @@ def test_the_printed_status_command_works_pasted_from_any_folder(tmp_path: Path)
         out = subprocess.run(pasted, capture_output=True, text=True, env=plain, cwd=tmp_path, timeout=120)
         assert out.returncode == 0, out.stdout + out.stderr
         assert "context kind-demo-" in out.stdout and "jetscale-backend" in out.stdout
+        profile = shlex.split(command.group(1))[-1]
+        doctor = [sys.executable, "-m", "devstack", "doctor", "--json", "-p", profile]
+        out = subprocess.run(doctor, capture_output=True, text=True, env=plain, cwd=tmp_path, timeout=120)
+        checks = {c["name"]: c for c in json.loads(out.stdout)["checks"]}
+        for port in (settings.demo_frontend_port, settings.demo_backend_port):
+            held = checks[f"port:{port}"]  # the live demo's own forward: fine, and never "stale"
+            assert held["status"] == "ok" and "devstack's forward" in held["detail"], held
+        assert "stale" not in out.stdout and out.returncode == 0, out.stdout
     finally:
         demo.send_signal(signal.SIGINT)
         demo.wait(timeout=120)
