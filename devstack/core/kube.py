@@ -204,6 +204,7 @@ class KubeEventInfo:
     object_name: str
     count: int = 1
     last_seen: str = ""
+    first_seen: str = ""
 
     @property
     def key(self) -> str:
@@ -393,6 +394,9 @@ def kube_event_info(obj: Raw) -> KubeEventInfo:
         count=_int(obj.get("count"), 1) or 1,
         last_seen=str(
             obj.get("lastTimestamp") or obj.get("eventTime") or meta.get("creationTimestamp") or ""
+        ),
+        first_seen=str(
+            obj.get("firstTimestamp") or obj.get("eventTime") or meta.get("creationTimestamp") or ""
         ),
     )
 

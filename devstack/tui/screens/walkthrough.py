@@ -18,13 +18,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from devstack.core.model import CheckStatus, DoctorCheck, StepState, StepStatus
 from devstack.core.pipeline import UP_STEPS, StepInfo, why
 from devstack.core.state import State
 from devstack.tui.format import mark, style_of
 from devstack.tui.frames import Frame
+from devstack.tui.widgets.footer import KeyFooter
 
 INTRO = (
     "devstack runs your whole web stack on a local Kubernetes cluster: a kind cluster, Skaffold "
@@ -133,7 +134,7 @@ class WalkthroughScreen(Screen[bool]):
         with VerticalScroll(id="walkthrough") as box:
             box.border_title = self._title()
             yield Static(walkthrough(self.state, self.url), id="walkthrough-body")
-        yield Footer()
+        yield KeyFooter()
 
     def show(self, frame: Frame) -> None:
         """Repaint with a newer state."""

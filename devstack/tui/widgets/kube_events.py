@@ -28,6 +28,8 @@ class KubeEventsPane(KeyedTable):
         ("reason", "REASON"),
         ("message", "MESSAGE"),
     )
+    FLEX = ("object", "message")
+    RIGHT = ("age",)
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)

@@ -340,3 +340,29 @@ def _checks(ok: bool) -> list[CheckResult]:
 def offline(store: Store) -> Session:
     """An engine-less session on `store` with the fixed clock."""
     return Session.offline(store, clock)
+
+
+LONG_APP = "notifications-worker-with-a-deliberately-long-deployment-name"
+LONG_POD = f"jetscale-{LONG_APP}-6b8f9d7c5d-x7k2p"
+
+
+def long_names_store() -> Store:
+    """The healthy stack plus a workload whose pod name is far wider than an 80-column pane, with a
+    warning event about it (names must end in an ellipsis, AGE must stay on screen)."""
+    store = healthy_store()
+    pod = _pod(LONG_APP, "6b8f9d7c5d-x7k2p", 9000)
+    store.dispatch(ev.KubeChanged("pods", "ADDED", pod_info(pod)))
+    deployment = _deployment(LONG_APP, 1)
+    store.dispatch(ev.KubeChanged("deployments", "ADDED", deployment_info(deployment)))
+    warning = _event(
+        LONG_POD,
+        "Unhealthy",
+        'Startup probe failed: Get "http://10.244.0.9:9000/healthz": dial tcp 10.244.0.9:9000: '
+        "connect: connection refused",
+        "Warning",
+        3,
+        "2025-12-31T23:52:00Z",
+    )
+    warning["firstTimestamp"] = "2025-12-31T23:51:00Z"
+    store.dispatch(ev.KubeChanged("events", "ADDED", kube_event_info(warning)))
+    return store
