@@ -197,6 +197,7 @@ class KubeEventInfo(msgspec.Struct, frozen=True, gc=False):
     object_name: str
     count: int = 1
     last_seen: str = ""
+    first_seen: str = ""
 
     @property
     def key(self) -> str:

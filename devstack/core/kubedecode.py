@@ -217,6 +217,7 @@ def event_summary(event: wire.Event) -> kube.KubeEventInfo:
         object_name=involved.name if involved is not None else "",
         count=event.count or 1,
         last_seen=event.last_timestamp or event.event_time or meta.creation_timestamp or "",
+        first_seen=event.first_timestamp or event.event_time or meta.creation_timestamp or "",
     )
 
 

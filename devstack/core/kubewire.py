@@ -202,7 +202,8 @@ class Event(_Wire):
     involved_object: ObjectReference | None = None
     regarding: ObjectReference | None = None
     count: int = 0
-    last_timestamp: str | None = None  # a Time: null when not set (events.k8s.io events seen as core/v1)
+    first_timestamp: str | None = None  # a Time: null when not set (events.k8s.io events seen as core/v1)
+    last_timestamp: str | None = None
     event_time: str | None = None  # a MicroTime: null on core/v1 events
 
 

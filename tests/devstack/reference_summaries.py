@@ -1,6 +1,6 @@
 """The summarisers devstack used before `core/kubedecode.py`: `json.loads` dicts read with `.get`.
 
-Kept verbatim (plus `Condition.since`, read from `lastTransitionTime` as devstack now does) as the
+Kept verbatim (as last on main: `Condition.since` from `lastTransitionTime`, `first_seen`) as the
 oracle of the decoder's correctness tests: the typed decoder must give the same summaries on
 every recorded object, and on odd ones, except where this old path turned a `null` into the
 string "None".
@@ -202,6 +202,9 @@ def kube_event_info(obj: Raw) -> KubeEventInfo:
         count=_int(obj.get("count"), 1) or 1,
         last_seen=str(
             obj.get("lastTimestamp") or obj.get("eventTime") or meta.get("creationTimestamp") or ""
+        ),
+        first_seen=str(
+            obj.get("firstTimestamp") or obj.get("eventTime") or meta.get("creationTimestamp") or ""
         ),
     )
 

@@ -175,9 +175,9 @@ def _tabs() -> Widget:
 
 
 def _footer() -> Widget:
-    from textual.widgets import Footer
+    from devstack.tui.widgets.footer import KeyFooter
 
-    return Footer()
+    return KeyFooter()
 
 
 def _filter_bar() -> Widget:
