@@ -25,7 +25,7 @@ GROUP_HELP = "\n".join(
         "  demo      Run devstack against a throwaway simulated cluster (no Docker...",
         "  doctor    Check Docker, kind, kubectl, skaffold, helm, ports and the...",
         "  down      Remove what `up` deployed (and the cluster with...",
-        "  forward   Forward localhost:3000 and :8000 to the services, in the...",
+        "  forward   Forward the profile's local ports to its services, in the...",
         "  report    A markdown diagnostic bundle (versions, profile, status,...",
         "  status    A snapshot of cluster, workloads, pods, services and what is...",
         "  up        Create or reuse the cluster, deploy, wait until ready,...",
