@@ -274,6 +274,7 @@ class DevstackForward:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(yaml.safe_dump(profile))
         env = {**os.environ, "KUBECONFIG": sim.kubeconfig, "XDG_STATE_HOME": str(home / "state")}
+        env["DEVSTACK_SIM_TOOLS"] = "1"  # a simulated kind cluster: no node container
         self.process = subprocess.Popen(
             [sys.executable, "-m", "devstack", "-p", str(path), "forward", "--json"],
             env=env,

@@ -54,7 +54,7 @@ from devstack.tui.app import DevstackApp
 repo = Path(sys.argv[1])
 path = repo / "profiles" / "local-kind.yaml"
 loaded = LoadedProfile(load_profile(path), path, repo)
-tools = ToolEnv(dict(os.environ))
+tools = ToolEnv(dict(os.environ), allow_sim=True)  # a simulated cluster: no node container
 session = Session(build=lambda store: EngineContext(loaded, store, tools), check_cluster=False)
 try:
     DevstackApp(session, watch=True, tour=False).run()
