@@ -151,6 +151,9 @@ def demo_stack(seconds: float) -> dict[str, Any]:
     env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "NO_COLOR")}
     env.update(HOME=home, XDG_STATE_HOME=f"{home}/.local/state", TERM="xterm-256color")
     env.update(DEVSTACK_DEMO_FRONTEND_PORT=str(frontend), DEVSTACK_DEMO_BACKEND_PORT=str(backend))
+    from devstack.tui.tour import mark_tour
+
+    mark_tour(Path(home) / ".local" / "state" / "devstack", True, "demo")  # the dashboard, not the tour
     app = Terminal([sys.executable, "-m", "devstack", "demo"], env)
     watcher: subprocess.Popen[bytes] | None = None
     try:
