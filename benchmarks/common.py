@@ -23,6 +23,21 @@ def scale_arguments(rate: float) -> argparse.Namespace:
     return parser.parse_args()
 
 
+def compile_product() -> None:
+    """Write the bytecode of devstack and its simulator, as installing a package does.
+
+    With `PYTHONDONTWRITEBYTECODE=1` (set on this machine) an editable checkout never gets its
+    `__pycache__`, so every start would compile devstack's modules from source (~70 ms of the app's
+    first frame) where the peers (textual, kubectl) are installed, compiled code.
+    """
+    import compileall
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    for package in ("devstack", "devstack_sim"):
+        compileall.compile_dir(root / package, quiet=1)
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that was free a moment ago."""
     with socket.socket() as sock:
