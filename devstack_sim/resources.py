@@ -38,7 +38,7 @@ VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "update
 
 NAMESPACES = ResourceType("", "v1", "Namespace", "namespaces", False, ("ns",), "namespace", ("status",))
 NODES = ResourceType("", "v1", "Node", "nodes", False, ("no",), "node", ("status",))
-PODS = ResourceType("", "v1", "Pod", "pods", True, ("po",), "pod", ("status", "log", "portforward"))
+PODS = ResourceType("", "v1", "Pod", "pods", True, ("po",), "pod", ("status", "log", "portforward", "exec"))
 SERVICES = ResourceType("", "v1", "Service", "services", True, ("svc",), "service", ("status",))
 EVENTS = ResourceType("", "v1", "Event", "events", True, ("ev",), "event")
 CONFIGMAPS = ResourceType("", "v1", "ConfigMap", "configmaps", True, ("cm",), "configmap")
