@@ -198,6 +198,30 @@ def demo(ctx: click.Context, headless: bool, scenario: str, as_json: bool) -> in
     return run(options_of(ctx), headless, scenario, as_json)
 
 
+@cli.command("exec", context_settings={"ignore_unknown_options": True})
+@click.argument("pod")
+@click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
+@click.option(
+    "-c", "--container", metavar="NAME", help="The container (default: the pod's first, or its default)."
+)
+@click.option("-i", "--stdin", is_flag=True, help="Pass this terminal's stdin to the command.")
+@click.option(
+    "-t", "--tty", is_flag=True, help="Give the command a terminal (with -i: an interactive shell)."
+)
+@profile_option
+@click.pass_context
+def exec_command(
+    ctx: click.Context, pod: str, command: tuple[str, ...], container: str | None, stdin: bool, tty: bool
+) -> int:
+    """Run COMMAND in POD (after `--`); exits with the command's exit code.
+
+    Example: devstack exec jetscale-backend-5d9f-x2x -- sh -c 'echo hi; exit 3'
+    """
+    from devstack.cli.podexec import run
+
+    return run(options_of(ctx), pod, container, command, stdin, tty)
+
+
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 def version(as_json: bool) -> int:

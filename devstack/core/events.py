@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from devstack.core.checks import CheckResult
-from devstack.core.kube import KubeInfo
 from devstack.core.model import DoctorCheck
 from devstack.core.portforward import ForwardView
+from devstack.core.resources import AnyInfo
 
 
 @dataclass(frozen=True)
@@ -89,9 +89,11 @@ class DoctorChecked(Event):
 class KubeSynced(Event):
     """A full (re)list of one kind: replaces everything known of that kind."""
 
-    kind: str  # pods | deployments | services | endpointslices | events
-    items: tuple[KubeInfo, ...]
+    kind: str  # pods | deployments | services | endpointslices | events (any browsable kind in a scope)
+    items: tuple[AnyInfo, ...]
     resource_version: str = ""
+    scope: str = ""
+    """"" for the namespace devstack watches; `Browse.scope` for the kind browser's watch."""
 
 
 @dataclass(frozen=True)
@@ -100,7 +102,9 @@ class KubeChanged(Event):
 
     kind: str
     change: str
-    item: KubeInfo
+    item: AnyInfo
+    scope: str = ""
+    """As `KubeSynced.scope`."""
 
 
 @dataclass(frozen=True)
@@ -108,6 +112,19 @@ class KubeBatch(Event):
     """Several watch events applied at once (sources coalesce bursts)."""
 
     changes: tuple[KubeChanged, ...]
+
+
+@dataclass(frozen=True)
+class BrowseStarted(Event):
+    """The kind browser now shows `kind` in `namespace` (its watch follows with scoped events)."""
+
+    kind: str
+    namespace: str
+
+
+@dataclass(frozen=True)
+class BrowseStopped(Event):
+    """The kind browser closed: what it listed is dropped."""
 
 
 @dataclass(frozen=True)

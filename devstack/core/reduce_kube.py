@@ -8,8 +8,9 @@ from typing import Any
 
 from devstack.core import events as ev
 from devstack.core.handlers import HandlerTable
-from devstack.core.kube import WATCHED_KINDS, KubeInfo
-from devstack.core.state import ClusterView, LogTail, State
+from devstack.core.kube import WATCHED_KINDS
+from devstack.core.resources import AnyInfo
+from devstack.core.state import Browse, ClusterView, LogTail, State
 
 table = HandlerTable()
 on = table.on
@@ -49,10 +50,15 @@ def _with(state: State, kind: str, items: dict[str, Any]) -> State:
 
 @on(ev.KubeSynced)
 def _synced(state: State, event: ev.KubeSynced) -> State:
-    return _with(state, event.kind, {item.key: item for item in event.items})
+    items = {item.key: item for item in event.items}
+    if event.scope:
+        if event.scope != state.browse.scope:
+            return state  # a late list of a browser watch that was replaced
+        return replace(state, browse=replace(state.browse, items=items, synced=True))
+    return _with(state, event.kind, items)
 
 
-def _apply(items: dict[str, KubeInfo], change: ev.KubeChanged) -> None:
+def _apply(items: dict[str, AnyInfo], change: ev.KubeChanged) -> None:
     if change.change == "DELETED":
         items.pop(change.item.key, None)
     else:
@@ -61,21 +67,37 @@ def _apply(items: dict[str, KubeInfo], change: ev.KubeChanged) -> None:
 
 @on(ev.KubeChanged)
 def _changed(state: State, event: ev.KubeChanged) -> State:
-    items = dict(_collection(state, event.kind))
-    _apply(items, event)
-    return _with(state, event.kind, items)
+    return _batch(state, ev.KubeBatch((event,)))
 
 
 @on(ev.KubeBatch)
 def _batch(state: State, event: ev.KubeBatch) -> State:
-    copies: dict[str, dict[str, KubeInfo]] = {}
+    copies: dict[str, dict[str, AnyInfo]] = {}
+    browsed: dict[str, AnyInfo] | None = None
     for change in event.changes:
+        if change.scope:
+            if change.scope == state.browse.scope:
+                browsed = dict(state.browse.items) if browsed is None else browsed
+                _apply(browsed, change)
+            continue
         if change.kind not in copies:
             copies[change.kind] = dict(_collection(state, change.kind))
         _apply(copies[change.kind], change)
     for kind, items in copies.items():
         state = _with(state, kind, items)
+    if browsed is not None:
+        state = replace(state, browse=replace(state.browse, items=browsed))
     return state
+
+
+@on(ev.BrowseStarted)
+def _browse_started(state: State, event: ev.BrowseStarted) -> State:
+    return replace(state, browse=Browse(event.kind, event.namespace))
+
+
+@on(ev.BrowseStopped)
+def _browse_stopped(state: State, _event: ev.BrowseStopped) -> State:
+    return replace(state, browse=Browse())
 
 
 @on(ev.ApiStatus)

@@ -10,6 +10,7 @@ from devstack.core.deploy import DeployState
 from devstack.core.kube import DeploymentInfo, EndpointSliceInfo, KubeEventInfo, PodInfo, ServiceInfo
 from devstack.core.model import CheckStatus, DoctorCheck, StepState, StepStatus
 from devstack.core.portforward import ForwardView
+from devstack.core.resources import AnyInfo
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,21 @@ class LogTail:
     container: str
     previous: bool
     lines: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Browse:
+    """What the kind browser lists: one kind in one namespace of the allowed context."""
+
+    kind: str = ""
+    namespace: str = ""
+    items: Mapping[str, AnyInfo] = field(default_factory=dict)
+    synced: bool = False
+
+    @property
+    def scope(self) -> str:
+        """The scope its watch's events carry (`kind@namespace`; "" when closed)."""
+        return f"{self.kind}@{self.namespace}" if self.kind else ""
 
 
 @dataclass(frozen=True)
@@ -52,6 +68,7 @@ class State:
     forwards: Mapping[str, ForwardView] = field(default_factory=dict)
     checks: tuple[CheckResult, ...] = ()
     checks_running: tuple[str, ...] = ()
+    browse: Browse = Browse()
 
     def step(self, name: str) -> StepState | None:
         """The step with this name, or None."""

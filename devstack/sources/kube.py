@@ -20,7 +20,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from devstack.core import events as ev
-from devstack.core.kube import SUMMARISERS, WATCHED_KINDS
+from devstack.core.kube import WATCHED_KINDS
+from devstack.core.resources import BROWSE_SUMMARISERS
 from devstack.sources.backoff import Backoff
 from devstack.sources.credentials import KubeTarget, credentials_for
 
@@ -33,7 +34,7 @@ class Expired(Exception):
     """The server no longer has the resourceVersion we asked for (HTTP 410)."""
 
 
-__all__ = ["ClusterWatch", "Coalescer", "KindWatcher", "KubeTarget", "new_api_client"]
+__all__ = ["BrowseWatch", "ClusterWatch", "Coalescer", "KindWatcher", "KubeTarget", "new_api_client"]
 
 
 def new_api_client(target: KubeTarget) -> Any:
@@ -41,21 +42,53 @@ def new_api_client(target: KubeTarget) -> Any:
     return credentials_for(target).api_client()
 
 
-def list_call(api_client: Any, kind: str, namespace: str) -> Callable[..., Any]:
+# kind (plural) → (the client's API class, the snake_case suffix of its list_/read_ methods)
+_CALLS: dict[str, tuple[str, str]] = {
+    "pods": ("CoreV1Api", "pod"),
+    "services": ("CoreV1Api", "service"),
+    "events": ("CoreV1Api", "event"),
+    "secrets": ("CoreV1Api", "secret"),
+    "configmaps": ("CoreV1Api", "config_map"),
+    "persistentvolumeclaims": ("CoreV1Api", "persistent_volume_claim"),
+    "endpoints": ("CoreV1Api", "endpoints"),
+    "namespaces": ("CoreV1Api", "namespace"),
+    "deployments": ("AppsV1Api", "deployment"),
+    "replicasets": ("AppsV1Api", "replica_set"),
+    "endpointslices": ("DiscoveryV1Api", "endpoint_slice"),
+    "ingresses": ("NetworkingV1Api", "ingress"),
+    "jobs": ("BatchV1Api", "job"),
+    "cronjobs": ("BatchV1Api", "cron_job"),
+}
+CLUSTER_SCOPED = frozenset({"namespaces"})
+
+
+def _api(api_client: Any, kind: str) -> tuple[Any, str]:
     from kubernetes import client
 
-    core = client.CoreV1Api(api_client)
-    calls: dict[str, Callable[..., Any]] = {
-        "pods": core.list_namespaced_pod,
-        "services": core.list_namespaced_service,
-        "events": core.list_namespaced_event,
-        "deployments": client.AppsV1Api(api_client).list_namespaced_deployment,
-        "endpointslices": client.DiscoveryV1Api(api_client).list_namespaced_endpoint_slice,
-        "secrets": core.list_namespaced_secret,
-        "configmaps": core.list_namespaced_config_map,
-    }
-    call = calls[kind]
+    if kind not in _CALLS:
+        raise ValueError(f"devstack does not list {kind!r}")
+    api_name, suffix = _CALLS[kind]
+    return getattr(client, api_name)(api_client), suffix
+
+
+def list_call(api_client: Any, kind: str, namespace: str) -> Callable[..., Any]:
+    """The raw (`_preload_content=False`) list call of a kind in a namespace (list or watch)."""
+    api, suffix = _api(api_client, kind)
+    if kind in CLUSTER_SCOPED:
+        call = getattr(api, f"list_{suffix}")
+        return lambda **kwargs: call(_preload_content=False, **kwargs)
+    call = getattr(api, f"list_namespaced_{suffix}")
     return lambda **kwargs: call(namespace, _preload_content=False, **kwargs)
+
+
+def read_call(api_client: Any, kind: str, namespace: str, name: str) -> Any:
+    """The raw response of a GET of one object."""
+    api, suffix = _api(api_client, kind)
+    if kind in CLUSTER_SCOPED:
+        return getattr(api, f"read_{suffix}")(name, _preload_content=False, _request_timeout=(5, 30))
+    return getattr(api, f"read_namespaced_{suffix}")(
+        name, namespace, _preload_content=False, _request_timeout=(5, 30)
+    )
 
 
 def iter_lines(response: Any) -> Iterator[bytes]:
@@ -143,10 +176,12 @@ class KindWatcher:
         sink: Callable[[ev.Event], None],
         stop: threading.Event,
         timeout_seconds: int = WATCH_TIMEOUT_SECONDS,
+        scope: str = "",
     ):
         self.kind = kind
+        self.scope = scope
         self._call = list_call(api_client, kind, namespace)
-        self._summarise = SUMMARISERS[kind]
+        self._summarise = BROWSE_SUMMARISERS[kind]
         self._sink = sink
         self._stop = stop
         self._timeout = timeout_seconds
@@ -184,7 +219,7 @@ class KindWatcher:
             response.release_conn()
         items = tuple(self._summarise(item) for item in body.get("items") or [])
         self.resource_version = str(body.get("metadata", {}).get("resourceVersion") or "")
-        self._sink(ev.KubeSynced(self.kind, items, self.resource_version))
+        self._sink(ev.KubeSynced(self.kind, items, self.resource_version, scope=self.scope))
 
     def _watch(self) -> None:
         try:
@@ -230,7 +265,7 @@ class KindWatcher:
         if version:
             self.resource_version = str(version)
         if kind in ("ADDED", "MODIFIED", "DELETED"):
-            self._sink(ev.KubeChanged(self.kind, kind, self._summarise(obj)))
+            self._sink(ev.KubeChanged(self.kind, kind, self._summarise(obj), scope=self.scope))
 
 
 def expired_message(err: BaseException) -> str:
@@ -282,4 +317,29 @@ class ClusterWatch:
             watcher.abort()
         for thread in self._threads:
             thread.join(timeout=5)
+        self._coalescer.stop()
+
+
+class BrowseWatch:
+    """The kind browser's watch: one kind in one namespace, its events scoped `kind@namespace`."""
+
+    def __init__(self, api_client: Any, kind: str, namespace: str, emit: Emit, interval: float = 0.05):
+        self.scope = f"{kind}@{namespace}"
+        self._coalescer = Coalescer(emit, interval)
+        self._stop = threading.Event()
+        self._watcher = KindWatcher(
+            api_client, kind, namespace, self._coalescer.put, self._stop, scope=self.scope
+        )
+        self._thread = threading.Thread(target=self._watcher.run, name=f"browse-{kind}", daemon=True)
+
+    def start(self) -> None:
+        """List, then watch, in a worker thread."""
+        self._coalescer.start()
+        self._thread.start()
+
+    def stop(self) -> None:
+        """End the watch (its thread ends at the next line or at once when aborted)."""
+        self._stop.set()
+        self._watcher.abort()
+        self._thread.join(timeout=5)
         self._coalescer.stop()

@@ -49,16 +49,41 @@ class KubeApi:
                     raise
                 time.sleep(interval)
 
-    def list_raw(self, kind: str) -> list[dict[str, Any]]:
-        """A one-shot list of a kind in the target namespace, as plain dicts."""
+    def list_raw(self, kind: str, namespace: str | None = None, **query: Any) -> list[dict[str, Any]]:
+        """A one-shot list of a kind in the target namespace (or `namespace`), as plain dicts.
+
+        `query` takes the client's list arguments (`label_selector`, `field_selector`, ...).
+        """
         from devstack.sources.kube import list_call
 
-        response = list_call(self.client, kind, self.target.namespace)(_request_timeout=(5, 30))
+        call = list_call(self.client, kind, namespace or self.target.namespace)
+        response = call(_request_timeout=(5, 30), **query)
         try:
             body = json.loads(response.data)
         finally:
             response.release_conn()
         return list(body.get("items") or [])
+
+    def read_raw(self, kind: str, name: str, namespace: str | None = None) -> dict[str, Any] | None:
+        """One object as a plain dict; None when the server says 404."""
+        from devstack.sources.kube import read_call
+
+        try:
+            response = read_call(self.client, kind, namespace or self.target.namespace, name)
+        except Exception as err:
+            if getattr(err, "status", None) == 404:
+                return None
+            raise
+        try:
+            body: dict[str, Any] = json.loads(response.data)
+        finally:
+            response.release_conn()
+        return body
+
+    def events_of(self, kind: str, name: str, namespace: str | None = None) -> list[dict[str, Any]]:
+        """The Events about one object (`involvedObject` kind and name), as plain dicts."""
+        selector = f"involvedObject.kind={kind},involvedObject.name={name}"
+        return self.list_raw("events", namespace, field_selector=selector)
 
     def list_summaries(self, kind: str) -> tuple[KubeInfo, ...]:
         """A one-shot list of a kind in the target namespace, summarised."""
