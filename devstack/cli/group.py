@@ -223,6 +223,24 @@ def exec_command(
 
 
 @cli.command()
+@click.argument("reference", metavar="KIND/NAME")
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+@click.option(
+    "--yaml",
+    "as_yaml",
+    is_flag=True,
+    help="Print the object as YAML (managedFields and Secret values hidden).",
+)
+@profile_option
+@click.pass_context
+def describe(ctx: click.Context, reference: str, as_json: bool, as_yaml: bool) -> int:
+    """Describe one object (pod/NAME, deploy/NAME, secret/NAME, cm/NAME, ...) as kubectl does."""
+    from devstack.cli.inspect import describe as run
+
+    return run(options_of(ctx), reference, as_json, as_yaml)
+
+
+@cli.command()
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 def version(as_json: bool) -> int:
     """Print devstack's version."""
