@@ -223,6 +223,32 @@ def exec_command(
 
 
 @cli.command()
+@click.argument("name", metavar="WORKLOAD|POD")
+@click.option("-f", "--follow", is_flag=True, help="Keep printing new lines, and the lines of new pods.")
+@click.option("--previous", is_flag=True, help="The previous (crashed) instance of each container.")
+@click.option("-c", "--container", metavar="NAME", help="Only this container.")
+@click.option("--timestamps", is_flag=True, help="Start each line with the kubelet's timestamp.")
+@click.option(
+    "--tail", type=click.IntRange(min=0), default=200, show_default=True, help="Lines per container."
+)
+@profile_option
+@click.pass_context
+def logs(
+    ctx: click.Context,
+    name: str,
+    follow: bool,
+    previous: bool,
+    container: str | None,
+    timestamps: bool,
+    tail: int,
+) -> int:
+    """Logs of a Deployment's pods (interleaved, prefixed) or of one pod."""
+    from devstack.cli.podlogs import run
+
+    return run(options_of(ctx), name, container, follow, previous, timestamps, tail)
+
+
+@cli.command()
 @click.argument("reference", metavar="KIND/NAME")
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 @click.option(

@@ -177,10 +177,13 @@ class KindWatcher:
         stop: threading.Event,
         timeout_seconds: int = WATCH_TIMEOUT_SECONDS,
         scope: str = "",
+        query: dict[str, str] | None = None,
     ):
         self.kind = kind
         self.scope = scope
-        self._call = list_call(api_client, kind, namespace)
+        call = list_call(api_client, kind, namespace)
+        extra = dict(query or {})
+        self._call = lambda **kwargs: call(**extra, **kwargs)
         self._summarise = BROWSE_SUMMARISERS[kind]
         self._sink = sink
         self._stop = stop
