@@ -7,11 +7,11 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from textual.app import App
 from textual.worker import Worker, WorkerState
 
 from devstack.errors import DevstackError
 from devstack.tui.messages import LogLines
+from devstack.tui.object_actions import ObjectActions
 from devstack.tui.screens.main import MainScreen
 
 if TYPE_CHECKING:
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 Done = Callable[[Any], str | None]
 
 
-class ActionsApp(App[int]):
+class ActionsApp(ObjectActions):
     """Key actions and the worker plumbing; `DevstackApp` adds the lifecycle."""
 
     session: Session

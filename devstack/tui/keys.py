@@ -36,6 +36,49 @@ APP_KEYS: tuple[Key, ...] = (
     Key("slash", "filter", "Filter", "Filter the focused pane (pods, events, log, ...)", display="/"),
     Key("p", "profile", "Profile", "Switch to another profile of this stack"),
     Key("question_mark", "help", "Help", "Show every key (this overlay)", display="?"),
+    Key(
+        "i",
+        "describe",
+        "Describe",
+        "Describe the selected object, as kubectl describe shows it",
+        footer=False,
+    ),
+    Key(
+        "y",
+        "yaml",
+        "YAML",
+        "The selected object's YAML (managedFields hidden; a Secret's values hidden, v shows one)",
+        footer=False,
+    ),
+    Key(
+        "s", "shell", "Shell", "A shell in the selected pod (the app comes back when it exits)", footer=False
+    ),
+    Key("e", "exec_command", "Exec", "Run a command in the selected pod, then come back", footer=False),
+    Key(
+        "L",
+        "workload_logs",
+        "Workload logs",
+        "Logs of every pod of the selected workload, interleaved (t time, w wrap, p previous, s save)",
+        footer=False,
+    ),
+    Key(
+        "colon",
+        "kinds",
+        "Kinds",
+        "Browse a kind: configmaps, secrets, ingresses, jobs, cronjobs, pvc, endpoints, ns (:ns switches)",
+        display=":",
+        footer=False,
+    ),
+    Key("N", "sort('name')", "Sort name", "Sort the focused table by name (again: reversed)", footer=False),
+    Key("S", "sort('status')", "Sort status", "Sort by status, worst first (again: reversed)", footer=False),
+    Key("A", "sort('age')", "Sort age", "Sort by age, newest first (again: reversed)", footer=False),
+    Key(
+        "R",
+        "sort('restarts')",
+        "Sort restarts",
+        "Sort by restarts, most first (again: reversed)",
+        footer=False,
+    ),
     Key("q", "quit", "Quit", "Quit: stops the dev loop and forwards (asks first when they run)"),
     Key(
         "ctrl+c",
@@ -49,7 +92,7 @@ APP_KEYS: tuple[Key, ...] = (
 
 # Keys handled by the panes and Textual itself: listed in the help so it names every binding.
 NAVIGATION: tuple[tuple[str, str], ...] = (
-    ("enter", "Why is this red? Explain the selected pod, workload, service, forward, check or event"),
+    ("enter", "Why is this red? Explain the selected pod, workload, ... (kind browser: describe it)"),
     ("↑ ↓ / j k", "Move the selection (scroll the log)"),
     ("g G", "First / last row (top / end of the log)"),
     ("pgup pgdn", "Page up / down"),

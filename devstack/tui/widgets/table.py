@@ -19,6 +19,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellKey, ColumnKey, RowKey
 
+from devstack.core.sorting import Sort, SortFields, sorted_keys
 from devstack.tui.messages import PaneReady
 
 if TYPE_CHECKING:
@@ -48,6 +49,8 @@ class KeyedTable(DataTable[Any]):
     its title."""
 
     COLUMNS: ClassVar[tuple[tuple[str, str], ...]] = ()
+    SORTABLE: ClassVar[tuple[str, ...]] = ()
+    """The columns (of `core.sorting.SORT_COLUMNS`) the sort keys can order this pane by."""
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("j", "cursor_down", "Down", show=False),
         Binding("k", "cursor_up", "Up", show=False),
@@ -65,10 +68,16 @@ class KeyedTable(DataTable[Any]):
         self._columns_ready = False
         self.filter_text = ""
         self.totals = SyncStats()
+        self.ordering = Sort()
 
     def show(self, frame: Frame) -> SyncStats:
         """Repaint from a frame (each pane builds its rows and calls `sync`)."""
         raise NotImplementedError
+
+    @property
+    def column_spec(self) -> tuple[tuple[str, str], ...]:
+        """(column key, label) of each column (`COLUMNS` unless a table changes its columns)."""
+        return self.COLUMNS
 
     def on_mount(self) -> None:
         """Add the columns; tell the screen."""
@@ -77,7 +86,7 @@ class KeyedTable(DataTable[Any]):
 
     def _ensure_columns(self) -> None:
         if not self._columns_ready:
-            for key, label in self.COLUMNS:
+            for key, label in self.column_spec:
                 self.add_column(label, key=key)
             self._columns_ready = True
 
@@ -121,7 +130,7 @@ class KeyedTable(DataTable[Any]):
             self.remove_row(key)
             del self._rows[key]
             stats.removed += 1
-        columns = [key for key, _ in self.COLUMNS]
+        columns = [key for key, _ in self.column_spec]
         for key, cells in wanted.items():
             shown = self._rows.get(key)
             if shown is cells:
@@ -186,6 +195,41 @@ class KeyedTable(DataTable[Any]):
         index = self._order.index(selected)
         if index != self.cursor_row:
             self.move_cursor(row=index, animate=False, scroll=False)
+
+    @property
+    def sortable(self) -> tuple[str, ...]:
+        """The columns the sort keys can order this table by."""
+        return self.SORTABLE
+
+    def reset(self) -> None:
+        """Drop every row and column (the next `sync` adds the columns of `column_spec` again)."""
+        self.clear(columns=True)
+        self._rows.clear()
+        self._order.clear()
+        self._columns_ready = False
+        self.ordering = Sort()
+
+    def set_sort(self, column: str) -> bool:
+        """Sort by `column` (again: the other way); False when this pane has no such column.
+
+        The column's header shows the direction (`RESTARTS ↓`); the pane re-orders on its next repaint.
+        """
+        if column not in self.sortable:
+            return False
+        self.ordering = self.ordering.pressed(column)
+        self._ensure_columns()
+        for key, label in self.column_spec:
+            shown = Text(f"{label} {self.ordering.arrow}" if key == self.ordering.column else label)
+            entry = self.columns[ColumnKey(key)]
+            entry.label = shown
+            entry.content_width = max(entry.content_width, shown.cell_len)
+        self._update_count += 1
+        self.refresh()
+        return True
+
+    def sorted_order(self, fields: Mapping[str, SortFields]) -> list[str]:
+        """Row keys in the pane's sort order (by name until a sort key was pressed)."""
+        return sorted_keys(fields, self.ordering)
 
     def set_filter(self, text: str) -> None:
         """Change the filter (the pane re-syncs on its next repaint)."""
