@@ -28,13 +28,21 @@ SECRET_VALUE = "postgres://demo:demo@db:5432/app"
 def _extras() -> list[dict[str, Any]]:
     """A ConfigMap, a Secret whose value the test looks for, and a pod that crash-loops."""
     return [
-        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "app-settings"}, "data": {"LOG_LEVEL": "debug"}},
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "app-settings"},
+            "data": {"LOG_LEVEL": "debug"},
+        },
         {
             "apiVersion": "v1",
             "kind": "Secret",
             "metadata": {"name": "db-credentials"},
             "type": "Opaque",
-            "data": {"url": base64.b64encode(SECRET_VALUE.encode()).decode(), "user": base64.b64encode(b"demo").decode()},
+            "data": {
+                "url": base64.b64encode(SECRET_VALUE.encode()).decode(),
+                "user": base64.b64encode(b"demo").decode(),
+            },
         },
         {
             "apiVersion": "v1",
@@ -103,12 +111,16 @@ async def test_the_kind_picker_lists_configmaps_and_sorting_by_restarts_puts_the
         await until(pilot, lambda: {"jetscale", "default"} <= set(table.keys), what="the namespaces listed")
         table.move_cursor(row=table.keys.index("default"))
         await pilot.press("enter")  # browse that namespace, back on the kind browsed before
-        await until(pilot, lambda: browser.kind == "configmaps" and browser.namespace == "default", what="switched")
+        await until(
+            pilot, lambda: browser.kind == "configmaps" and browser.namespace == "default", what="switched"
+        )
         await until(pilot, lambda: "default/kube-root-ca.crt" in table.keys, what="default's ConfigMaps")
         assert "jetscale/app-settings" not in table.keys
         await pilot.press("escape")
         await until(pilot, lambda: app.screen is app.main, what="back on the dashboard")
-        await until(pilot, lambda: app.session.store.state.browse.kind == "", what="the browser's watch stopped")
+        await until(
+            pilot, lambda: app.session.store.state.browse.kind == "", what="the browser's watch stopped"
+        )
 
 
 async def test_describe_and_yaml_of_a_pod_a_deployment_and_a_secret_with_its_values_hidden(
@@ -128,7 +140,15 @@ async def test_describe_and_yaml_of_a_pod_a_deployment_and_a_secret_with_its_val
         assert isinstance(view, InspectScreen)
         await until(pilot, lambda: "Containers:" in view.text, what="the pod described")
         text = view.text
-        for part in ("Name:", "Namespace:        jetscale", "Status:", "State:", "Ready:", "Conditions:", "Events:"):
+        for part in (
+            "Name:",
+            "Namespace:        jetscale",
+            "Status:",
+            "State:",
+            "Ready:",
+            "Conditions:",
+            "Events:",
+        ):
             assert part in text, part
         assert f"Describe pod/{backend.split('/')[1]}" in screen_text(app)
         await pilot.press("y")
@@ -160,7 +180,10 @@ async def test_describe_and_yaml_of_a_pod_a_deployment_and_a_secret_with_its_val
         assert isinstance(view, InspectScreen)
         await until(pilot, lambda: "kind: Secret" in view.text, what="the YAML")
         assert "<hidden: 32 bytes>" in view.text and "<hidden: 4 bytes>" in view.text
-        assert SECRET_VALUE not in view.text and base64.b64encode(SECRET_VALUE.encode()).decode() not in view.text
+        assert (
+            SECRET_VALUE not in view.text
+            and base64.b64encode(SECRET_VALUE.encode()).decode() not in view.text
+        )
         await pilot.press("v")
         await until(pilot, lambda: isinstance(app.screen, KeyPicker), what="the key picker")
         await pilot.press("enter")  # the first key: url
@@ -198,7 +221,11 @@ async def test_workload_logs_show_both_pods_lines_in_order_across_a_pod_replacem
             return any(name != first_name for name in pods_in_log())
 
         await until(pilot, replaced, timeout=60, what="the new pod's lines")
-        await until(pilot, lambda: any("shut down" in line.text for line in logs.buffer.lines), what="the old pod's last line")
+        await until(
+            pilot,
+            lambda: any("shut down" in line.text for line in logs.buffer.lines),
+            what="the old pod's last line",
+        )
         lines = logs.buffer.lines
         assert lines == sorted(lines)  # in time order
         order = [line.pod for line in lines if line.pod]
@@ -209,7 +236,7 @@ async def test_workload_logs_show_both_pods_lines_in_order_across_a_pod_replacem
         assert any(line.startswith(f"[pod/{first_name}/backend] ") for line in shown)
 
         await pilot.press("t")  # timestamps on
-        await until(pilot, lambda: logs.lines_shown[0][:4].isdigit(), what="timestamps shown")
+        await until(pilot, lambda: logs.lines_shown[0][:4].isdigit(), what="timestamps shown")  # noqa: PLW0108
         await pilot.press("s")
         saved = tmp_path / "logs"
         await until(pilot, lambda: saved.exists() and any(saved.iterdir()), what="the saved log")
