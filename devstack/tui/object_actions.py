@@ -128,7 +128,7 @@ class ObjectActions(App[int]):
 
         ref = self._pod_ref("shell")
         if ref is not None:
-            self._exec(ref, SHELL, wait=False)
+            self._exec(ref, SHELL, wait=False, label="shell")
 
     def action_exec_command(self) -> None:
         """Ask for a command, then run it in the selected pod's container."""
@@ -140,16 +140,16 @@ class ObjectActions(App[int]):
 
         def answered(command: str | None) -> None:
             if command and command.strip():
-                self._exec(ref, ("sh", "-c", command), wait=True)
+                self._exec(ref, ("sh", "-c", command), wait=True, label=command.strip())
 
         self.push_screen(PromptScreen(f"Run in pod {ref.name}", "a command, run with sh -c"), answered)
 
-    def _exec(self, ref: ObjectRef, command: tuple[str, ...], wait: bool) -> None:
+    def _exec(self, ref: ObjectRef, command: tuple[str, ...], wait: bool, label: str) -> None:
         container = self._container_for(ref)
         self.work(
             "exec",
             lambda: self.session.exec_call(ref.name, container or None, command),
-            lambda call: self._run_in_terminal(call, wait),
+            lambda call: self._run_in_terminal(call, wait, label),
         )
 
     def _container_for(self, ref: ObjectRef) -> str:
@@ -158,7 +158,7 @@ class ObjectActions(App[int]):
         running = next((c for c in app if c.state == "running"), None)
         return (running or (app[0] if app else None)).name if app else ""  # type: ignore[union-attr]
 
-    def _run_in_terminal(self, call: ExecCall, wait: bool) -> str | None:
+    def _run_in_terminal(self, call: ExecCall, wait: bool, label: str) -> str | None:
         """Suspend the app, give the terminal to the exec, come back when it ends."""
         from textual.app import SuspendNotSupported
 
@@ -185,7 +185,7 @@ class ObjectActions(App[int]):
         if "error" in result:
             self.notify(result["error"].message, title="exec failed", severity="error", timeout=12)
             return None
-        return f"{call.pod} [{call.container}]: {' '.join(call.command)} exited with {result.get('code')}"
+        return f"{label} in {call.pod} [{call.container}] exited with {result.get('code')}"
 
     # ------------------------------------------------------------------ logs / kinds / sort
     def action_workload_logs(self) -> None:
