@@ -56,6 +56,19 @@ ENDPOINTSLICES = ResourceType(
 INGRESSES = ResourceType(
     "networking.k8s.io", "v1", "Ingress", "ingresses", True, ("ing",), "ingress", ("status",)
 )
+ENDPOINTS = ResourceType("", "v1", "Endpoints", "endpoints", True, ("ep",), "endpoints")
+PERSISTENTVOLUMECLAIMS = ResourceType(
+    "",
+    "v1",
+    "PersistentVolumeClaim",
+    "persistentvolumeclaims",
+    True,
+    ("pvc",),
+    "persistentvolumeclaim",
+    ("status",),
+)
+JOBS = ResourceType("batch", "v1", "Job", "jobs", True, (), "job", ("status",))
+CRONJOBS = ResourceType("batch", "v1", "CronJob", "cronjobs", True, ("cj",), "cronjob", ("status",))
 
 ALL: tuple[ResourceType, ...] = (
     NAMESPACES,
@@ -70,6 +83,10 @@ ALL: tuple[ResourceType, ...] = (
     REPLICASETS,
     ENDPOINTSLICES,
     INGRESSES,
+    ENDPOINTS,
+    PERSISTENTVOLUMECLAIMS,
+    JOBS,
+    CRONJOBS,
 )
 
 BY_KEY: dict[str, ResourceType] = {r.key: r for r in ALL}

@@ -26,6 +26,7 @@ from devstack_sim.store import Change, Store
 
 from .container import ContainerWorker
 from .deployment import DeploymentController
+from .endpoints import EndpointsController
 from .endpointslices import EndpointSliceController
 from .events import EventRecorder
 from .execs import ExecProcess
@@ -73,6 +74,7 @@ class Cluster:
         self._rs = ReplicaSetController(store, self._events, self._pods)
         self._deployments = DeploymentController(store, self._events, self._replicasets, self._pods)
         self._slices = EndpointSliceController(store, self._pods)
+        self._endpoints = EndpointsController(store)
         self._service_ips = ServiceAllocator(store)
         self._running = False
         self._stopped = False
@@ -118,7 +120,8 @@ class Cluster:
             return
         self._stopped = True
         self._running = False
-        for queue in (self._rs.queue, self._deployments.queue, self._slices.queue, self._service_ips.queue):
+        queues = (self._rs.queue, self._deployments.queue, self._slices.queue, self._endpoints.queue)
+        for queue in (*queues, self._service_ips.queue):
             queue.close()
         if self._scheduler is not None:
             self._scheduler.close()
@@ -155,8 +158,10 @@ class Cluster:
         elif key == SERVICES.key:
             self._service_ips.on_service(change)
             self._slices.on_service(change)
+            self._endpoints.on_service(change)
         elif key == ENDPOINTSLICES.key:
             self._slices.on_slice(change)
+            self._endpoints.on_slice(change)
         elif key in (SECRETS.key, CONFIGMAPS.key) and kubelet is not None:
             kubelet.on_config(change)
 
