@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -19,55 +18,27 @@ from helpers import require
 from sim_helpers import Api, client_ssl, kubectl, kubectl_available
 
 from devstack_sim.app import Simulator
-from devstack_sim.cluster import Cluster, ImageSpec, ImageTable
 from devstack_sim.resources import PODS
-from devstack_sim.runtime import ClusterOptions
 
 pytestmark = pytest.mark.slow
-FAST = ClusterOptions(backoff_base_seconds=0.2, backoff_cap_seconds=0.8, container_create_seconds=0.01)
 V5, V4 = "v5.channel.k8s.io", "v4.channel.k8s.io"
 
 
 @pytest.fixture
-async def live(tmp_path: Path, sim_kubeconfig: Path) -> AsyncIterator[Simulator]:
-    """A simulator whose pods run `sleep`-like processes in tmp_path/work with GREETING=hi."""
-    work = tmp_path / "work"
-    work.mkdir()
-    sleeper = ImageSpec(
-        (sys.executable, "-c", "import time; time.sleep(1e6)"), cwd=work, env={"GREETING": "hi"}
-    )
-    images = ImageTable(
-        {
-            "test/sleep": sleeper,
-            "test/crash": ImageSpec((sys.executable, "-c", "raise SystemExit(1)"), cwd=work),
-            "sim/noop": ImageSpec(),
-        }
-    )
-    simulator = Simulator(
-        "x", tmp_path / "state", sim_kubeconfig, runtime_factory=lambda store: Cluster(store, images, FAST)
-    )
-    await simulator.start()
-    try:
-        yield simulator
-    finally:
-        await simulator.stop()
-
-
-@pytest.fixture
-async def session(live: Simulator) -> AsyncIterator[aiohttp.ClientSession]:
-    connector = aiohttp.TCPConnector(ssl=client_ssl(live))
+async def session(process_sim: Simulator) -> AsyncIterator[aiohttp.ClientSession]:
+    connector = aiohttp.TCPConnector(ssl=client_ssl(process_sim))
     async with aiohttp.ClientSession(connector=connector) as client:
         yield client
 
 
-async def run_pod(live: Simulator, name: str, image: str = "test/sleep", running: bool = True) -> None:
+async def run_pod(process_sim: Simulator, name: str, image: str = "test/sleep", running: bool = True) -> None:
     pod = {
         "metadata": {"name": name, "namespace": "default"},
         "spec": {"containers": [{"name": "c", "image": image}]},
     }
-    live.store.create(PODS, pod)
+    process_sim.store.create(PODS, pod)
     for _ in range(200):
-        obj = live.store.get(PODS, "default", name) or {}
+        obj = process_sim.store.get(PODS, "default", name) or {}
         state = ((obj.get("status") or {}).get("containerStatuses") or [{}])[0].get("state") or {}
         if (
             ("running" in state)
@@ -79,9 +50,9 @@ async def run_pod(live: Simulator, name: str, image: str = "test/sleep", running
     pytest.fail(f"pod {name} never got to {'running' if running else 'CrashLoopBackOff'}")
 
 
-def exec_url(live: Simulator, pod: str, command: list[str], **flags: str) -> str:
+def exec_url(process_sim: Simulator, pod: str, command: list[str], **flags: str) -> str:
     query = [("command", part) for part in command] + list(flags.items())
-    return f"{live.server.url}/api/v1/namespaces/default/pods/{pod}/exec?{urlencode(query)}"
+    return f"{process_sim.server.url}/api/v1/namespaces/default/pods/{pod}/exec?{urlencode(query)}"
 
 
 class Session:
@@ -109,11 +80,11 @@ async def collect(ws: aiohttp.ClientWebSocketResponse) -> Session:
 
 
 async def test_v5_streams_stdout_and_stderr_apart_and_the_exit_code_in_the_status(
-    live: Simulator, session: aiohttp.ClientSession, tmp_path: Path
+    process_sim: Simulator, session: aiohttp.ClientSession, tmp_path: Path
 ) -> None:
-    await run_pod(live, "web")
+    await run_pod(process_sim, "web")
     script = "echo out; echo err >&2; echo $GREETING $POD_NAME; pwd; exit 3"
-    url = exec_url(live, "web", ["sh", "-c", script], container="c", stdout="true", stderr="true")
+    url = exec_url(process_sim, "web", ["sh", "-c", script], container="c", stdout="true", stderr="true")
     async with session.ws_connect(url, protocols=(V5, V4)) as ws:
         assert ws.protocol == V5
         got = await collect(ws)
@@ -129,10 +100,10 @@ async def test_v5_streams_stdout_and_stderr_apart_and_the_exit_code_in_the_statu
 
 
 async def test_v5_closes_stdin_and_v4_is_served_to_clients_that_only_speak_it(
-    live: Simulator, session: aiohttp.ClientSession
+    process_sim: Simulator, session: aiohttp.ClientSession
 ) -> None:
-    await run_pod(live, "web")
-    url = exec_url(live, "web", ["cat"], stdin="true", stdout="true", stderr="true")
+    await run_pod(process_sim, "web")
+    url = exec_url(process_sim, "web", ["cat"], stdin="true", stdout="true", stderr="true")
     async with session.ws_connect(url, protocols=(V5,)) as ws:
         await ws.send_bytes(b"\x00hello stdin\n")
         await ws.send_bytes(bytes([255, 0]))  # v5: no more stdin → cat ends
@@ -140,7 +111,7 @@ async def test_v5_closes_stdin_and_v4_is_served_to_clients_that_only_speak_it(
     assert got.text(1) == "hello stdin\n"
     assert got.status == {"metadata": {}, "status": "Success"}
 
-    url = exec_url(live, "web", ["sh", "-c", "exit 7"], stdout="true")
+    url = exec_url(process_sim, "web", ["sh", "-c", "exit 7"], stdout="true")
     async with session.ws_connect(url, protocols=(V4,)) as ws:
         assert ws.protocol == V4
         got = await collect(ws)
@@ -148,11 +119,11 @@ async def test_v5_closes_stdin_and_v4_is_served_to_clients_that_only_speak_it(
 
 
 async def test_a_tty_session_gets_a_terminal_of_the_size_the_client_sends(
-    live: Simulator, session: aiohttp.ClientSession
+    process_sim: Simulator, session: aiohttp.ClientSession
 ) -> None:
-    await run_pod(live, "web")
+    await run_pod(process_sim, "web")
     url = exec_url(
-        live, "web", ["sh", "-c", "read go; tty; stty size"], stdin="true", stdout="true", tty="true"
+        process_sim, "web", ["sh", "-c", "read go; tty; stty size"], stdin="true", stdout="true", tty="true"
     )
     async with session.ws_connect(url, protocols=(V5,)) as ws:
         await ws.send_bytes(b"\x04" + json.dumps({"Width": 100, "Height": 30}).encode())
@@ -166,11 +137,11 @@ async def test_a_tty_session_gets_a_terminal_of_the_size_the_client_sends(
     assert got.status == {"metadata": {}, "status": "Success"}
 
 
-async def test_the_api_servers_refusals_answer_the_request_itself(live: Simulator) -> None:
-    await run_pod(live, "web")
-    connector = aiohttp.TCPConnector(ssl=client_ssl(live))
+async def test_the_api_servers_refusals_answer_the_request_itself(process_sim: Simulator) -> None:
+    await run_pod(process_sim, "web")
+    connector = aiohttp.TCPConnector(ssl=client_ssl(process_sim))
     async with aiohttp.ClientSession(connector=connector) as client:
-        api = Api(client, live.server.url)
+        api = Api(client, process_sim.server.url)
         base = "/api/v1/namespaces/default/pods"
         cases = [
             ("nope", {"command": "true", "stdout": "true"}, 404, 'pods "nope" not found'),
@@ -196,10 +167,12 @@ async def test_the_api_servers_refusals_answer_the_request_itself(live: Simulato
 
 
 async def test_a_container_that_is_not_running_or_a_program_that_cannot_start_fail_in_the_stream(
-    live: Simulator, session: aiohttp.ClientSession
+    process_sim: Simulator, session: aiohttp.ClientSession
 ) -> None:
-    await run_pod(live, "crasher", "test/crash", running=False)
-    async with session.ws_connect(exec_url(live, "crasher", ["true"], stdout="true"), protocols=(V5,)) as ws:
+    await run_pod(process_sim, "crasher", "test/crash", running=False)
+    async with session.ws_connect(
+        exec_url(process_sim, "crasher", ["true"], stdout="true"), protocols=(V5,)
+    ) as ws:
         got = await collect(ws)
     assert got.status is not None and got.status["reason"] == "InternalError"
     assert (
@@ -207,9 +180,9 @@ async def test_a_container_that_is_not_running_or_a_program_that_cannot_start_fa
         == 'Internal error occurred: unable to upgrade connection: container not found ("c")'
     )
 
-    await run_pod(live, "web")
+    await run_pod(process_sim, "web")
     async with session.ws_connect(
-        exec_url(live, "web", ["no-such-program"], stdout="true"), protocols=(V5,)
+        exec_url(process_sim, "web", ["no-such-program"], stdout="true"), protocols=(V5,)
     ) as ws:
         got = await collect(ws)
     assert 'exec: "no-such-program": executable file not found in $PATH' in got.text(1)
@@ -219,10 +192,10 @@ async def test_a_container_that_is_not_running_or_a_program_that_cannot_start_fa
 
 
 async def test_an_exec_ends_with_its_client_and_with_its_container(
-    live: Simulator, session: aiohttp.ClientSession
+    process_sim: Simulator, session: aiohttp.ClientSession
 ) -> None:
-    await run_pod(live, "web")
-    url = exec_url(live, "web", ["sh", "-c", "echo $$; exec sleep 1000"], stdout="true")
+    await run_pod(process_sim, "web")
+    url = exec_url(process_sim, "web", ["sh", "-c", "echo $$; exec sleep 1000"], stdout="true")
     ws = await session.ws_connect(url, protocols=(V5,))
     message = await ws.receive()
     pid = int(message.data[1:].decode())
@@ -238,21 +211,21 @@ async def test_an_exec_ends_with_its_client_and_with_its_container(
     async with session.ws_connect(url, protocols=(V5,)) as ws:
         message = await ws.receive()
         pid = int(message.data[1:].decode())
-        live.store.delete(PODS, "default", "web", grace=True)  # the container stops: its sessions end
+        process_sim.store.delete(PODS, "default", "web", grace=True)  # the container stops: its sessions end
         got = await asyncio.wait_for(collect(ws), 20)
     assert got.status is not None and got.status["details"]["causes"][0]["message"] == "137"
     assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
 
 
-async def test_kubectl_exec_prints_hi_and_exits_3_and_passes_stdin(live: Simulator) -> None:
+async def test_kubectl_exec_prints_hi_and_exits_3_and_passes_stdin(process_sim: Simulator) -> None:
     require(kubectl_available(), "kubectl")
-    await run_pod(live, "web")
-    done = await kubectl(live, "exec", "web", "--", "sh", "-c", "echo hi; exit 3")
+    await run_pod(process_sim, "web")
+    done = await kubectl(process_sim, "exec", "web", "--", "sh", "-c", "echo hi; exit 3")
     assert (done.code, done.out) == (3, "hi\n")
     assert "command terminated with exit code 3" in done.err
     piped = await kubectl(
-        live, "exec", "-i", "web", "--", "sh", "-c", "cat; echo done >&2", stdin="from stdin\n"
+        process_sim, "exec", "-i", "web", "--", "sh", "-c", "cat; echo done >&2", stdin="from stdin\n"
     )
     assert (piped.code, piped.out, piped.err) == (0, "from stdin\n", "done\n")
-    wrong = await kubectl(live, "exec", "web", "-c", "zz", "--", "true")
+    wrong = await kubectl(process_sim, "exec", "web", "-c", "zz", "--", "true")
     assert wrong.code == 1 and "container zz is not valid for pod web" in wrong.err

@@ -150,7 +150,9 @@ def test_every_command_is_behind_the_context_guard(shared_sim: KubeTarget, stack
     path = stack_copy / "profiles" / "local-kind.yaml"
     profile = yaml.safe_load(path.read_text())
     profile["cluster"] = {"provider": "existing", "name": "jetscale", "context": "kind-jetscale"}
-    profile["safety"] = {"allowed_contexts": ["kind-somewhere-else"]}  # an existing cluster's context must be listed
+    profile["safety"] = {
+        "allowed_contexts": ["kind-somewhere-else"]
+    }  # an existing cluster's context must be listed
     path.write_text(yaml.safe_dump(profile))
     for args in (("exec", "x", "--", "true"), ("logs", "jetscale-backend"), ("describe", "pod/x")):
         refused = devstack(shared_sim, *args, cwd=stack_copy)
