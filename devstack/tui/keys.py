@@ -103,6 +103,15 @@ NAVIGATION: tuple[tuple[str, str], ...] = (
 )
 
 
+SCROLL_KEYS: list[BindingType] = [
+    Binding("j", "scroll('down')", "Down", show=False),
+    Binding("k", "scroll('up')", "Up", show=False),
+    Binding("g", "scroll('home')", "Top", show=False),
+    Binding("G", "scroll('end')", "End", show=False),
+]
+"""vi-style scrolling of a full-screen text view (its `action_scroll(where)` does the scrolling)."""
+
+
 def bindings() -> list[BindingType]:
     """The app's `BINDINGS`."""
     return [

@@ -89,7 +89,17 @@ class ObjectActions(App[int]):
         if ref is None or ref.plural != "pods":
             self.notify("select a pod (or a workload) first", title=what)
             return None
-        return ref
+        return ref if self._in_profile_namespace(ref, what) else None
+
+    def _in_profile_namespace(self, ref: ObjectRef, what: str) -> bool:
+        """Shells and logs reach the profile's namespace only (the browser may show others)."""
+        namespace = self.session.namespace
+        if namespace and ref.namespace and ref.namespace != namespace:
+            self.notify(
+                f"{what} works in the profile's namespace {namespace}, not {ref.namespace}", title=what
+            )
+            return False
+        return True
 
     # ------------------------------------------------------------------ describe / YAML
     def action_describe(self) -> None:
@@ -203,6 +213,8 @@ class ObjectActions(App[int]):
             name = f"deployment/{ref.name}"
         else:
             self.notify("select a pod or a workload first", title="logs")
+            return
+        if not self._in_profile_namespace(ref, "logs"):
             return
         folder = self.state_dir / "logs" if self.state_dir is not None else None
         self.push_screen(WorkloadLogsScreen(name, folder))

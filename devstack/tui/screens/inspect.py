@@ -18,6 +18,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static
 
+from devstack.tui.keys import SCROLL_KEYS
 from devstack.tui.objects import ObjectRef
 
 if TYPE_CHECKING:
@@ -42,10 +43,7 @@ class InspectScreen(Screen[None]):
         Binding("y", "mode('yaml')", "YAML"),
         Binding("v", "reveal", "Reveal a value", show=False),
         Binding("r", "refresh", "Refresh"),
-        Binding("j", "scroll('down')", "Down", show=False),
-        Binding("k", "scroll('up')", "Up", show=False),
-        Binding("g", "scroll('home')", "Top", show=False),
-        Binding("G", "scroll('end')", "End", show=False),
+        *SCROLL_KEYS,
     ]
 
     def __init__(

@@ -20,6 +20,7 @@ from textual.screen import Screen
 from textual.widgets import RichLog, Static
 
 from devstack.core.loglines import Interleaved, LogLine
+from devstack.tui.keys import SCROLL_KEYS
 
 if TYPE_CHECKING:
     from devstack.engine.podlogs import LogsTarget
@@ -51,10 +52,7 @@ class WorkloadLogsScreen(Screen[None]):
         Binding("w", "flip('wrap')", "Wrap"),
         Binding("p", "flip('previous')", "Previous"),
         Binding("s", "save", "Save"),
-        Binding("j", "scroll('down')", "Down", show=False),
-        Binding("k", "scroll('up')", "Up", show=False),
-        Binding("g", "scroll('home')", "Top", show=False),
-        Binding("G", "scroll('end')", "End", show=False),
+        *SCROLL_KEYS,
     ]
 
     def __init__(self, name: str, save_dir: Path | None = None) -> None:
