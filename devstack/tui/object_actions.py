@@ -57,6 +57,8 @@ class ObjectActions(App[int]):
         if not self.main.ready:
             return None
         pane = self.main.focused_pane
+        if pane == "forwards":
+            return self._forward_subject(self.main.pane(pane).selected_key)
         plural = PANE_KINDS.get(pane)
         key = self.main.pane(pane).selected_key if plural else None
         if plural is None or key is None:
@@ -64,6 +66,13 @@ class ObjectActions(App[int]):
         if plural == "events":
             return self._event_subject(key)
         return ref_of_key(plural, key)
+
+    def _forward_subject(self, key: str | None) -> ObjectRef | None:
+        """A forward means the Service it forwards to."""
+        view = self.session.store.state.forwards.get(key) if key else None
+        if view is None:
+            return None
+        return ObjectRef("services", self.session.namespace, view.service)
 
     def _event_subject(self, key: str) -> ObjectRef:
         """An event row means the object it is about, when devstack knows that kind."""
