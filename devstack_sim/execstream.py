@@ -26,6 +26,7 @@ from aiohttp import WSMsgType, web
 
 from devstack_sim import errors
 from devstack_sim.context import CONTEXT, Target, flag
+from devstack_sim.resources import PODS
 from devstack_sim.runtime import ExecRequest, ExecSession, ExecStartError
 
 PROTOCOLS = ("v5.channel.k8s.io", "v4.channel.k8s.io")
@@ -92,6 +93,8 @@ async def serve(request: web.Request, target: Target) -> web.StreamResponse:
     ctx = request.app[CONTEXT]
     if request.method not in ("GET", "POST"):
         raise errors.ApiError(405, "MethodNotAllowed", "exec needs GET (WebSocket) or POST")
+    assert target.namespace is not None and target.name is not None
+    ctx.store.require(PODS, target.namespace, target.name)  # the pod is looked up first: 404
     options = exec_request(request, target)
     runtime = ctx.runtime
     if runtime is None:

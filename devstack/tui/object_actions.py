@@ -174,8 +174,8 @@ class ObjectActions(App[int]):
     def _container_for(self, ref: ObjectRef) -> str:
         pod = self.session.store.state.pods.get(f"{ref.namespace}/{ref.name}")
         app = [c for c in pod.containers if not c.init] if pod is not None else []
-        running = next((c for c in app if c.state == "running"), None)
-        return (running or (app[0] if app else None)).name if app else ""  # type: ignore[union-attr]
+        chosen = next((c for c in app if c.state == "running"), app[0] if app else None)
+        return chosen.name if chosen is not None else ""
 
     def _run_in_terminal(self, call: ExecCall, wait: bool, label: str) -> str | None:
         """Suspend the app, give the terminal to the exec, come back when it ends."""
