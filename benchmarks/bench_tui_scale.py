@@ -84,7 +84,7 @@ def session_for(kubeconfig: Path) -> Any:
 
     path = REPO / "profiles" / "local-kind.yaml"
     loaded = LoadedProfile(load_profile(path), path, REPO)
-    tools = ToolEnv({**os.environ, "KUBECONFIG": str(kubeconfig)})
+    tools = ToolEnv({**os.environ, "KUBECONFIG": str(kubeconfig)}, allow_sim=True)  # a simulated cluster
     return Session(build=lambda store: EngineContext(loaded, store, tools), check_cluster=False)
 
 

@@ -34,7 +34,7 @@ def main() -> None:
         }
     )
     with DemoEnvironment(settings, "healthy") as env:
-        child_env = {**env.tools.child_env(), "DEVSTACK_SIM_TOOLS": "1"}
+        child_env = {**env.tools.env, "DEVSTACK_SIM_TOOLS": "1"}  # the user's environment
         root = str(env.loaded.root)
         context = env.loaded.profile.context
         kubeconfig = env.tools.env["KUBECONFIG"]

@@ -7,7 +7,6 @@ import time
 import click
 
 from devstack.cli.common import echo_lines, engine_context
-from devstack.cli.json_errors import json_on_error
 from devstack.cli.options import Options
 from devstack.errors import DevstackError
 from devstack.exitcodes import OK, USAGE
@@ -23,27 +22,24 @@ def describe(options: Options, reference: str, as_json: bool, as_yaml: bool) -> 
     from devstack.views import jsonview
     from devstack.views.manifest import to_yaml
 
-    with json_on_error(as_json):
-        if as_json and as_yaml:
-            raise DevstackError("--json and --yaml do not go together", exit_code=USAGE)
-        try:
-            spec, name = split_reference(reference)
-        except ValueError as err:
-            raise DevstackError(str(err), exit_code=USAGE) from None
-        ctx = engine_context(options)
-        api = KubeApi(ctx.target)
-        try:
-            found = inspect(api, spec, name)
-        except DevstackError:
-            raise
-        except Exception as err:  # noqa: BLE001 - an unreachable cluster is one line, not a traceback
-            from devstack.sources.kube import describe_error
+    if as_json and as_yaml:
+        raise DevstackError("--json and --yaml do not go together", exit_code=USAGE)
+    try:
+        spec, name = split_reference(reference)
+    except ValueError as err:
+        raise DevstackError(str(err), exit_code=USAGE) from None
+    ctx = engine_context(options)
+    api = KubeApi(ctx.target)
+    try:
+        found = inspect(api, spec, name)
+    except DevstackError:
+        raise
+    except Exception as err:  # noqa: BLE001 - an unreachable cluster is one line, not a traceback
+        from devstack.sources.kube import describe_error
 
-            raise DevstackError(
-                f"cannot reach {ctx.context}: {describe_error(err)}", fix="devstack up"
-            ) from None
-        finally:
-            api.close()
+        raise DevstackError(f"cannot reach {ctx.context}: {describe_error(err)}", fix="devstack up") from None
+    finally:
+        api.close()
     if as_json:
         document = {
             "ok": True,

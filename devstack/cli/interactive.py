@@ -23,7 +23,7 @@ def open_app(options: Options) -> int:
     from devstack.cli.common import engine_context
 
     try:
-        ctx = engine_context(options, interactive=True)
+        ctx = engine_context(options, interactive=True, cluster_exists=False)  # the app runs up
     except DevstackError as err:
         for line in err.lines():
             click.echo(line, err=True)

@@ -11,7 +11,9 @@ import click
 
 from devstack.cli.common import colour, echo_lines, engine_context
 from devstack.cli.options import Options
-from devstack.core.events import ForwardChanged, KubeSynced, SessionStarted
+from devstack.core.checks import failed_summary
+from devstack.core.events import CheckReported, Event, ForwardChanged, KubeSynced, SessionStarted
+from devstack.core.state import State
 from devstack.engine.context import EngineContext
 from devstack.errors import DevstackError
 from devstack.exitcodes import OK, UNHEALTHY
@@ -40,7 +42,9 @@ def up(
 
     if not (headless or as_json or hold) and interactive_terminal():
         return _up_tui(options, timeout, recreate, take_over)
-    ctx = engine_context(options, recreate=recreate, overall_timeout=timeout, interactive=False)
+    ctx = engine_context(
+        options, recreate=recreate, overall_timeout=timeout, interactive=False, cluster_exists=False
+    )
     return run_up_headless(
         ctx, options, as_json, hold_when=lambda code: hold and code == OK, take_over=take_over
     )
@@ -70,6 +74,7 @@ def run_up_headless(
         if hold_when(code):
             if hint is not None:
                 click.echo(hint(code), err=True)
+            run.follow_checks()
             hold_until_interrupted(ctx, options)
     finally:
         ctx.store.flush(timeout=2)  # the progress lines of a run that ended in an exception
@@ -82,7 +87,9 @@ def _up_tui(options: Options, timeout: float | None, recreate: bool, take_over: 
     from devstack.engine.session import Session
     from devstack.tui.launch import run_tui
 
-    ctx = engine_context(options, recreate=recreate, overall_timeout=timeout, interactive=True)
+    ctx = engine_context(
+        options, recreate=recreate, overall_timeout=timeout, interactive=True, cluster_exists=False
+    )
     session = Session(ctx.store, build=lambda _store: ctx, take_over=take_over)
     return run_tui(session, autostart=True, tour=True if options.tour else None, settings=options.settings)
 
@@ -102,13 +109,22 @@ def print_up(ctx: EngineContext, code: int, as_json: bool, options: Options) -> 
 
 
 def hold_until_interrupted(ctx: EngineContext, options: Options) -> None:
-    """Keep forwards and watches alive, printing forward changes, until Ctrl-C/SIGTERM."""
+    """Keep forwards and watches alive, printing forward changes and the checks' re-runs, until
+    Ctrl-C/SIGTERM."""
     last: dict[str, str] = {}
 
-    def on_change(state: object, event: object) -> None:
+    def on_change(state: State, event: Event) -> None:
         if isinstance(event, ForwardChanged) and last.get(event.forward.name) != event.forward.status:
             last[event.forward.name] = event.forward.status
             click.echo(text.forward_line(event.forward, colour(options, sys.stderr)), err=True)
+        elif isinstance(event, CheckReported) and not state.checks_running:
+            passed = sum(1 for c in state.checks if c.ok)
+            message, _fix = failed_summary(state.checks)
+            click.echo(
+                f"checks ran again: {passed}/{len(state.checks)} passed"
+                + (f"; {message}" if message else ""),
+                err=True,
+            )
 
     unsubscribe = ctx.store.subscribe(on_change)
     click.echo("holding the forwards open; Ctrl-C stops", err=True)
@@ -131,7 +147,9 @@ def down(options: Options, delete_cluster: bool, as_json: bool) -> int:
         )
     done = {"skaffold_delete": skaffold_delete(ctx).splitlines()[-5:], "cluster_deleted": False}
     if delete_cluster:
-        done["cluster_deleted"] = bool(kind.delete(ctx.tools, profile.cluster.name, ctx.kubeconfig) or True)
+        done["cluster_deleted"] = bool(
+            kind.delete(ctx.tools, profile.cluster.name, ctx.user_kubeconfig) or True
+        )
     if as_json:
         click.echo(jsonview.dumps({"ok": True, "context": ctx.context, **done}))
     else:
@@ -157,7 +175,7 @@ def down_stale(options: Options, as_json: bool) -> int:
 
 def status(options: Options, as_json: bool) -> int:
     """A snapshot: cluster, workloads, pods, services, endpoints, explanations."""
-    from devstack.sources.kube import describe_error
+    from devstack.engine.feed import cluster_error
     from devstack.sources.kubeapi import KubeApi
 
     ctx = engine_context(options)
@@ -171,9 +189,7 @@ def status(options: Options, as_json: bool) -> int:
     except DevstackError:
         raise
     except Exception as err:  # noqa: BLE001 - an unreachable cluster is an answer, not a crash
-        raise DevstackError(
-            f"cannot reach {ctx.context}: {describe_error(err)}", fix="devstack up", exit_code=UNHEALTHY
-        ) from None
+        raise cluster_error(ctx, err) from None
     finally:
         api.close()
     from devstack.views.status import status_document, status_lines

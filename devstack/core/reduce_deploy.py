@@ -7,6 +7,7 @@ from typing import cast
 
 from devstack.core import events as ev
 from devstack.core.deploy import MAX_ERRORS, MAX_LINES, DeployState, upsert
+from devstack.core.derive import redeploy_steps, stack_removed
 from devstack.core.handlers import HandlerTable
 from devstack.core.state import State
 from devstack.core.toolout import SkaffoldSignal, parse_skaffold_line, strip_ansi
@@ -37,9 +38,9 @@ def _output(state: State, event: ev.DeployOutput) -> State:
     line = strip_ansi(event.line)
     deploy = replace(state.deploy, lines=(*state.deploy.lines, line)[-MAX_LINES:])
     signal = parse_skaffold_line(line)
-    if signal is not None:
-        deploy = apply_signal(deploy, signal)
-    return replace(state, deploy=deploy)
+    if signal is None:
+        return replace(state, deploy=deploy)
+    return redeploy_steps(replace(state, deploy=apply_signal(deploy, signal)), state.deploy.phase)
 
 
 def apply_signal(deploy: DeployState, signal: SkaffoldSignal) -> DeployState:
@@ -69,5 +70,10 @@ def apply_signal(deploy: DeployState, signal: SkaffoldSignal) -> DeployState:
 
 @on(ev.DeployExited)
 def _exited(state: State, event: ev.DeployExited) -> State:
-    phase = "failed" if event.code != 0 else "done"
+    phase = "stopped" if event.requested else "failed" if event.code != 0 else "done"
     return replace(state, deploy=replace(state.deploy, exit_code=event.code, phase=phase))
+
+
+@on(ev.StackRemoved)
+def _removed(state: State, event: ev.StackRemoved) -> State:
+    return stack_removed(state, event.detail)

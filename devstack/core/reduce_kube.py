@@ -7,8 +7,9 @@ from dataclasses import replace
 from typing import Any
 
 from devstack.core import events as ev
+from devstack.core.derive import retarget_gone
 from devstack.core.handlers import HandlerTable
-from devstack.core.kube import WATCHED_KINDS
+from devstack.core.kube import WATCHED_KINDS, PodInfo
 from devstack.core.resources import AnyInfo
 from devstack.core.state import Browse, ClusterView, LogTail, State
 
@@ -55,7 +56,22 @@ def _synced(state: State, event: ev.KubeSynced) -> State:
         if event.scope != state.browse.scope:
             return state  # a late list of a browser watch that was replaced
         return replace(state, browse=replace(state.browse, items=items, synced=True))
-    return _with(state, event.kind, items)
+    state = _with(state, event.kind, items)
+    if event.kind != "pods" or not state.forwards:
+        return state
+    alive = {item.name for item in event.items if isinstance(item, PodInfo) and not item.deleting}
+    return retarget_gone(state, {v.pod for v in state.forwards.values() if v.pod and v.pod not in alive})
+
+
+def _gone_pods(changes: tuple[ev.KubeChanged, ...]) -> set[str]:
+    """Pods of the profile's namespace deleted or terminating in these changes (no forward's target)."""
+    return {
+        c.item.name
+        for c in changes
+        if c.kind == "pods"
+        and not c.scope
+        and (c.change == "DELETED" or (isinstance(c.item, PodInfo) and c.item.deleting))
+    }
 
 
 def _apply(items: dict[str, AnyInfo], change: ev.KubeChanged) -> None:
@@ -87,7 +103,7 @@ def _batch(state: State, event: ev.KubeBatch) -> State:
         state = _with(state, kind, items)
     if browsed is not None:
         state = replace(state, browse=replace(state.browse, items=browsed))
-    return state
+    return retarget_gone(state, _gone_pods(event.changes)) if state.forwards else state
 
 
 @on(ev.BrowseStarted)

@@ -1,5 +1,10 @@
 """The cluster step: create the kind cluster, or reuse it (starting stopped nodes); never delete
-it unless `--recreate` was given and it differs from the profile in what kind cannot change."""
+it unless `--recreate` was given and it differs from the profile in what kind cannot change.
+
+kind writes the user's kubeconfig (`ctx.user_kubeconfig`); before the API is first called the
+context is confined and checked (`ctx.confine()`: a kind context must be the address its node
+container publishes), so a forged or stale `kind-<name>` context is refused (exit 2) here.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +22,7 @@ from devstack.exitcodes import USAGE
 from devstack.sources import kind, nodes
 from devstack.sources.kube import describe_error
 from devstack.sources.kubeapi import KubeApi
-from devstack.sources.kubeconfig import context_names
+from devstack.sources.kubeconfig import context_names, shown
 
 Mapping = tuple[int, int, str]
 
@@ -99,16 +104,16 @@ def run_cluster(ctx: EngineContext, progress: Progress) -> str:
                 exit_code=USAGE,
             )
         progress(f"recreating kind cluster {name}: " + "; ".join(differences))
-        kind.delete(ctx.tools, name, ctx.kubeconfig)
+        kind.delete(ctx.tools, name, ctx.user_kubeconfig)
         _create(ctx, name, config_path, progress, timeout)
         return f"recreated kind cluster {name} ({_wait_api(ctx, progress, timeout)})"
     stopped = [n.name for n in found or [] if not n.running]
     if stopped:
         progress(f"starting stopped node container(s): {', '.join(stopped)}")
         nodes.start_nodes(stopped, ctx.tools.settings())
-    if ctx.context not in context_names([Path(ctx.kubeconfig)]):
+    if ctx.context not in context_names(ctx.tools.kubeconfig_paths()):
         progress(f"context {ctx.context} missing from the kubeconfig: kind export kubeconfig")
-        kind.export_kubeconfig(ctx.tools, name, ctx.kubeconfig)
+        kind.export_kubeconfig(ctx.tools, name, ctx.user_kubeconfig)
     version = _wait_api(ctx, progress, timeout)
     started = f", started {len(stopped)} stopped node(s)" if stopped else ""
     return f"reused kind cluster {name} ({version}{started})"
@@ -132,10 +137,11 @@ def _create(ctx: EngineContext, name: str, config: Path | None, progress: Progre
         if step:
             progress(step)
 
-    kind.create(ctx.tools, name, config, ctx.kubeconfig, on_line, timeout=timeout, cancel=ctx.cancel)
+    kind.create(ctx.tools, name, config, ctx.user_kubeconfig, on_line, timeout=timeout, cancel=ctx.cancel)
 
 
 def _wait_api(ctx: EngineContext, progress: Progress, timeout: float) -> str:
+    ctx.confine()  # refuses (exit 2) a context that is not the cluster's own, before any call
     progress(f"waiting for the API server of {ctx.context}")
     api = KubeApi(ctx.target)
     try:
@@ -150,9 +156,10 @@ def _wait_api(ctx: EngineContext, progress: Progress, timeout: float) -> str:
 
 
 def _use_existing(ctx: EngineContext, progress: Progress, timeout: float) -> str:
-    if ctx.context not in context_names([Path(ctx.kubeconfig)]):
+    paths = ctx.tools.kubeconfig_paths()
+    if ctx.context not in context_names(paths):
         raise StepError(
-            f"context {ctx.context} is not in the kubeconfig ({ctx.kubeconfig})",
+            f"context {ctx.context} is not in the kubeconfig ({shown(paths)})",
             fix="add it (e.g. with your cloud CLI's get-credentials command)",
             exit_code=USAGE,
         )

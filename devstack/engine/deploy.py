@@ -41,7 +41,7 @@ def keeps_running_on_failure(ctx: EngineContext, skaffold: str) -> bool:
     version = parse_version(check.fact("version") or "") if check is not None else None
     if version is None:
         try:
-            found = processes.run([skaffold, "version"], env=ctx.tools.child_env(), timeout=15)
+            found = processes.run([skaffold, "version"], env=ctx.tools.no_cluster_env(), timeout=15)
         except OSError:
             return False
         version = parse_version(found.stdout) if found.returncode == 0 else None
@@ -72,16 +72,17 @@ class DeployRunner:
             grace=15.0,
         )
         self.exit_code = code
-        self._emit(ev.DeployExited(code, at=time.time()))
+        self._emit(ev.DeployExited(code, at=time.time(), requested=self.stop.is_set()))
         return code
 
     def run_once(self, progress: Progress) -> str:
         """`skaffold run`: build, deploy, wait for the status check; fails on a non-zero exit."""
         progress("skaffold run: building and deploying")
         args = skaffold_args(self.ctx, "run")
-        code = self._run(args, self.ctx.timeout("deploy"))
+        timeout = self.ctx.timeout("deploy")
+        code = self._run(args, timeout)
         if code == 124:
-            raise StepError(f"skaffold run did not finish within {self.ctx.timeout('deploy'):.0f}s")
+            raise StepError(f"skaffold run did not finish within {timeout:.0f}s")
         if code != 0:
             raise StepError(
                 _failure("skaffold run", code, self.ctx.store.state), fix="see the workloads below"
@@ -94,7 +95,8 @@ class DeployRunner:
         self._thread = threading.Thread(target=self._run, args=(args, None), name="skaffold-dev", daemon=True)
         self._thread.start()
         progress("skaffold dev: building and deploying")
-        deadline = time.monotonic() + self.ctx.timeout("deploy")
+        timeout = self.ctx.timeout("deploy")
+        deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             deploy = self.ctx.store.state.deploy
             if deploy.exit_code is not None:
@@ -104,7 +106,7 @@ class DeployRunner:
             if deploy.phase == "failed":
                 raise StepError(_failure("skaffold dev", None, self.ctx.store.state))
             time.sleep(0.1)
-        raise StepError(f"skaffold dev did not deploy within {self.ctx.timeout('deploy'):.0f}s")
+        raise StepError(f"skaffold dev did not deploy within {timeout:.0f}s")
 
     def shutdown(self) -> None:
         """Stop a running `skaffold dev` (TERM: it cleans up, then KILL after the grace)."""

@@ -6,7 +6,9 @@ otherwise) and removes them only at a clean interpreter exit. devstack tells it 
 client is loaded with `temp_file_path=credentials_dir()`, a 0700 folder
 `<state dir>/private/<random>/` made on first use, leased to this process (`leases.py`) and
 removed at exit. The folder of a process that could not clean up (SIGKILL, `os._exit`) is removed by
-the next devstack start (`janitor.sweep`), as its lease is free.
+the next devstack start (`janitor.sweep`), as its lease is free. The same folder holds the
+process's other private files: the single-context kubeconfig its children and clients get
+(`confine.py`).
 """
 
 from __future__ import annotations

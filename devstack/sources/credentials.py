@@ -25,7 +25,8 @@ import ssl
 import threading
 import weakref
 from collections import OrderedDict
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,9 @@ class KubeTarget:
         kubeconfig: The kubeconfig file holding the context (None: `~/.kube/config`).
         https_proxy: `HTTPS_PROXY` from `Settings` (used when the cluster has no `proxy-url`).
         no_proxy: `NO_PROXY` from `Settings`.
+        origin: The user's kubeconfig file(s) `kubeconfig` was made from (named in errors).
+        prepare: Writes and checks `kubeconfig` (the engine's private single-context copy,
+            `sources/confine.py`); clients call it before they read the file.
     """
 
     context: str
@@ -55,6 +59,8 @@ class KubeTarget:
     kubeconfig: str | None = None
     https_proxy: str = ""
     no_proxy: str = ""
+    origin: str = ""
+    prepare: Callable[[], object] | None = field(default=None, compare=False, repr=False)
 
 
 class Credentials:
@@ -85,6 +91,9 @@ class Credentials:
         )
         self.configuration: Any = _configuration_class()(proxy="", no_proxy="")
         self.configuration.credentials = weakref.ref(self)
+        # A call that times out is retried once, not three times (urllib3's default would turn a
+        # 5 s timeout against a hung API server into 20 s).
+        self.configuration.retries = _retries()
         self._loader.load_and_set(self.configuration)
         if not self.configuration.verify_ssl:
             _quiet_insecure_warnings()  # the kubeconfig asked for it; kubectl does not warn either
@@ -226,6 +235,12 @@ def _paths(value: str) -> tuple[Path, ...]:
 
 def _default_paths() -> tuple[Path, ...]:
     return (Path.home() / ".kube" / "config",)
+
+
+def _retries() -> Any:
+    from urllib3.util.retry import Retry
+
+    return Retry(total=1, read=0, backoff_factor=0)
 
 
 def _quiet_insecure_warnings() -> None:

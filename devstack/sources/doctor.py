@@ -10,7 +10,6 @@ threads and dispatches one `DoctorChecked` event per result.
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -20,13 +19,15 @@ from pathlib import Path
 
 from devstack.core.events import DoctorChecked, Event
 from devstack.core.model import CheckStatus, DoctorCheck
+from devstack.errors import DevstackError
 from devstack.profile.models import Profile
 from devstack.settings import Settings
 from devstack.sources.credential_checks import check_credentials
 from devstack.sources.credentials import KubeTarget
 from devstack.sources.docker_endpoint import DockerContextError, docker_client, resolve_endpoint
+from devstack.sources.kindcontext import kind_server_problem, kind_verifier
 from devstack.sources.kubeapi import KubeApi
-from devstack.sources.kubeconfig import context_names
+from devstack.sources.kubeconfig import ContextNotFound, context_names, find_context, shown
 from devstack.sources.portowner import PortClaims, port_owner
 from devstack.sources.tool_checks import (
     TOOLS,
@@ -59,6 +60,8 @@ class DoctorPlan:
     tools: ToolEnv
     check_docker: bool = True
     docker_required: bool = True
+    kind_cluster: str = ""
+    """The kind cluster whose context must be its node's published API address ("" for none)."""
     skaffold_config: str | None = None
     """The apiVersion of the skaffold.yaml in use (Skaffold must be new enough to read it)."""
     claims: PortClaims | None = None
@@ -169,30 +172,68 @@ def check_port(
     return DoctorCheck(name, CheckStatus.FAIL, detail, fix=held.fix(), required=required, data=data)
 
 
-def check_context(context: str, created_by_devstack: bool, tools: ToolEnv) -> DoctorCheck:
-    """Does the profile's kube context exist in the kubeconfig the tools use?"""
+def check_context(
+    context: str,
+    created_by_devstack: bool,
+    tools: ToolEnv,
+    kind_cluster: str = "",
+    during_up: bool = False,
+) -> DoctorCheck:
+    """Does the profile's kube context exist in the kubeconfig the tools use (and, for a kind
+    cluster, point at the API address its node container publishes)?
+
+    Inside `up` (`during_up`) a context devstack creates is not there yet by design: that run
+    makes it, so there is nothing to fix (and no command to paste).
+
+    Raises:
+        KubeconfigError: a kubeconfig file is malformed (exit 2, naming the file).
+    """
     paths = tools.kubeconfig_paths()
-    shown = os.pathsep.join(str(p) for p in paths)
-    names = context_names(paths)
-    data = (("context", context), ("kubeconfig", shown))
-    if context in names:
-        return DoctorCheck("context", CheckStatus.OK, f"context {context} found in {shown}", data=data)
-    if created_by_devstack:
+    files = shown(paths)
+    data: tuple[tuple[str, str], ...] = (("context", context), ("kubeconfig", files))
+    try:
+        entries = find_context(paths, context)
+    except ContextNotFound:
+        if created_by_devstack and during_up:
+            detail = f"context {context} not in {files} yet: this run creates the cluster"
+            return DoctorCheck("context", CheckStatus.OK, detail, data=data)
+        if created_by_devstack:
+            return DoctorCheck(
+                "context",
+                CheckStatus.WARN,
+                f"context {context} not in {files} yet: `devstack up` creates the cluster",
+                fix="devstack up",
+                data=data,
+            )
         return DoctorCheck(
             "context",
-            CheckStatus.WARN,
-            f"context {context} not in {shown} yet: `devstack up` creates the cluster",
-            fix="devstack up",
+            CheckStatus.FAIL,
+            f"context {context} not found in {files}",
+            fix=f"add {context} to your kubeconfig (e.g. with your cloud CLI's get-credentials command)",
+            required=True,
             data=data,
         )
-    return DoctorCheck(
-        "context",
-        CheckStatus.FAIL,
-        f"context {context} not found in {shown}",
-        fix=f"add {context} to your kubeconfig (e.g. with your cloud CLI's get-credentials command)",
-        required=True,
-        data=data,
-    )
+    data = (*data, ("server", entries.server))
+    if kind_cluster:
+        try:
+            problem = kind_server_problem(kind_cluster, entries, tools.allow_sim, tools.settings())
+        except DevstackError as err:
+            return DoctorCheck(
+                "context",
+                CheckStatus.WARN,
+                f"context {context}: cannot check its server: {err.message}",
+                data=data,
+            )
+        if problem is not None:
+            return DoctorCheck(
+                "context",
+                CheckStatus.FAIL,
+                f"context {context}: {problem}",
+                fix=f"`kind export kubeconfig --name {kind_cluster}` rewrites it, or `devstack up` creates "
+                "the cluster; until then devstack refuses the context",
+                data=data,
+            )
+    return DoctorCheck("context", CheckStatus.OK, f"context {context} found in {entries.source}", data=data)
 
 
 def check_inotify(proc: Path = Path("/proc/sys/fs/inotify")) -> DoctorCheck | None:
@@ -240,10 +281,19 @@ def run_doctor(plan: DoctorPlan, emit: Callable[[Event], object]) -> None:
         )
         for label, port in plan.ports
     ]
-    jobs.append(partial(check_context, plan.context, plan.context_created_by_devstack, plan.tools))
+    jobs.append(
+        partial(
+            check_context,
+            plan.context,
+            plan.context_created_by_devstack,
+            plan.tools,
+            plan.kind_cluster,
+            during_up=plan.binding,
+        )
+    )
     jobs.append(partial(check_credentials, plan.context, plan.tools))
     if "kubectl" in plan.required_tools:
-        jobs.append(partial(check_kubectl_server, plan.context, plan.tools))
+        jobs.append(partial(check_kubectl_server, plan.context, plan.tools, plan.kind_cluster))
     jobs.append(check_inotify)
     with ThreadPoolExecutor(max_workers=8, thread_name_prefix="doctor") as pool:
         for result in pool.map(lambda job: job(), jobs):
@@ -251,9 +301,10 @@ def run_doctor(plan: DoctorPlan, emit: Callable[[Event], object]) -> None:
                 emit(DoctorChecked(result))
 
 
-def check_kubectl_server(context: str, tools: ToolEnv) -> DoctorCheck | None:
+def check_kubectl_server(context: str, tools: ToolEnv, kind_cluster: str = "") -> DoctorCheck | None:
     """kubectl against the version of the context's API server (None when the server cannot be
-    asked: the context is not there yet, or the cluster does not answer — other checks say so)."""
+    asked: the context is not there yet, is refused, or the cluster does not answer — other checks
+    say so). The server is asked through the confined context (a kind context checked first)."""
     if context not in context_names(tools.kubeconfig_paths()):
         return None
     try:
@@ -263,8 +314,18 @@ def check_kubectl_server(context: str, tools: ToolEnv) -> DoctorCheck | None:
     if path is None:
         return None
     settings = tools.settings()
+    confinement = tools.confined_to(
+        context, kind_verifier(kind_cluster, tools.allow_sim, settings)
+    ).confinement
+    assert confinement is not None
     target = KubeTarget(
-        context, "default", tools.kubeconfig_for(context), settings.https_proxy, settings.no_proxy
+        context,
+        "default",
+        confinement.file,
+        settings.https_proxy,
+        settings.no_proxy,
+        origin=confinement.shown_sources,
+        prepare=confinement.path,
     )
     api = KubeApi(target)
     try:
@@ -303,6 +364,7 @@ def doctor_plan(
             context_created_by_devstack=True,
             tools=tools,
             docker_required=not tools.allow_sim,
+            kind_cluster="jetscale",
             skaffold_config=skaffold_config,
             ports_required=False,
         )
@@ -319,6 +381,7 @@ def doctor_plan(
         context_created_by_devstack=profile.cluster.provider == "kind",
         tools=tools,
         docker_required=not tools.allow_sim,
+        kind_cluster=profile.kind_cluster,
         skaffold_config=skaffold_config,
         claims=None if state_dir is None else PortClaims(state_dir, profile.name, profile.context),
         take_over=take_over,

@@ -6,7 +6,10 @@ the stream or with the HTTP status of the watch request itself — and backs off
 while reporting "API unreachable since …". Credentials (and their renewal) come from
 `sources/credentials.py`. Watch lines are decoded with `json.loads` into plain dicts and
 summarised at once (the client's model deserialisation is ~10x slower), and changes from every
-watch are coalesced into `KubeBatch` events a few times per second.
+watch are coalesced into `KubeBatch` events a few times per second. A heartbeat
+(`sources/heartbeat.py`) reports a hung API server (one that accepts connections but never answers)
+as unreachable within seconds; every call has connect/read timeouts, and a timed-out call is retried
+at most once (the client's default is three retries, which turns a 5 s timeout into 20 s).
 """
 
 from __future__ import annotations
@@ -19,13 +22,20 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import yaml
+
 from devstack.core import events as ev
 from devstack.core.kube import WATCHED_KINDS
 from devstack.core.resources import BROWSE_SUMMARISERS
+from devstack.errors import DevstackError
+from devstack.exitcodes import USAGE
 from devstack.sources.backoff import Backoff
 from devstack.sources.credentials import KubeTarget, credentials_for
+from devstack.sources.heartbeat import Heartbeat
 
 Emit = Callable[[ev.Event], object]
+
+CALL_TIMEOUT = (5, 30)  # seconds: connect (TCP + TLS handshake), read of a one-shot call
 
 WATCH_TIMEOUT_SECONDS = 240
 
@@ -38,8 +48,26 @@ __all__ = ["BrowseWatch", "ClusterWatch", "Coalescer", "KindWatcher", "KubeTarge
 
 
 def new_api_client(target: KubeTarget) -> Any:
-    """An ApiClient for exactly `target.context`, on the target's shared `Credentials`."""
-    return credentials_for(target).api_client()
+    """An ApiClient for exactly `target.context`, on the target's shared `Credentials` (its private
+    kubeconfig written and checked first: `target.prepare`).
+
+    Raises:
+        DevstackError: the kubeconfig cannot be used for the context (exit 2, naming the file).
+    """
+    from kubernetes.config.config_exception import ConfigException
+
+    if target.prepare is not None:
+        target.prepare()
+    try:
+        return credentials_for(target).api_client()
+    except (ConfigException, OSError, ValueError, yaml.YAMLError) as err:
+        shown = target.origin or target.kubeconfig or "the kubeconfig"
+        detail = (str(err).strip().splitlines() or [type(err).__name__])[0][:300]
+        raise DevstackError(
+            f"kubeconfig {shown}: context {target.context} cannot be used: {detail}",
+            fix=f"`kubectl config view --minify --context {target.context}` shows the entries",
+            exit_code=USAGE,
+        ) from None
 
 
 # kind (plural) → (the client's API class, the snake_case suffix of its list_/read_ methods)
@@ -85,9 +113,9 @@ def read_call(api_client: Any, kind: str, namespace: str, name: str) -> Any:
     """The raw response of a GET of one object."""
     api, suffix = _api(api_client, kind)
     if kind in CLUSTER_SCOPED:
-        return getattr(api, f"read_{suffix}")(name, _preload_content=False, _request_timeout=(5, 30))
+        return getattr(api, f"read_{suffix}")(name, _preload_content=False, _request_timeout=CALL_TIMEOUT)
     return getattr(api, f"read_namespaced_{suffix}")(
-        name, namespace, _preload_content=False, _request_timeout=(5, 30)
+        name, namespace, _preload_content=False, _request_timeout=CALL_TIMEOUT
     )
 
 
@@ -192,6 +220,7 @@ class KindWatcher:
         self.relists = 0
         self._response: Any = None
         self._unreachable = False
+        self._aborted = False
 
     def run(self) -> None:
         """Thread body: list, watch, resume, re-list on 410, back off on errors."""
@@ -211,11 +240,13 @@ class KindWatcher:
                 if self._stop.is_set():
                     return
                 self._unreachable = True
-                self._sink(ev.ApiStatus(False, at=time.time(), error=describe_error(err)))
+                if not self._aborted:  # the heartbeat that aborted it has said why
+                    self._sink(ev.ApiStatus(False, at=time.time(), error=describe_error(err)))
+                self._aborted = False
                 self._stop.wait(backoff.next())
 
     def _list(self) -> None:
-        response = self._call(_request_timeout=(5, 30))
+        response = self._call(_request_timeout=CALL_TIMEOUT)
         try:
             body = json.loads(response.data)
         finally:
@@ -237,6 +268,7 @@ class KindWatcher:
             if getattr(err, "status", None) == 410:  # the request itself answered 410 Gone/Expired
                 raise Expired(expired_message(err)) from None
             raise
+        self._aborted = False
         self._response = response
         if self._unreachable:
             self._unreachable = False
@@ -252,9 +284,11 @@ class KindWatcher:
             response.release_conn()
 
     def abort(self) -> None:
-        """Unblock a watch waiting for its next line (called from another thread on stop)."""
+        """Unblock a watch waiting for its next line (called from another thread: on stop, or by
+        the heartbeat when the server stopped answering)."""
         response = self._response
         if response is not None:
+            self._aborted = True
             with contextlib.suppress(Exception):
                 response.shutdown() if hasattr(response, "shutdown") else response.close()
 
@@ -301,6 +335,7 @@ class ClusterWatch:
         self._kinds = kinds
         self._threads: list[threading.Thread] = []
         self.watchers: list[KindWatcher] = []
+        self.heartbeat: Heartbeat | None = None
 
     def start(self, api_client: Any | None = None) -> None:
         """Start one worker thread per kind (building the API client in the caller's thread)."""
@@ -312,14 +347,21 @@ class ClusterWatch:
             thread = threading.Thread(target=watcher.run, name=f"watch-{kind}", daemon=True)
             self._threads.append(thread)
             thread.start()
+        self.heartbeat = Heartbeat(client, self._coalescer.put, self._stop, self._abort_all, describe_error)
+        self.heartbeat.start()
+
+    def _abort_all(self) -> None:
+        for watcher in self.watchers:
+            watcher.abort()
 
     def stop(self) -> None:
         """Stop every watch (threads end at their next line or timeout; they are daemons)."""
         self._stop.set()
-        for watcher in self.watchers:
-            watcher.abort()
+        self._abort_all()
         for thread in self._threads:
             thread.join(timeout=5)
+        if self.heartbeat is not None:
+            self.heartbeat.join(timeout=5)
         self._coalescer.stop()
 
 

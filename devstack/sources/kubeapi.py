@@ -1,4 +1,8 @@
-"""One-shot API calls through the official client: version, logs, restart, delete, snapshot lists."""
+"""One-shot API calls through the official client: version, logs, restart, delete, snapshot lists.
+
+Every call has a connect/read timeout (`CALL_TIMEOUT` unless said otherwise), so a hung API server
+(one that accepts connections and never answers) makes it fail in bounded time instead of hanging.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from devstack.core.kube import SUMMARISERS, WATCHED_KINDS, KubeInfo
-from devstack.sources.kube import KubeTarget, new_api_client
+from devstack.sources.kube import CALL_TIMEOUT, KubeTarget, new_api_client
 
 
 class KubeApi:
@@ -57,7 +61,7 @@ class KubeApi:
         from devstack.sources.kube import list_call
 
         call = list_call(self.client, kind, namespace or self.target.namespace)
-        response = call(_request_timeout=(5, 30), **query)
+        response = call(_request_timeout=CALL_TIMEOUT, **query)
         try:
             body = json.loads(response.data)
         finally:
@@ -115,20 +119,24 @@ class KubeApi:
         body = {
             "spec": {"template": {"metadata": {"annotations": {"kubectl.kubernetes.io/restartedAt": stamp}}}}
         }
-        client.AppsV1Api(self.client).patch_namespaced_deployment(deployment, self.target.namespace, body)
+        client.AppsV1Api(self.client).patch_namespaced_deployment(
+            deployment, self.target.namespace, body, _request_timeout=CALL_TIMEOUT
+        )
 
     def delete_pod(self, pod: str) -> None:
         """Delete one pod (its ReplicaSet replaces it)."""
         from kubernetes import client
 
-        client.CoreV1Api(self.client).delete_namespaced_pod(pod, self.target.namespace)
+        client.CoreV1Api(self.client).delete_namespaced_pod(
+            pod, self.target.namespace, _request_timeout=CALL_TIMEOUT
+        )
 
     def deployment_env(self, deployment: str, name: str) -> str | None:
         """A literal env value from a Deployment's containers (None when absent or not literal)."""
         from kubernetes import client
 
         response: Any = client.AppsV1Api(self.client).read_namespaced_deployment(
-            deployment, self.target.namespace, _preload_content=False
+            deployment, self.target.namespace, _preload_content=False, _request_timeout=CALL_TIMEOUT
         )
         body = json.loads(response.data)
         for container in body.get("spec", {}).get("template", {}).get("spec", {}).get("containers", []):

@@ -1,4 +1,5 @@
-"""kind's node containers in Docker: find them by kind's labels, start stopped ones, read drift.
+"""kind's node containers in Docker: find them by kind's labels, start stopped ones, read drift,
+and the address each publishes for the API server.
 
 Docker is reached where the `docker` CLI (and so kind) reaches it: `sources/docker_endpoint.py`.
 """
@@ -77,6 +78,44 @@ def list_nodes(cluster: str, settings: Settings) -> list[Node]:
             (Node(c.name, c.labels.get(ROLE_LABEL, ""), c.status, _mappings(c)) for c in containers),
             key=lambda n: n.name,
         )
+    finally:
+        client.close()
+
+
+@dataclass(frozen=True)
+class ApiBinding:
+    """Where a node container publishes the API server port (6443/tcp) on the host."""
+
+    container: str
+    host_ip: str
+    host_port: int
+
+
+def _api_bindings(container: Any) -> list[ApiBinding]:
+    configured = ((container.attrs.get("HostConfig") or {}).get("PortBindings") or {}).get(API_SERVER_PORT)
+    actual = (((container.attrs.get("NetworkSettings") or {}).get("Ports")) or {}).get(API_SERVER_PORT)
+    found = []
+    for index, host in enumerate(configured or []):
+        port = str(host.get("HostPort") or "")
+        if not port.isdigit() or int(port) == 0:  # chosen by Docker at start: read the live binding
+            live = (actual or [])[index] if index < len(actual or []) else {}
+            port = str(live.get("HostPort") or "")
+        if port.isdigit() and int(port):
+            found.append(ApiBinding(container.name, str(host.get("HostIp") or ""), int(port)))
+    return found
+
+
+def api_bindings(cluster: str, settings: Settings) -> list[ApiBinding]:
+    """Each host address+port at which the cluster's node containers publish the API server
+    (the control plane, or the external load balancer of an HA cluster); running or stopped.
+
+    Raises:
+        DevstackError: the Docker daemon is not reachable (exit 3).
+    """
+    client = _client(settings)
+    try:
+        containers = client.containers.list(all=True, filters={"label": f"{CLUSTER_LABEL}={cluster}"})
+        return [binding for c in sorted(containers, key=lambda c: c.name) for binding in _api_bindings(c)]
     finally:
         client.close()
 

@@ -20,7 +20,7 @@ from typing import Any
 from devstack.core import events as ev
 from devstack.core.kube import PodInfo
 from devstack.core.loglines import NOTICE, LogLine, merged, notice, parse_line
-from devstack.sources.kube import KindWatcher, KubeTarget, describe_error, list_call
+from devstack.sources.kube import CALL_TIMEOUT, KindWatcher, KubeTarget, describe_error, list_call
 from devstack.sources.logs import LogFollower
 
 OnLogLines = Callable[[list[LogLine]], None]
@@ -83,7 +83,7 @@ class WorkloadLogs:
                         previous=self._selection.previous,
                         timestamps=True,
                         tail_lines=self._selection.tail,
-                        _request_timeout=(5, 30),
+                        _request_timeout=CALL_TIMEOUT,
                     )
                 except Exception as err:  # noqa: BLE001 - one container without a log does not stop the rest
                     lines.append(notice(f"{pod.name}/{container}: {_api_message(err)}"))
@@ -97,7 +97,7 @@ class WorkloadLogs:
         from devstack.core.kube import pod_info
 
         response = list_call(self._client, "pods", self._target.namespace)(
-            _request_timeout=(5, 30), **self._selection.selector
+            _request_timeout=CALL_TIMEOUT, **self._selection.selector
         )
         try:
             body = json.loads(response.data)

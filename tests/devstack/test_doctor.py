@@ -146,11 +146,15 @@ def test_doctor_reads_the_profiles_context_from_the_kubeconfig(isolated_home: Pa
         "apiVersion: v1\nkind: Config\ncurrent-context: arn:aws:eks:eu-west-1:1:cluster/prod\n"
         "contexts:\n- name: kind-jetscale\n  context: {cluster: kind-jetscale, user: kind-jetscale}\n"
         "- name: arn:aws:eks:eu-west-1:1:cluster/prod\n  context: {cluster: prod, user: prod}\n"
+        "clusters:\n- name: kind-jetscale\n  cluster: {server: 'https://127.0.0.1:6443'}\n"
+        "- name: prod\n  cluster: {server: 'https://prod.example.com'}\n"
+        "users:\n- name: kind-jetscale\n  user: {}\n- name: prod\n  user: {}\n"
     )
     out = run_devstack("doctor", "--json")
-    checks = {c["name"]: c for c in json.loads(out.stdout)["checks"]}
-    assert checks["context"]["status"] == "ok"
-    assert "kind-jetscale" in checks["context"]["detail"]
+    context = {c["name"]: c for c in json.loads(out.stdout)["checks"]}["context"]
+    assert context["data"]["context"] == "kind-jetscale"
+    assert context["data"]["server"] == "https://127.0.0.1:6443"
+    assert "kind-jetscale" in context["detail"] and "prod" not in context["detail"]
 
 
 def test_doctor_outside_a_stack_uses_defaults_and_says_so(tmp_path: Path) -> None:

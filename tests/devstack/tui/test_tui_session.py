@@ -29,7 +29,9 @@ def _context(store):  # type: ignore[no-untyped-def]
     from devstack.sources.tools import ToolEnv
 
     path = REPO / "profiles" / "local-kind.yaml"
-    return EngineContext(LoadedProfile(load_profile(path), path, REPO), store, ToolEnv(dict(os.environ)))
+    return EngineContext(
+        LoadedProfile(load_profile(path), path, REPO), store, ToolEnv(dict(os.environ), allow_sim=True)
+    )
 
 
 def test_an_offline_session_has_no_engine_and_says_so() -> None:

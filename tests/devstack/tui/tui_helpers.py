@@ -57,7 +57,7 @@ def live_session() -> Session:
 
     path = REPO / "profiles" / "local-kind.yaml"
     loaded = LoadedProfile(load_profile(path), path, REPO)
-    tools = ToolEnv(dict(os.environ))
+    tools = ToolEnv(dict(os.environ), allow_sim=True)  # a simulated kind cluster: no node container
     return Session(
         build=lambda store: EngineContext(loaded, store, tools, interactive=True), check_cluster=False
     )
