@@ -22,10 +22,16 @@ pytestmark = pytest.mark.slow
 KUBECTL = "/usr/bin/kubectl"
 
 
+def cli_env(target: KubeTarget) -> dict[str, str]:
+    """The CLI's environment: the simulator's kubeconfig; DEVSTACK_SIM_TOOLS because a simulated
+    kind cluster has no node container to verify its address by."""
+    return {**os.environ, "KUBECONFIG": str(target.kubeconfig), "DEVSTACK_SIM_TOOLS": "1"}
+
+
 def devstack(
     target: KubeTarget, *args: str, stdin: str | None = None, cwd: Path = REPO
 ) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "KUBECONFIG": str(target.kubeconfig)}
+    env = cli_env(target)
     return subprocess.run(
         [sys.executable, "-m", "devstack", *args],
         input=stdin,
@@ -138,12 +144,14 @@ def test_describe_refuses_unknown_kinds_and_names_with_one_line_and_one_document
     assert unknown.returncode == 2 and "unknown kind 'frobs'" in unknown.stderr
     missing = devstack(shared_sim, "describe", "cm/nope", "--json")
     assert missing.returncode == 2
+    message = 'configmap "nope" not found in namespace jetscale (context kind-jetscale)'
     assert json.loads(missing.stdout) == {
         "ok": False,
-        "error": 'configmap "nope" not found in namespace jetscale (context kind-jetscale)',
-        "problems": ['configmap "nope" not found in namespace jetscale (context kind-jetscale)'],
+        "error": {"message": message, "fix": "", "exit_code": 2},
+        "problems": [message],
         "exit_code": 2,
     }
+    assert message in missing.stderr
 
 
 def test_every_command_is_behind_the_context_guard(shared_sim: KubeTarget, stack_copy: Path) -> None:
@@ -163,7 +171,7 @@ def test_every_command_is_behind_the_context_guard(shared_sim: KubeTarget, stack
 def test_logs_of_a_workload_across_a_pod_replacement_show_both_pods_lines_in_order(
     shared_sim: KubeTarget, backend: str
 ) -> None:
-    env = {**os.environ, "KUBECONFIG": str(shared_sim.kubeconfig)}
+    env = cli_env(shared_sim)
     follow = subprocess.Popen(
         [sys.executable, "-u", "-m", "devstack", "logs", "-f", "--timestamps", "jetscale-backend"],
         cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
