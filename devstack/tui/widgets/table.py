@@ -20,6 +20,7 @@ from rich.console import RenderableType
 from rich.markup import escape
 from rich.text import Text
 from textual import events
+from textual.actions import SkipAction
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellKey, ColumnKey, RowKey
@@ -83,7 +84,7 @@ class KeyedTable(DataTable[Any]):
         Binding("k", "cursor_up", "Up", show=False),
         Binding("g", "scroll_top", "First row", show=False),
         Binding("G", "scroll_bottom", "Last row", show=False),
-        Binding("escape", "app.clear_filter", "Clear filter", show=False),
+        Binding("escape", "clear_filter", "Clear filter", show=False),
     ]
     DEFAULT_CSS = """
     KeyedTable { height: 1fr; }
@@ -307,6 +308,12 @@ class KeyedTable(DataTable[Any]):
     def sorted_order(self, fields: Mapping[str, SortFields]) -> list[str]:
         """Row keys in the pane's sort order (by name until a sort key was pressed)."""
         return sorted_keys(fields, self.ordering)
+
+    async def action_clear_filter(self) -> None:
+        """escape: clear this pane's filter; with none set, the key goes on to the screen (back)."""
+        if not self.filter_text:
+            raise SkipAction()
+        await self.app.run_action("clear_filter")
 
     def set_filter(self, text: str) -> None:
         """Change the filter (the pane re-syncs on its next repaint)."""
