@@ -11,7 +11,13 @@ from pathlib import Path
 
 import pytest
 from helpers import wait_for
-from test_tui_e2e_tmux import Terminal, _demo_env, _ready_pods, terminal  # noqa: F401 - the fixture
+from test_tui_e2e_tmux import (  # noqa: F401 - the fixture
+    Terminal,
+    _demo_env,
+    _ready_pods,
+    _walkthrough_seen,
+    terminal,
+)
 
 pytestmark = pytest.mark.slow
 PROMPT = re.compile(r"[$#]\s*$", re.MULTILINE)  # capture-pane drops the space after it
@@ -23,7 +29,9 @@ def test_a_shell_and_a_command_in_the_selected_pod_run_in_the_terminal_and_retur
 ) -> None:
     exit_file = tmp_path / "exit"
     command = f"{shlex.quote(sys.executable)} -m devstack demo; echo $? > {exit_file}; sleep 120"
-    terminal.start(command, _demo_env())
+    env = _demo_env()
+    _walkthrough_seen(env)  # the dashboard opens and `up` starts
+    terminal.start(command, env)
     wait_for(lambda: _ready_pods(terminal.screen()) == 2, 120, "both pods Ready")
     assert terminal.pane("#{alternate_on}") == "1"
 
