@@ -201,6 +201,8 @@ async def test_workload_logs_show_both_pods_lines_in_order_across_a_pod_replacem
     app = DevstackApp(live_session(), watch=True, tour=False, interval=0.1, state_dir=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: _ready(app, "jetscale-backend"), timeout=60, what="the backend Ready")
+        deployments = lambda: app.session.store.state.deployments  # noqa: E731
+        await until(pilot, lambda: "jetscale/jetscale-backend" in deployments(), what="its Deployment")
         first = pod_key(app, "jetscale-backend")
         assert first is not None
         first_name = first.split("/")[1]
@@ -242,5 +244,19 @@ async def test_workload_logs_show_both_pods_lines_in_order_across_a_pod_replacem
         await until(pilot, lambda: saved.exists() and any(saved.iterdir()), what="the saved log")
         content = next(saved.iterdir()).read_text()
         assert f"[pod/{first_name}/backend]" in content and content.splitlines()[0][:4].isdigit()
+
+        await pilot.press("w")  # wrap on
+        assert logs.wrap and logs.log_view.wrap and "timestamps, wrap" in screen_text(app)
+        await pilot.press("p")  # the previous instances: the new pod has none, and says so
+        await until(pilot, lambda: "previous instances" in screen_text(app), what="the previous log")
+        await until(
+            pilot,
+            lambda: any(
+                line.notice and 'previous terminated container "backend"' in line.text
+                for line in logs.buffer.lines
+            ),
+            what="the API's answer for a container that never restarted",
+        )
+        assert not any(line.pod for line in logs.buffer.lines)  # no current line mixed in
         await pilot.press("escape")
         await until(pilot, lambda: app.screen is app.main, what="back")
