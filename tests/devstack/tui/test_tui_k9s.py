@@ -5,6 +5,8 @@ replacement."""
 from __future__ import annotations
 
 import base64
+import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +55,15 @@ def _extras() -> list[dict[str, Any]]:
     ]
 
 
+@contextlib.asynccontextmanager
+async def _closing(app: DevstackApp) -> AsyncIterator[None]:
+    """The app's session closed at the end (its watches stopped), however the test ends."""
+    try:
+        yield
+    finally:
+        app.session.close()
+
+
 def _ready(app: DevstackApp, prefix: str) -> bool:
     key = pod_key(app, prefix)
     return bool(key and app.frame and app.frame.pods[key].level is Level.OK)
@@ -79,7 +90,7 @@ async def test_the_kind_picker_lists_configmaps_and_sorting_by_restarts_puts_the
 ) -> None:
     sim_stack.apply(_extras(), "jetscale")
     app = DevstackApp(live_session(), watch=True, tour=False, interval=0.1)
-    async with app.run_test(size=SIZE) as pilot:
+    async with _closing(app), app.run_test(size=SIZE) as pilot:
         pods = app.main.pane("pods")
 
         def crashed() -> bool:
@@ -128,7 +139,7 @@ async def test_describe_and_yaml_of_a_pod_a_deployment_and_a_secret_with_its_val
 ) -> None:
     sim_stack.apply(_extras(), "jetscale")
     app = DevstackApp(live_session(), watch=True, tour=False, interval=0.1)
-    async with app.run_test(size=SIZE) as pilot:
+    async with _closing(app), app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: _ready(app, "jetscale-backend"), timeout=60, what="the backend Ready")
         backend = pod_key(app, "jetscale-backend")
         assert backend is not None
@@ -199,7 +210,7 @@ async def test_workload_logs_show_both_pods_lines_in_order_across_a_pod_replacem
     sim_stack: BackgroundSimulator, tmp_path: Path
 ) -> None:
     app = DevstackApp(live_session(), watch=True, tour=False, interval=0.1, state_dir=tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
+    async with _closing(app), app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: _ready(app, "jetscale-backend"), timeout=60, what="the backend Ready")
         deployments = lambda: app.session.store.state.deployments  # noqa: E731
         await until(pilot, lambda: "jetscale/jetscale-backend" in deployments(), what="its Deployment")
