@@ -133,12 +133,15 @@ def main() -> None:
 
 
 def _profile(context: str) -> str:
-    """An `existing`-cluster profile for the simulator's context (the guard allows only it)."""
-    return (
-        "name: bench\ncluster: {provider: existing, name: bench, context: " + context + "}\n"
-        "deploy: {tool: skaffold, namespace: default}\n"
-        "safety: {allowed_contexts: [" + context + "]}\n"
-    )
+    """The repo's local-kind profile on the simulator's context as an `existing` cluster (the guard
+    allows only it), in the pod's namespace."""
+    import yaml
+
+    profile = yaml.safe_load((REPO / "profiles" / "local-kind.yaml").read_text())
+    profile["cluster"] = {"provider": "existing", "name": "bench", "context": context}
+    profile["deploy"]["namespace"] = "default"
+    profile["safety"] = {"allowed_contexts": [context]}
+    return yaml.safe_dump(profile)
 
 
 if __name__ == "__main__":
