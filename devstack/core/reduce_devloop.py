@@ -18,7 +18,7 @@ from devstack.core import timeline as tl
 from devstack.core.deploy import upsert
 from devstack.core.devloop import add_error, begin_iteration, fail_iteration, set_artifact, with_deploy
 from devstack.core.handlers import HandlerTable
-from devstack.core.reduce_deploy import log_signal
+from devstack.core.reduce_deploy import common_signal, log_signal
 from devstack.core.state import State
 from devstack.core.toolout import parse_skaffold_line
 
@@ -37,7 +37,7 @@ def _channel(state: State, event: ev.DeployChannel) -> State:
         for at, line in waiting:
             signal = parse_skaffold_line(line)
             if signal is not None:
-                state = log_signal(state, signal, at)
+                state = log_signal(common_signal(state, signal, at), signal, at)
     return state
 
 
