@@ -11,6 +11,7 @@ from devstack.core import timeline as tl
 from devstack.core.kube import ContainerInfo, DeploymentInfo, PodInfo
 from devstack.core.portforward import ForwardView
 from devstack.core.reducer import reduce
+from devstack.core.rollout import forwards_waiting, rollout_waiting
 from devstack.core.state import State
 from devstack.core.toolout import parse_skaffold_line
 
@@ -125,7 +126,8 @@ def test_a_change_iteration_ends_at_the_first_answer_and_its_phases_cover_the_to
 
 
 def test_a_failed_status_check_ends_the_iteration_with_its_error() -> None:
-    events = skaffold_iteration(1, 10.0)[:-3] + [
+    events = [
+        *skaffold_iteration(1, 10.0)[:-3],
         ev.SkaffoldStatusCheck(
             "jetscale:deployment/jetscale-backend",
             "Failed",
@@ -230,22 +232,24 @@ def test_rollout_waits_for_the_new_image_in_the_spec_every_new_pod_ready_and_no_
         images=("jetscale-backend:old",),
     )
     state = State(deployments={deployment.key: deployment}, pods={"a": pod("old", "jetscale-backend:old")})
-    assert tl.rollout_waiting(state, tags) == ["jetscale-backend: the new image is not in its spec yet"]
+    assert rollout_waiting(state.deployments, state.pods, tags) == [
+        "jetscale-backend: the new image is not in its spec yet"
+    ]
     deployment = replace(deployment, images=("jetscale-backend:new",), generation=3)
     pods = {
         "a": pod("old", "jetscale-backend:old"),
         "b": pod("new", "docker.io/library/jetscale-backend:new", ready=False),
     }
     state = replace(state, deployments={deployment.key: deployment}, pods=pods)
-    assert tl.rollout_waiting(state, tags) == [
+    assert rollout_waiting(state.deployments, state.pods, tags) == [
         "jetscale-backend: 0/1 new pod(s) ready, 1 old pod(s) still running"
     ]
     deployment = replace(deployment, observed_generation=3)
     pods = {"a": pod("old", "jetscale-backend:old", deleting=True), "b": pod("new", "jetscale-backend:new")}
     state = replace(state, deployments={deployment.key: deployment}, pods=pods)
-    assert tl.rollout_waiting(state, tags) == []
+    assert rollout_waiting(state.deployments, state.pods, tags) == []
     forward = ForwardView("backend", 8000, "jetscale-backend", 8000, status="ready", pod="old")
     state = replace(state, forwards={"backend": forward})
-    assert tl.forwards_waiting(state, ["backend"], tags) == ["backend: still on pod old"]
+    assert forwards_waiting(state.forwards, state.pods, ["backend"], tags) == ["backend: still on pod old"]
     state = replace(state, forwards={"backend": replace(forward, pod="new")})
-    assert tl.forwards_waiting(state, ["backend"], tags) == []
+    assert forwards_waiting(state.forwards, state.pods, ["backend"], tags) == []
