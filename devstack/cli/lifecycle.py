@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from devstack.cli.common import colour, echo_lines, engine_context
+from devstack.cli.common import colour, echo_lines, engine_context, read_timeline
 from devstack.cli.options import Options
 from devstack.core.events import ForwardChanged, KubeSynced, SessionStarted
 from devstack.engine.context import EngineContext
@@ -185,10 +185,11 @@ def status(options: Options, as_json: bool) -> int:
     from devstack.views.status import status_document, status_lines
 
     verdicts = ctx.verdicts()
+    timeline = read_timeline(ctx)
     if as_json:
-        click.echo(jsonview.dumps(status_document(ctx.store.state, version, verdicts)))
+        click.echo(jsonview.dumps(status_document(ctx.store.state, version, verdicts, timeline)))
     else:
-        echo_lines(status_lines(ctx.store.state, version, verdicts, colour(options)))
+        echo_lines(status_lines(ctx.store.state, version, verdicts, colour(options), timeline))
     return OK if verdicts.healthy else UNHEALTHY
 
 

@@ -12,7 +12,9 @@ adds, from devstack's own view (any tool):
   ends there: "the browser sees it".
 
 A phase that does not end within the profile's `ready` timeout ends the iteration as failed,
-naming what it still waited for. The tracker runs in its own thread, woken by the store.
+naming what it still waited for. The tracker runs in its own thread, woken by the store, and
+keeps the timeline in the state folder for `devstack status` and `devstack report`
+(`sources/timeline_file.py`).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from devstack.core import timeline as tl
 from devstack.core.rollout import forwards_waiting, rollout_waiting
 from devstack.core.state import State
 from devstack.engine.context import EngineContext
+from devstack.sources import timeline_file
 from devstack.sources.checks import fetch
 from devstack.sources.stackfiles import StackFiles
 
@@ -73,6 +76,11 @@ class LoopTracker:
         self._answered: dict[str, int] = {}
         self._thread = threading.Thread(target=self._loop, name="loop-tracker", daemon=True)
         self._unsubscribe = lambda: None
+        self._written: object = None
+        state_dir = ctx.state_dir
+        self.path = (
+            timeline_file.timeline_path(state_dir, ctx.profile.name, ctx.context) if state_dir else None
+        )
 
     def start(self) -> LoopTracker:
         """Take the files' baseline and begin following."""
@@ -83,12 +91,24 @@ class LoopTracker:
         return self
 
     def stop(self) -> None:
-        """Stop following."""
+        """Stop following (the timeline file keeps the last state)."""
         self._stop.set()
         self._wake.set()
         self._unsubscribe()
         if self._thread.is_alive() and self._thread is not threading.current_thread():
             self._thread.join(timeout=5)
+        self._record(self.ctx.store.state)
+
+    def _record(self, state: State) -> None:
+        """Write the timeline file when the timeline changed."""
+        if self.path is None or state.timeline is self._written:
+            return
+        self._written = state.timeline
+        document = tl.document(state.timeline, state.deploy.channel, state.deploy.channel_detail)
+        try:
+            timeline_file.write(self.path, {"profile": state.profile, "context": state.context, **document})
+        except OSError:
+            self.path = None  # a read-only state folder: the views in this process still have it
 
     def _emit(self, event: ev.Event) -> None:
         self.ctx.store.dispatch(event)
@@ -102,6 +122,7 @@ class LoopTracker:
             except Exception as err:  # noqa: BLE001 - the timeline must never take the run down
                 self._emit(ev.LoopIterationEnded(False, at=time.time(), error=f"timeline: {err}"))
                 self._stage = "done"
+            self._record(self.ctx.store.state)
 
     def step(self, state: State, now: float) -> None:
         """React to the current state (one tick)."""

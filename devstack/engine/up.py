@@ -11,6 +11,7 @@ from devstack.engine.connectivity import READY_WAIT, forwards_summary, run_check
 from devstack.engine.context import EngineContext, guard_context
 from devstack.engine.deploy import DeployRunner
 from devstack.engine.feed import ClusterFeed, start_feed
+from devstack.engine.looptracker import LoopTracker
 from devstack.engine.readiness import settle, wait_ready
 from devstack.engine.runner import Progress, Step, StepError, Stopped, run_steps
 from devstack.exitcodes import MISSING_PREREQUISITE, OK, UNHEALTHY
@@ -31,6 +32,7 @@ class UpRun:
     deploy: DeployRunner = field(init=False)
     forwards: ForwardThread | None = None
     failure: StepError | None = None
+    tracker: LoopTracker | None = None
 
     def __post_init__(self) -> None:
         self.feed = ClusterFeed(self.ctx)
@@ -83,6 +85,9 @@ class UpRun:
             self.forwards.stop()
             self.forwards = None
         self.deploy.shutdown()
+        if self.tracker is not None:
+            self.tracker.stop()
+            self.tracker = None
         if not keep_watches:
             self.feed.stop()
 
@@ -123,6 +128,8 @@ class UpRun:
                 f"deploy tool {self.ctx.profile.deploy.tool} is not supported by `devstack up` yet",
                 fix="use tool: skaffold in the profile, or run `tilt up` yourself",
             )
+        if self.tracker is None:
+            self.tracker = LoopTracker(self.ctx, self.deploy.watched_files()).start()
         if self.ctx.interactive and self.ctx.profile.deploy.mode == "dev":
             return self.deploy.start_dev(progress)
         return self.deploy.run_once(progress)

@@ -21,6 +21,7 @@ from devstack.sources.confine import write_private
 
 FOLDER = "timelines"
 MAX_BYTES = 1 << 20
+MAX_FILES = 20  # one per profile and context; the oldest go (each demo has a context of its own)
 _UNSAFE = re.compile(r"[^A-Za-z0-9._@-]+")
 
 
@@ -33,8 +34,21 @@ def timeline_path(state_dir: Path, profile: str, context: str) -> Path:
 def write(path: Path, document: dict[str, Any]) -> None:
     """Replace the file with `document` (plus the writer's pid and the time)."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fresh = not path.exists()
     body = {**document, "pid": os.getpid(), "written_at": time.time()}
     write_private(path.parent, path.name, json.dumps(body, indent=1))
+    if fresh:
+        _prune(path.parent)
+
+
+def _prune(folder: Path) -> None:
+    """Keep the `MAX_FILES` newest timelines."""
+    try:
+        files = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+    except OSError:
+        return
+    for old in files[MAX_FILES:]:
+        old.unlink(missing_ok=True)
 
 
 def read(path: Path) -> dict[str, Any] | None:
