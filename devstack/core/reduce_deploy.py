@@ -104,8 +104,15 @@ def common_signal(state: State, signal: SkaffoldSignal, at: float) -> State:
             state, timeline=tl.phase_ended(timeline, "load", "", at, False, f"{signal.subject}: Failed")
         )
     if kind == "images-loaded":
-        timeline = tl.phase_ended(timeline, "load", "", at)
-        return replace(state, timeline=tl.phase_restarted(timeline, "deploy", "", at))
+        if state.deploy.channel in ("", "log"):
+            # The text said "Starting deploy..." before loading: the deploy starts after the load.
+            timeline = tl.phase_ended(timeline, "load", "", at)
+            return replace(state, timeline=tl.phase_restarted(timeline, "deploy", "", at))
+        # The event API's deploy starts after the load (the line may arrive a moment later).
+        current = timeline.current
+        deploy = current.phase("deploy") if current is not None else None
+        end = min(at, deploy.start) if deploy is not None else at
+        return replace(state, timeline=tl.phase_ended(timeline, "load", "", end))
     if kind == "tag":
         rows = upsert(state.deploy.tags, signal.subject, (signal.subject, signal.detail))
         return with_deploy(state, tags=cast(tuple[tuple[str, str], ...], rows))

@@ -87,7 +87,12 @@ def _task(state: State, event: ev.SkaffoldTask) -> State:
     if task == "Deploy":
         if status == IN_PROGRESS:
             state = with_deploy(state, phase="deploying")
-            return replace(state, timeline=tl.phase_started(state.timeline, "deploy", "", event.at))
+            timeline = state.timeline
+            load = timeline.current.phase("load") if timeline.current is not None else None
+            if load is not None and (load.end is None or load.end > event.at):
+                # Loading ends before the deploy starts (its line may be read a moment later).
+                timeline = tl.phase_ended(timeline, "load", "", event.at, load.ok is not False, load.detail)
+            return replace(state, timeline=tl.phase_started(timeline, "deploy", "", event.at))
         ok = status == SUCCEEDED
         state = replace(
             state, timeline=tl.phase_ended(state.timeline, "deploy", "", event.at, ok, event.error)
