@@ -33,6 +33,14 @@ APP_KEYS: tuple[Key, ...] = (
     Key("x", "delete_pod", "Delete", "Delete the selected pod (asks first); its ReplicaSet replaces it"),
     Key("c", "checks", "Checks", "Run the checks now"),
     Key("o", "open", "Open", "Open the frontend (http://localhost:3000) in the browser"),
+    Key(
+        "t",
+        "timeline",
+        "Timeline",
+        "The dev loop's timeline: the current iteration live, the last ones with their totals "
+        "(slowest phase highlighted)",
+        footer=False,
+    ),
     Key("slash", "filter", "Filter", "Filter the focused pane (pods, events, log, ...)", display="/"),
     Key("p", "profile", "Profile", "Switch to another profile of this stack"),
     Key("question_mark", "help", "Help", "Show every key (this overlay)", display="?"),
