@@ -9,12 +9,12 @@ every failure into one clear message and an exit code.
 from __future__ import annotations
 
 import sys
-from typing import Any, TextIO
 
 import click
 
 from devstack import __version__
 from devstack.cli.group import cli
+from devstack.cli.json_errors import JsonErrorPath, wants_json
 from devstack.errors import DevstackError
 from devstack.exitcodes import INTERRUPTED, USAGE
 
@@ -45,66 +45,40 @@ def _report_crash(err: Exception, argv: list[str] | None) -> int:
     return 1
 
 
-class _StdoutWatch:
-    """sys.stdout, noting whether the command wrote anything (then its JSON document is out)."""
-
-    def __init__(self, stream: TextIO):
-        self._stream = stream
-        self.written = False
-
-    def write(self, text: str) -> int:
-        self.written = self.written or bool(text)
-        return self._stream.write(text)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._stream, name)
-
-
-def _wants_json(argv: list[str]) -> bool:
-    return "--json" in (argv[: argv.index("--")] if "--" in argv else argv)
-
-
-def _json_error(message: str, fix: str, code: int) -> None:
-    """The one document a `--json` command prints when it fails before printing its own."""
-    import json
-
-    error = {"message": message, "fix": fix, "exit_code": code}
-    click.echo(json.dumps({"ok": False, "error": error}, indent=2))
-
-
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI and turn every failure into one clear message and an exit code.
 
     The group's callback reads the environment (`Settings`) and installs the exit handlers, so
-    `--help` and `--version` load nothing beyond click. A command given `--json` that fails
-    before printing its document prints `{"ok": false, "error": {"message", "fix", "exit_code"}}`.
+    `--help` and `--version` load nothing beyond click. Any command given `--json` that fails
+    before printing its document prints the error document (`json_errors.error_document`) on
+    stdout; the message still goes to stderr.
     """
     args = list(sys.argv[1:] if argv is None else argv)
-    watch = _StdoutWatch(sys.stdout) if _wants_json(args) else None
-    if watch is not None:
-        sys.stdout = watch
-    message, fix = "", ""
-    try:
-        code = cli.main(args=argv, prog_name="devstack", standalone_mode=False)
-    except click.exceptions.Exit as done:
-        code = done.exit_code
-    except click.ClickException as err:
-        err.show()
-        code = err.exit_code if err.exit_code else USAGE
-        message = err.format_message()
-    except (KeyboardInterrupt, click.Abort):
-        click.echo("devstack: interrupted", err=True)
-        code, message = INTERRUPTED, "interrupted"
-    except DevstackError as err:
-        for line in err.lines():
-            click.echo(line, err=True)
-        code, message, fix = err.exit_code, err.message, err.fix
-    except Exception as err:  # noqa: BLE001 - the one place crashes become a message + crash log
-        code = _report_crash(err, argv)
-        message = f"internal error: {type(err).__name__}: {err}"
-    finally:
-        if watch is not None:
-            sys.stdout = watch._stream
-    if watch is not None and message and not watch.written:
-        _json_error(message, fix, code)
+    json_path = JsonErrorPath(wants_json(args))
+    message, fix, problems = "", "", ()
+    with json_path.watching():
+        try:
+            code = cli.main(args=args, prog_name="devstack", standalone_mode=False)
+        except click.exceptions.Exit as done:
+            code = done.exit_code
+        except click.ClickException as err:
+            err.show()
+            code = err.exit_code if err.exit_code else USAGE
+            message = err.format_message()
+        except (KeyboardInterrupt, click.Abort):
+            click.echo("devstack: interrupted", err=True)
+            code, message = INTERRUPTED, "interrupted"
+        except SystemExit as stopped:  # SIGTERM/SIGHUP (`install_exit_handlers`): 128 + the signal
+            code = stopped.code if isinstance(stopped.code, int) else 1
+            message = f"stopped by signal {code - 128}" if code > 128 else ""
+        except DevstackError as err:
+            for line in err.lines():
+                click.echo(line, err=True)
+            code, message, fix = err.exit_code, err.message, err.fix
+            problems = tuple(getattr(err, "problems", None) or ())
+        except Exception as err:  # noqa: BLE001 - the one place crashes become a message + crash log
+            code = _report_crash(err, argv)
+            message = f"internal error: {type(err).__name__}: {err}"
+    if message:
+        json_path.failed(message, fix, code, problems)
     sys.exit(code if isinstance(code, int) else 0)

@@ -13,6 +13,7 @@ from devstack.cli.options import Options
 from devstack.core.store import Store
 from devstack.engine.context import EngineContext, guard_context
 from devstack.profile import LoadedProfile, load
+from devstack.settings import Settings
 from devstack.sources.kubeconfig import ContextNotFound
 from devstack.sources.tools import ToolEnv
 
@@ -39,19 +40,32 @@ def engine_context(
     """
     loaded = load_profile(options.profile)
     guard_context(loaded)
+    tools, state_dir = tools_for(loaded, options.settings)
     ctx = EngineContext(
         loaded,
         Store(),
-        ToolEnv.from_settings(options.settings),
+        tools,
         recreate=recreate,
         overall_timeout=overall_timeout,
         interactive=interactive,
-        state_dir=options.settings.state_dir,
+        state_dir=state_dir,
     )
     if cluster_exists:
         with contextlib.suppress(ContextNotFound):
             ctx.confine()
     return ctx
+
+
+def tools_for(loaded: LoadedProfile | None, settings: Settings) -> tuple[ToolEnv, Path]:
+    """The tools and state dir a command on `loaded` uses: the user's, or, for a profile of a
+    running `devstack demo` (`-p <its profile path>`), the demo's own (kubeconfig, stand-ins)."""
+    if loaded is not None:
+        from devstack.cli.demo_stack import live_demo
+
+        demo = live_demo(loaded, settings)
+        if demo is not None:
+            return demo.tools, demo.state_dir
+    return ToolEnv.from_settings(settings), settings.state_dir
 
 
 def echo_lines(lines: list[str]) -> None:

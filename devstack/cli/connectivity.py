@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from pathlib import Path
 
@@ -9,11 +10,10 @@ import click
 
 from devstack.cli.common import colour, echo_lines, engine_context
 from devstack.cli.options import Options
-from devstack.core.checks import CheckResult
+from devstack.core.checks import CheckResult, failed_summary
 from devstack.core.events import ForwardChanged
-from devstack.engine.connectivity import failed_summary
 from devstack.engine.context import EngineContext
-from devstack.engine.feed import ClusterFeed
+from devstack.engine.feed import ClusterFeed, cluster_error
 from devstack.errors import DevstackError
 from devstack.exitcodes import OK, UNHEALTHY
 from devstack.profile.models import Forward
@@ -175,7 +175,11 @@ def forward(options: Options, as_json: bool, take_over: bool) -> int:
     if not ctx.profile.forwards:
         raise DevstackError(f"profile {ctx.profile.name} has no forwards", exit_code=2)
     feed = ClusterFeed(ctx)
-    feed.start()
+    try:
+        feed.start()
+    except Exception as err:  # noqa: BLE001 - no kubeconfig entry, or no answer: one line, an exit code
+        feed.stop()
+        raise cluster_error(ctx, err) from None
     thread = ForwardThread(ctx.store, ctx.target, ctx.profile.forwards, ctx.port_claims)
     last: dict[str, tuple[str, str]] = {}
     lock = threading.Lock()
@@ -189,8 +193,8 @@ def forward(options: Options, as_json: bool, take_over: bool) -> int:
             if last.get(view.name) == key:
                 return
             last[view.name] = key
-        if as_json:
-            click.echo(jsonview.dumps({"forward": jsonview.forwards([view])[0]}).replace("\n", ""))
+        if as_json:  # JSON Lines: one compact document per change
+            click.echo(json.dumps({"forward": jsonview.forwards([view])[0]}, separators=(",", ":")))
         else:
             click.echo(text.forward_line(view, colour(options)))
 
@@ -200,6 +204,7 @@ def forward(options: Options, as_json: bool, take_over: bool) -> int:
         click.echo("forwarding; Ctrl-C stops", err=True)
         threading.Event().wait()
     finally:
-        thread.stop()
+        # The watches first: no kube event may reach the forwarder while its event loop closes.
         feed.stop()
+        thread.stop()
     return OK

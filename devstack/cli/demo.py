@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from devstack.engine.session import Session
 
 SIM_MODULES = ("devstack_sim", "cryptography")
+DEMO_TOUR = "demo"
+"""The demo's walkthrough is remembered apart from plain `devstack`'s (`tui/tour.py`)."""
 
 
 def require_simulator() -> None:
@@ -50,43 +52,60 @@ def run(options: Options, headless: bool, scenario: str, as_json: bool) -> int:
 
 
 def demo_session(options: Options, scenario: str) -> Session:
-    """A session whose engine runs on a throwaway simulated environment, removed by `close`."""
+    """A session whose engine runs on a throwaway simulated environment, removed by `close`.
+
+    Every profile the session switches to is one of the demo's stack copy, sealed to the demo's
+    cluster, ports and files (`DemoEnvironment`), with the demo's tools and state dir.
+    """
     from devstack.engine.session import Session
 
     # Nothing heavy before the app's first frame: the environment is made in `build` (a worker).
     environments: list[DemoEnvironment] = []
 
-    def build(store: Store) -> EngineContext:
+    def build(store: Store, profile: str | None = None) -> EngineContext:
         from devstack.cli.demo_stack import DemoEnvironment
         from devstack.engine.context import EngineContext
 
-        environment = DemoEnvironment(options.settings, scenario)
-        environments.append(environment)
-        environment.__enter__()
+        if not environments:
+            environment = DemoEnvironment(options.settings, scenario)
+            environments.append(environment)
+            environment.__enter__()
+        environment = environments[0]
+        loaded = environment.loaded if profile is None else environment.load(profile)
         return EngineContext(
-            environment.loaded,
-            store,
-            environment.tools,
-            interactive=True,
-            state_dir=options.settings.state_dir,
+            loaded, store, environment.tools, interactive=True, state_dir=environment.state_dir
         )
 
     def remove() -> None:
         for environment in environments:
             environment.close()
 
-    session = Session(check_cluster=False, build=build)
+    session = Session(check_cluster=False, build=build, build_profile=build)
     session.add_cleanup(remove)
     return session
 
 
 def _run_tui(options: Options, scenario: str) -> int:
-    """`devstack demo` in the terminal app; the demo environment is removed when it exits."""
+    """`devstack demo` in the terminal app; the demo environment is removed when it exits.
+
+    The walkthrough opens on the first launch of the demo (remembered apart from plain
+    `devstack`'s), or with `--tour`.
+    """
     from devstack.tui.launch import run_tui
 
     closing = "devstack demo: removing the simulated cluster and its files…"
     session = demo_session(options, scenario)
-    return run_tui(session, autostart=True, tour=options.tour, settings=options.settings, closing=closing)
+    tour = True if options.tour else None
+    return run_tui(
+        session, autostart=True, tour=tour, settings=options.settings, closing=closing, tour_name=DEMO_TOUR
+    )
+
+
+def look_around(demo: DemoEnvironment) -> str:
+    """A command that shows the demo's stack from any folder or terminal while the demo runs."""
+    import shlex
+
+    return f"devstack status -p {shlex.quote(str(demo.loaded.path))}"
 
 
 def _run_headless(options: Options, headless: bool, scenario: str, as_json: bool) -> int:
@@ -98,7 +117,7 @@ def _run_headless(options: Options, headless: bool, scenario: str, as_json: bool
 
     settings = options.settings
     with DemoEnvironment(settings, scenario) as demo:
-        ctx = EngineContext(demo.loaded, Store(), demo.tools, state_dir=settings.state_dir)
+        ctx = EngineContext(demo.loaded, Store(), demo.tools, state_dir=demo.state_dir)
         if not as_json:
             cluster = demo.loaded.profile.cluster.name
             click.echo(
@@ -106,12 +125,11 @@ def _run_headless(options: Options, headless: bool, scenario: str, as_json: bool
             )
 
         def hint(code: int) -> str:
+            look = f"`{look_around(demo)}` in another terminal"
             if code == OK:
-                return f"open http://localhost:{settings.demo_frontend_port} — the demo holds until Ctrl-C"
-            return (
-                "the demo holds so you can look around (`devstack status` in another terminal "
-                f"with KUBECONFIG={demo.tools.env['KUBECONFIG']}); Ctrl-C ends it"
-            )
+                url = f"http://localhost:{settings.demo_frontend_port}"
+                return f"open {url} ({look}) — the demo holds until Ctrl-C"
+            return f"the demo holds so you can look around ({look}); Ctrl-C ends it"
 
         return run_up_headless(
             ctx, options, as_json, hold_when=lambda _code: headless or not as_json, hint=hint

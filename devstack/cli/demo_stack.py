@@ -1,29 +1,39 @@
 """`devstack demo`: a throwaway simulated environment that the normal devstack flow runs against.
 
 It gets its own folder `<state dir>/demos/devstack-demo-*` with its `DEVSTACK_SIM_HOME`, its own
-kubeconfig and a copy of the stack (with the scenario's chart values), and the simulator's
-kind/skaffold stand-ins on PATH for child processes only. Everything — cluster daemon, node
-containers, pod processes, files — is removed on exit; if the demo process is killed before it can
-do that (even with SIGKILL), its reaper does it: the folder is leased to the process and every child
-is marked (`devstack.sources.janitor` says how).
+kubeconfig, its own state (the forward markers) and a copy of the stack, and the simulator's
+kind/skaffold stand-ins on PATH for child processes only. Every profile of the copy is sealed to
+the demo: its one simulated cluster (`demo-<random>`, the only allowed context), the demo's ports
+(`DEVSTACK_DEMO_*_PORT`) and the scenario's chart values, so switching profile inside the demo
+never reaches a real cluster name or port.
+
+Everything — cluster daemon, node containers, pod processes, files — is removed on exit; if the
+demo process is killed before it can do that (even with SIGKILL), its reaper does it: the folder is
+leased to the process and every child is marked (`devstack.sources.janitor` says how).
+
+While the demo runs, a command given one of its profiles (`devstack status -p <demo
+profile path>`, from any folder) runs in the demo's environment (`live_demo`): its kubeconfig,
+its stand-ins and its state, as the demo itself does.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import shutil
 import subprocess
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from devstack.profile import LoadedProfile, load_profile
+from devstack.profile import LoadedProfile, load
 from devstack.settings import Settings
-from devstack.sources import janitor, kind
+from devstack.sources import janitor, kind, leases
 from devstack.sources.leases import Lease, new_folder
 from devstack.sources.tools import ToolEnv
 
@@ -39,6 +49,11 @@ SCENARIOS: dict[str, dict[str, Any]] = {
 # so the chart's (typo'd) values reach the pods, as when an image reference drifts from the build.
 UNWIRED_VALUES = {"imagepull": ("backend.image.repository", "backend.image.tag")}
 DEMO_PROFILE = "local-kind"
+STACK = "stack"
+STATE = "state"
+ENVIRONMENT_FILE = "environment.json"
+"""The demo's own environment variables and stand-in folder, for commands run on its profiles."""
+ENVIRONMENT_KEYS = ("KUBECONFIG", "DEVSTACK_SIM_HOME", "DEVSTACK_SIM_PYTHON", janitor.DEMO_MARKER)
 
 
 def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
@@ -60,6 +75,52 @@ def stack_source() -> Path:
     return REPO
 
 
+def demo_tools(base: Mapping[str, str], own: Mapping[str, str], standins: str) -> ToolEnv:
+    """The demo's tool environment: `base` with the demo's own variables and its stand-ins first
+    on PATH (the simulator allowed). The one rule for the demo's children, wherever they start."""
+    env = dict(base)
+    env.update(own)
+    env["PATH"] = os.pathsep.join([standins, env.get("PATH", os.defpath)])
+    return ToolEnv(env, allow_sim=True)
+
+
+@dataclass(frozen=True)
+class LiveDemo:
+    """A running demo, seen from a command given one of its profiles."""
+
+    home: Path
+    tools: ToolEnv
+
+    @property
+    def state_dir(self) -> Path:
+        """The demo's own state (its forward markers)."""
+        return self.home / STATE
+
+
+def live_demo(loaded: LoadedProfile, settings: Settings) -> LiveDemo | None:
+    """The running demo whose stack copy holds `loaded`, with its tools (None for any other profile).
+
+    Only a demo under this user's state dir counts, and only while its owner runs (it holds the
+    folder's lease): a command then reaches the demo's cluster with the demo's kubeconfig and
+    stand-ins, and its children carry the demo's marker (the demo's reaper ends them with it).
+    """
+    root = loaded.root.resolve()
+    demos = janitor.demos_root(settings.state_dir).resolve()
+    home = root.parent
+    if root.name != STACK or home.parent != demos or not home.name.startswith("devstack-demo-"):
+        return None
+    try:
+        recorded = json.loads((home / ENVIRONMENT_FILE).read_text(encoding="utf-8"))
+        own = {key: str(recorded["env"][key]) for key in ENVIRONMENT_KEYS}
+        standins = str(recorded["standins"])
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+    with leases.taken(home) as record:
+        if record is not None:  # the lease was free: its owner is gone
+            return None
+    return LiveDemo(home, demo_tools(settings.environ, own, standins))
+
+
 @dataclass
 class DemoEnvironment:
     """Set up on enter, removed on exit (also after Ctrl-C); its reaper removes it if the process dies."""
@@ -69,6 +130,7 @@ class DemoEnvironment:
     home: Path = field(init=False)
     tools: ToolEnv = field(init=False)
     loaded: LoadedProfile = field(init=False)
+    cluster: str = field(init=False, default="")
     _lease: Lease | None = field(init=False, default=None)
     _reaper: subprocess.Popen[bytes] | None = field(init=False, default=None)
 
@@ -87,6 +149,20 @@ class DemoEnvironment:
             raise
         return self
 
+    @property
+    def stack(self) -> Path:
+        """The demo's copy of the stack."""
+        return self.home / STACK
+
+    @property
+    def state_dir(self) -> Path:
+        """The demo's own state dir (the forward markers live and end with the demo)."""
+        return self.home / STATE
+
+    def load(self, name: str) -> LoadedProfile:
+        """A profile of the demo's stack copy (every one of them sealed to the demo)."""
+        return load(name, self.stack)
+
     def _labels(self) -> list[str]:
         """The Docker labels of this demo's node containers (the kind stand-in's, for its home)."""
         from devstack_sim import node_labels
@@ -94,7 +170,7 @@ class DemoEnvironment:
         return node_labels(self.home / "sim")
 
     def _prepare(self) -> None:
-        stack = self.home / "stack"
+        stack = self.stack
         source = stack_source()
         for part in STACK_PARTS:
             origin = source / part
@@ -103,25 +179,30 @@ class DemoEnvironment:
             else:
                 stack.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(origin, stack / part)
-        self._write_values(stack)
-        self._write_profile(stack)
+        self.state_dir.mkdir(mode=0o700)
+        for values in sorted((stack / "charts" / "jetscale").glob("values-*.yaml")):
+            self._write_values(values)
+        # Docker container names are global to the daemon, as with real kind: a unique cluster name
+        # keeps the demo clear of the user's own `jetscale` cluster (and of other demos).
+        self.cluster = f"demo-{secrets.token_hex(3)}"
+        for profile in sorted((stack / "profiles").glob("*.y*ml")):
+            self._write_profile(profile)
         self._unwire(stack)
         from devstack_sim import standin_bin
 
-        env = dict(self.settings.environ)
-        env.update(
-            DEVSTACK_SIM_HOME=str(self.home / "sim"),
-            **{janitor.DEMO_MARKER: str(self.home)},
-            DEVSTACK_SIM_PYTHON=sys.executable,
-            KUBECONFIG=str(self.home / "kubeconfig"),
-            PATH=os.pathsep.join([str(standin_bin()), env.get("PATH", os.defpath)]),
-        )
-        self.tools = ToolEnv(env, allow_sim=True)
-        path = stack / "profiles" / f"{DEMO_PROFILE}.yaml"
-        self.loaded = LoadedProfile(load_profile(path), path, stack)
+        own = {
+            "DEVSTACK_SIM_HOME": str(self.home / "sim"),
+            janitor.DEMO_MARKER: str(self.home),
+            "DEVSTACK_SIM_PYTHON": sys.executable,
+            "KUBECONFIG": str(self.home / "kubeconfig"),
+        }
+        self.tools = demo_tools(self.settings.environ, own, str(standin_bin()))
+        record = {"env": own, "standins": str(standin_bin())}
+        (self.home / ENVIRONMENT_FILE).write_text(json.dumps(record), encoding="utf-8")
+        self.loaded = self.load(DEMO_PROFILE)
 
-    def _write_values(self, stack: Path) -> None:
-        values_path = stack / "charts" / "jetscale" / "values-local.yaml"
+    def _write_values(self, values_path: Path) -> None:
+        """The demo's ports and the scenario's break, in every values file a profile may use."""
         values = yaml.safe_load(values_path.read_text()) or {}
         ports = {
             "frontend": {"apiBaseUrl": f"http://localhost:{self.settings.demo_backend_port}"},
@@ -144,18 +225,21 @@ class DemoEnvironment:
                 templates.pop(key, None)
         path.write_text(yaml.safe_dump(config, sort_keys=False))
 
-    def _write_profile(self, stack: Path) -> None:
-        path = stack / "profiles" / f"{DEMO_PROFILE}.yaml"
+    def _write_profile(self, path: Path) -> None:
+        """Seal a profile to the demo: its cluster (the only allowed context) and its ports."""
         profile = yaml.safe_load(path.read_text())
-        profile["description"] = f"devstack demo ({self.scenario}) on a simulated kind cluster"
-        # Docker container names are global to the daemon, as with real kind: a unique cluster name
-        # keeps the demo clear of the user's own `jetscale` cluster (and of other demos).
-        profile["cluster"]["name"] = f"demo-{secrets.token_hex(3)}"
-        profile["safety"] = {"allowed_contexts": [f"kind-{profile['cluster']['name']}"]}
+        if not isinstance(profile, dict):
+            return  # not a profile: loading it says why
+        profile["description"] = f"devstack demo ({self.scenario}): {profile.get('description') or path.stem}"
+        cluster = profile.setdefault("cluster", {})
+        if isinstance(cluster, dict):
+            cluster["name"] = self.cluster
+        profile["safety"] = {"allowed_contexts": [f"kind-{self.cluster}"]}
         # The profile states each port once, in its forwards: check URLs and origins follow.
         ports = {"frontend": self.settings.demo_frontend_port, "backend": self.settings.demo_backend_port}
         for forward in profile.get("forwards") or []:
-            forward["local_port"] = ports.get(forward["name"], forward["local_port"])
+            if isinstance(forward, dict):
+                forward["local_port"] = ports.get(str(forward.get("name")), forward.get("local_port"))
         path.write_text(yaml.safe_dump(profile, sort_keys=False))
 
     def __exit__(self, *exc_info: object) -> None:
@@ -168,8 +252,8 @@ class DemoEnvironment:
         Safe to call twice, and before (or after a failed) `__enter__`.
         """
         try:
-            if hasattr(self, "loaded"):
-                kind.delete(self.tools, self.loaded.profile.cluster.name, self.tools.env["KUBECONFIG"])
+            if hasattr(self, "tools") and self.cluster:
+                kind.delete(self.tools, self.cluster, self.tools.env["KUBECONFIG"])
         except Exception as err:  # noqa: BLE001 - cleanup must go on; say what could not be removed
             print(f"devstack demo: cleanup: {err}", file=sys.stderr)
         finally:

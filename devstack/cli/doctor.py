@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from devstack.cli.common import colour, echo_lines, load_profile
+from devstack.cli.common import colour, echo_lines, load_profile, tools_for
 from devstack.cli.options import Options
 from devstack.core.events import SessionStarted
 from devstack.core.model import CheckStatus, DoctorCheck
@@ -13,7 +13,6 @@ from devstack.errors import DevstackError
 from devstack.exitcodes import MISSING_PREREQUISITE, OK, UNHEALTHY
 from devstack.profile import LoadedProfile, Profile
 from devstack.sources.doctor import doctor_plan, run_doctor
-from devstack.sources.tools import ToolEnv
 from devstack.views import jsonview, text
 
 
@@ -22,16 +21,14 @@ def run(options: Options, as_json: bool) -> int:
     loaded, note = _profile_or_defaults(options.profile)
     profile = loaded.profile if loaded is not None else None
     skaffold_file = loaded.root / loaded.profile.deploy.skaffold_file if loaded is not None else None
-    tools = ToolEnv.from_settings(options.settings)
+    tools, state_dir = tools_for(loaded, options.settings)
     store = Store()
     store.dispatch(SessionStarted("doctor", profile.name if profile else "", _context(profile)))
     if note is not None:
         from devstack.core.events import DoctorChecked
 
         store.dispatch(DoctorChecked(note))
-    run_doctor(
-        doctor_plan(profile, tools, skaffold_file, state_dir=options.settings.state_dir), store.dispatch
-    )
+    run_doctor(doctor_plan(profile, tools, skaffold_file, state_dir=state_dir), store.dispatch)
     state = store.state
     if as_json:
         click.echo(jsonview.dumps(jsonview.doctor_document(state)))

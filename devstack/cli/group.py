@@ -168,7 +168,7 @@ def check(ctx: click.Context, as_json: bool, junit: str | None, report_dir: str 
 @profile_option
 @click.pass_context
 def forward(ctx: click.Context, as_json: bool, take_over: bool) -> int:
-    """Forward localhost:3000 and :8000 to the services, in the foreground."""
+    """Forward the profile's local ports to its services, in the foreground."""
     from devstack.cli.connectivity import forward as run
 
     return run(options_of(ctx), as_json, take_over)

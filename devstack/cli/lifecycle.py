@@ -12,7 +12,9 @@ import click
 
 from devstack.cli.common import colour, echo_lines, engine_context, read_timeline
 from devstack.cli.options import Options
-from devstack.core.events import ForwardChanged, KubeSynced, SessionStarted
+from devstack.core.checks import failed_summary
+from devstack.core.events import CheckReported, Event, ForwardChanged, KubeSynced, SessionStarted
+from devstack.core.state import State
 from devstack.engine.context import EngineContext
 from devstack.errors import DevstackError
 from devstack.exitcodes import OK, UNHEALTHY
@@ -88,6 +90,7 @@ def run_up_headless(
         if hold_when(code):
             if hint is not None:
                 click.echo(hint(code), err=True)
+            run.follow_checks()
             hold_until_interrupted(ctx, options)
     finally:
         ctx.store.flush(timeout=2)  # the progress lines of a run that ended in an exception
@@ -147,13 +150,22 @@ def print_up(ctx: EngineContext, code: int, as_json: bool, options: Options) -> 
 
 
 def hold_until_interrupted(ctx: EngineContext, options: Options) -> None:
-    """Keep forwards and watches alive, printing forward changes, until Ctrl-C/SIGTERM."""
+    """Keep forwards and watches alive, printing forward changes and the checks' re-runs, until
+    Ctrl-C/SIGTERM."""
     last: dict[str, str] = {}
 
-    def on_change(state: object, event: object) -> None:
+    def on_change(state: State, event: Event) -> None:
         if isinstance(event, ForwardChanged) and last.get(event.forward.name) != event.forward.status:
             last[event.forward.name] = event.forward.status
             click.echo(text.forward_line(event.forward, colour(options, sys.stderr)), err=True)
+        elif isinstance(event, CheckReported) and not state.checks_running:
+            passed = sum(1 for c in state.checks if c.ok)
+            message, _fix = failed_summary(state.checks)
+            click.echo(
+                f"checks ran again: {passed}/{len(state.checks)} passed"
+                + (f"; {message}" if message else ""),
+                err=True,
+            )
 
     unsubscribe = ctx.store.subscribe(on_change)
     click.echo("holding the forwards open; Ctrl-C stops", err=True)
@@ -204,7 +216,7 @@ def down_stale(options: Options, as_json: bool) -> int:
 
 def status(options: Options, as_json: bool) -> int:
     """A snapshot: cluster, workloads, pods, services, endpoints, explanations."""
-    from devstack.sources.kube import describe_error
+    from devstack.engine.feed import cluster_error
     from devstack.sources.kubeapi import KubeApi
 
     ctx = engine_context(options)
@@ -218,9 +230,7 @@ def status(options: Options, as_json: bool) -> int:
     except DevstackError:
         raise
     except Exception as err:  # noqa: BLE001 - an unreachable cluster is an answer, not a crash
-        raise DevstackError(
-            f"cannot reach {ctx.context}: {describe_error(err)}", fix="devstack up", exit_code=UNHEALTHY
-        ) from None
+        raise cluster_error(ctx, err) from None
     finally:
         api.close()
     from devstack.views.status import status_document, status_lines

@@ -18,7 +18,6 @@ import click
 
 from devstack import __version__
 from devstack.cli.common import engine_context, read_timeline
-from devstack.cli.json_errors import json_on_error
 from devstack.cli.options import Options
 from devstack.core.events import DoctorChecked, KubeSynced, SessionStarted
 from devstack.core.model import DoctorCheck
@@ -76,9 +75,8 @@ PROFILE_FIELDS: Allowed = {
 
 def run(options: Options, as_json: bool) -> int:
     """Collect everything and print the markdown (or one JSON document with --json)."""
-    with json_on_error(as_json):
-        ctx = engine_context(options)
-        report = collect(ctx)
+    ctx = engine_context(options)
+    report = collect(ctx)
     markdown = render(report)
     if as_json:
         click.echo(json.dumps({**report, "markdown": markdown}))

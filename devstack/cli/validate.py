@@ -8,27 +8,28 @@ from pathlib import Path
 import click
 
 from devstack.cli.common import load_profile
-from devstack.cli.json_errors import json_on_error
 from devstack.cli.options import Options
 from devstack.errors import DevstackError
-from devstack.exitcodes import OK, UNHEALTHY, USAGE
+from devstack.exitcodes import OK, USAGE
 
 
 def run(options: Options, paths: tuple[str, ...], kube_version: str, as_json: bool) -> int:
-    """Print one line per problem; exit 1 if any, 2 for a bad profile or no stack, 3 without helm.
+    """Print one line per problem; exit 2 if any (the stack's configuration is wrong, as for a bad
+    profile or no stack), 3 without helm, 0 when every file is sound.
 
-    With ``--json`` one document is printed on every exit path: ``{"ok", "problems"}``, plus
-    ``"error"`` and ``"exit_code"`` when validation could not run at all.
+    With ``--json`` it prints ``{"ok", "problems", "exit_code"}``; when validation cannot run at all,
+    `devstack.cli.main` prints the error document instead.
     """
-    with json_on_error(as_json):
-        problems, count = _validate(options, paths, kube_version)
+    problems, count = _validate(options, paths, kube_version)
+    code = USAGE if problems else OK
     if as_json:
-        click.echo(json.dumps({"ok": not problems, "problems": [str(p) for p in problems]}, indent=2))
+        document = {"ok": not problems, "problems": [str(p) for p in problems], "exit_code": code}
+        click.echo(json.dumps(document, indent=2))
     else:
         for problem in problems:
             click.echo(str(problem))
         click.echo(f"{len(problems)} problem(s)" if problems else f"ok: {count} files validated")
-    return UNHEALTHY if problems else OK
+    return code
 
 
 def _validate(options: Options, paths: tuple[str, ...], kube_version: str) -> tuple[list[object], int]:

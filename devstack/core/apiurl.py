@@ -74,14 +74,14 @@ def is_cluster_internal(host: str) -> bool:
     return "." not in host or host.endswith((".svc", ".svc.cluster.local", ".cluster.local"))
 
 
-def judge_url(value: str, suggested: str) -> UrlVerdict:
-    """Step b: an absolute http(s) URL whose host a browser can resolve."""
+def judge_url(value: str, suggested: str, env_var: str = "VITE_API_BASE_URL") -> UrlVerdict:
+    """Step b: an absolute http(s) URL whose host a browser can resolve (`env_var` names the setting)."""
     parts = urlsplit(value.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return UrlVerdict(
             False,
             f"{value!r} is not an absolute http(s) URL",
-            f"set VITE_API_BASE_URL to an absolute URL such as {suggested}",
+            f"set {env_var} to an absolute URL such as {suggested}",
         )
     host = parts.hostname
     try:
@@ -92,7 +92,7 @@ def judge_url(value: str, suggested: str) -> UrlVerdict:
         return UrlVerdict(
             False,
             f"{host} is a cluster-internal name: pods resolve it, the browser does not",
-            f"the browser calls the API from your machine: set VITE_API_BASE_URL (chart value "
+            f"the browser calls the API from your machine: set {env_var} (chart value "
             f"frontend.apiBaseUrl) to {suggested}",
             host,
             port,

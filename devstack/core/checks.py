@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 
@@ -26,3 +27,19 @@ class CheckResult:
     def ok(self) -> bool:
         """All steps passed (and there was at least one)."""
         return bool(self.steps) and all(step.ok for step in self.steps)
+
+
+def failed_summary(results: Sequence[CheckResult]) -> tuple[str, str]:
+    """(message, fix) naming the first failing step of each failed check ("" when all passed)."""
+    parts, fixes = [], []
+    for result in results:
+        if result.ok:
+            continue
+        step = next((s for s in result.steps if not s.ok), None)
+        if step is None:
+            parts.append(f"{result.name}: no step ran")
+            continue
+        parts.append(f"{result.name} failed at '{step.name}': {step.detail}")
+        if step.hint:
+            fixes.append(step.hint)
+    return "; ".join(parts), (fixes[0] if fixes else "")

@@ -14,7 +14,8 @@ class DeployState:
     """What the deploy tool is doing, as read from its output.
 
     Attributes:
-        phase: idle, building, deploying, stabilizing, deployed, watching, cleaning-up, failed, done.
+        phase: idle, building, deploying, stabilizing, deployed, watching, cleaning-up, failed, done,
+            stopped (devstack stopped it), removed (`down` deleted what it deployed).
         iteration: 1 for the first build/deploy; `skaffold dev` redeploys count up.
         artifacts: (image, status) with status building, built, cached or failed.
         rollouts: (deployment, status, message) with status waiting, ready or failed.

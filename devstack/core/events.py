@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from devstack.core.checks import CheckResult
 from devstack.core.kube import KubeInfo
 from devstack.core.model import DoctorCheck
+from devstack.core.pipeline import RunPlan
 from devstack.core.portforward import ForwardView
 
 
@@ -22,12 +23,13 @@ class Event:
 
 @dataclass(frozen=True)
 class SessionStarted(Event):
-    """A command began; names the profile and the kube context it targets."""
+    """A command began; names the profile, the kube context it targets and what it sets up."""
 
     command: str
     profile: str
     context: str
     steps: tuple[str, ...] = ()
+    plan: RunPlan | None = None
 
 
 # ----------------------------------------------------------------------------- pipeline steps
@@ -153,10 +155,19 @@ class DeployOutput(Event):
 
 @dataclass(frozen=True)
 class DeployExited(Event):
-    """The deploy tool exited."""
+    """The deploy tool exited (`requested`: because devstack stopped it: down, quit, switch)."""
 
     code: int
     at: float
+    requested: bool = False
+
+
+@dataclass(frozen=True)
+class StackRemoved(Event):
+    """`down` removed what `up` deployed: deploy, readiness, forwards and checks no longer hold."""
+
+    at: float
+    detail: str = ""
 
 
 # ----------------------------------------------------------------------------- forwards and checks
@@ -165,6 +176,14 @@ class ForwardChanged(Event):
     """A forward's state or counters changed (sources coalesce counter updates)."""
 
     forward: ForwardView
+
+
+@dataclass(frozen=True)
+class ForwardsClosed(Event):
+    """devstack closed these forwards (down, quit, re-open): their ports serve nothing now."""
+
+    names: tuple[str, ...]
+    at: float
 
 
 @dataclass(frozen=True)

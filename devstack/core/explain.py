@@ -7,10 +7,11 @@ front end, show the same sentence, evidence and fix for the same forward or chec
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from devstack.core.checks import CheckResult
 from devstack.core.health import Explanation, explain_service, worst
-from devstack.core.kube import DeploymentInfo, PodInfo, selects
+from devstack.core.kube import DeploymentInfo, KubeEventInfo, PodInfo, selects
 from devstack.core.model import Level, StepStatus
 from devstack.core.portforward import ForwardView
 from devstack.core.state import State
@@ -132,6 +133,44 @@ def overall(state: State, verdicts: Sequence[tuple[str, Explanation]]) -> tuple[
         return level, "; ".join(f"{f.name}: {f.status}" for f in forwards)
     if any(s.status is StepStatus.RUNNING for s in state.steps):
         return Level.PROGRESSING, "starting"
+    if state.deploy.phase == "removed":
+        return Level.PROGRESSING, "stack removed (down): press u to bring it up"
     if not verdicts:
         return Level.PROGRESSING, "no workloads yet"
     return Level.OK, f"{len(verdicts)} workload(s) healthy"
+
+
+def _when(stamp: str) -> datetime | None:
+    """An RFC 3339 time (UTC when it names no zone), or None."""
+    try:
+        moment = datetime.fromisoformat(stamp) if stamp else None
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
+
+
+def still_holds(state: State, event: KubeEventInfo) -> bool:
+    """Whether a warning still says something about the stack as it is now.
+
+    It does not when its pod or Deployment is gone, or when it came from the start-up window of
+    a pod that has been Ready since (a readiness probe failing before the app listened).
+    Objects devstack does not watch (ReplicaSets, nodes) are kept.
+    """
+    key = f"{event.namespace}/{event.object_name}"
+    if event.object_kind == "Deployment":
+        return key in state.deployments
+    if event.object_kind != "Pod":
+        return True
+    pod = state.pods.get(key)
+    if pod is None:
+        return False
+    ready = pod.condition("Ready")
+    if not pod.ready or ready is None:
+        return True
+    since, seen = _when(ready.since), _when(event.last_seen)
+    return since is None or seen is None or seen > since
+
+
+def headline_warnings(state: State) -> list[KubeEventInfo]:
+    """The warning events that count now (`still_holds`); the rest stay listed, not counted."""
+    return [e for e in state.kube_events.values() if e.warning and still_holds(state, e)]

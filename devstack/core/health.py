@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from devstack.core.images import judge_image, known_images, repository
 from devstack.core.kube import ContainerInfo, DeploymentInfo, KubeEventInfo, PodInfo, ServiceInfo, selects
 from devstack.core.model import Level
 from devstack.core.state import State
@@ -80,18 +81,48 @@ def _log_lines(state: State, pod: PodInfo) -> tuple[str, ...]:
     return tuple(f"{which} [{tail.container}]: {line}" for line in tail.lines[-5:])
 
 
-def _image_pull(pod: PodInfo, c: ContainerInfo, events: list[KubeEventInfo], cluster: str) -> Explanation:
-    load = f"kind load docker-image {c.image} --name {cluster}" if cluster else "load it into the cluster"
+def _image_pull(
+    state: State, pod: PodInfo, c: ContainerInfo, events: list[KubeEventInfo], cluster: str
+) -> Explanation:
+    """Why an image cannot be pulled: not loaded (a known image), a typo of a known name, or unknown.
+
+    `kind load` is offered only for an image devstack knows exists (built, or running elsewhere),
+    never for a name that looks misspelled.
+    """
+    judged = judge_image(c.image, known_images(state))
+    repo = repository(c.image)
+    evidence = (
+        f"container {c.name}: waiting ({c.reason}): {c.message}".rstrip(": "),
+        *_event_lines(events, {"Failed", "BackOff"}),
+    )
+    cant = f"Kubernetes cannot pull the image {c.image} for container {c.name}."
+    if judged.kind == "misspelled":
+        return Explanation(
+            Level.ERROR,
+            c.reason,
+            f"{cant} Its name looks misspelled: {repo} is not {judged.known} ({judged.source}).",
+            (*evidence, f"known image: {judged.known} ({judged.source})"),
+            f"fix the image name ({repo} → {judged.known}) in the chart values or skaffold.yaml, "
+            "then redeploy",
+        )
+    load = f"`kind load docker-image {c.image} --name {cluster}`" if cluster else "load it into the cluster"
+    if judged.kind == "not-loaded":
+        return Explanation(
+            Level.ERROR,
+            c.reason,
+            f"{cant} {judged.known} is {judged.source}, but the cluster does not have {c.image}: "
+            "it was not built with this tag or not loaded into the cluster.",
+            (*evidence, f"known image: {judged.known} ({judged.source})"),
+            f"build it (`skaffold build`) and {load}; `skaffold dev` loads what it builds",
+        )
     return Explanation(
         Level.ERROR,
         c.reason,
-        f"Kubernetes cannot pull the image {c.image} for container {c.name}. Was it built and "
-        "loaded into kind, and is the name (and tag) spelled right?",
-        (
-            f"container {c.name}: waiting ({c.reason}): {c.message}".rstrip(": "),
-            *_event_lines(events, {"Failed", "BackOff"}),
-        ),
-        f"check the image name in the chart values / skaffold.yaml; build it (`skaffold build`) and `{load}`",
+        f"{cant} No image of that name was built or runs here: is the name (and tag) spelled right, "
+        "and was it built and loaded into kind?",
+        evidence,
+        "check the image name in the chart values / skaffold.yaml; once it is right, build it "
+        f"(`skaffold build`) and {load}",
     )
 
 
@@ -210,7 +241,7 @@ def _explain_container(
     state: State, pod: PodInfo, c: ContainerInfo, events: list[KubeEventInfo], cluster_name: str
 ) -> Explanation | None:
     if c.reason in _PULL:
-        return _image_pull(pod, c, events, cluster_name)
+        return _image_pull(state, pod, c, events, cluster_name)
     if c.reason == "CrashLoopBackOff":
         return _crash(state, pod, c, events)
     if c.reason == "OOMKilled" or (c.state == "running" and c.last_reason == "OOMKilled" and not c.ready):

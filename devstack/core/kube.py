@@ -24,12 +24,13 @@ def selects(selector: Pairs, labels: Pairs) -> bool:
 
 @dataclass(frozen=True)
 class Condition:
-    """A status condition (`type`, `status`, `reason`, `message`)."""
+    """A status condition (`type`, `status`, `reason`, `message`; `since`: lastTransitionTime)."""
 
     type: str
     status: str
     reason: str = ""
     message: str = ""
+    since: str = ""
 
 
 @dataclass(frozen=True)
@@ -203,6 +204,7 @@ class KubeEventInfo:
     object_name: str
     count: int = 1
     last_seen: str = ""
+    first_seen: str = ""
 
     @property
     def key(self) -> str:
@@ -238,6 +240,7 @@ def _conditions(value: object) -> tuple[Condition, ...]:
             str(c.get("status", "")),
             str(c.get("reason") or ""),
             str(c.get("message") or ""),
+            str(c.get("lastTransitionTime") or ""),
         )
         for c in value
         if isinstance(c, Mapping)
@@ -391,6 +394,9 @@ def kube_event_info(obj: Raw) -> KubeEventInfo:
         count=_int(obj.get("count"), 1) or 1,
         last_seen=str(
             obj.get("lastTimestamp") or obj.get("eventTime") or meta.get("creationTimestamp") or ""
+        ),
+        first_seen=str(
+            obj.get("firstTimestamp") or obj.get("eventTime") or meta.get("creationTimestamp") or ""
         ),
     )
 

@@ -10,6 +10,7 @@ from typing import cast
 from devstack.core import events as ev
 from devstack.core import timeline as tl
 from devstack.core.deploy import MAX_ERRORS, MAX_LINES, MAX_PENDING, DeployState, upsert
+from devstack.core.derive import redeploy_steps, stack_removed
 from devstack.core.devloop import add_error, begin_iteration, with_deploy
 from devstack.core.handlers import HandlerTable
 from devstack.core.state import State
@@ -41,8 +42,9 @@ def _started(state: State, event: ev.DeployStarted) -> State:
 @on(ev.DeployOutput)
 def _output(state: State, event: ev.DeployOutput) -> State:
     line = strip_ansi(event.line)
+    previous = state.deploy.phase
     state = with_deploy(state, lines=(*state.deploy.lines, line)[-MAX_LINES:])
-    return line_read(state, line, event.at)
+    return redeploy_steps(line_read(state, line, event.at), previous)
 
 
 def apply_signal(deploy: DeployState, signal: SkaffoldSignal) -> DeployState:
@@ -72,9 +74,9 @@ def apply_signal(deploy: DeployState, signal: SkaffoldSignal) -> DeployState:
 
 @on(ev.DeployExited)
 def _exited(state: State, event: ev.DeployExited) -> State:
-    phase = "failed" if event.code != 0 else "done"
+    phase = "stopped" if event.requested else "failed" if event.code != 0 else "done"
     state = replace(state, deploy=replace(state.deploy, exit_code=event.code, phase=phase))
-    if event.code != 0:
+    if event.code != 0 and not event.requested:
         error = f"{state.deploy.tool or 'the deploy tool'} exited with code {event.code}"
         state = replace(state, timeline=tl.ended(state.timeline, event.at, False, error))
     return state
@@ -155,3 +157,8 @@ def log_signal(state: State, signal: SkaffoldSignal, at: float) -> State:
     if kind in ("status-failed", "build-failed"):
         return replace(state, timeline=tl.ended(state.timeline, at, False, signal.detail))
     return state
+
+
+@on(ev.StackRemoved)
+def _removed(state: State, event: ev.StackRemoved) -> State:
+    return stack_removed(state, event.detail)

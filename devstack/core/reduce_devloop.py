@@ -16,6 +16,7 @@ from typing import cast
 from devstack.core import events as ev
 from devstack.core import timeline as tl
 from devstack.core.deploy import upsert
+from devstack.core.derive import redeploy_steps
 from devstack.core.devloop import add_error, begin_iteration, fail_iteration, set_artifact, with_deploy
 from devstack.core.handlers import HandlerTable
 from devstack.core.reduce_deploy import common_signal, log_signal
@@ -31,14 +32,14 @@ IN_PROGRESS, SUCCEEDED, FAILED = "InProgress", "Succeeded", "Failed"
 # ----------------------------------------------------------------------------- neutral events
 @on(ev.DeployChannel)
 def _channel(state: State, event: ev.DeployChannel) -> State:
-    waiting = state.deploy.pending
+    previous, waiting = state.deploy.phase, state.deploy.pending
     state = with_deploy(state, channel=event.channel, channel_detail=event.detail, pending=())
     if event.channel == "log":
         for at, line in waiting:
             signal = parse_skaffold_line(line)
             if signal is not None:
                 state = log_signal(common_signal(state, signal, at), signal, at)
-    return state
+    return redeploy_steps(state, previous)
 
 
 @on(ev.LoopIterationStarted)
@@ -71,6 +72,12 @@ def _iteration_ended(state: State, event: ev.LoopIterationEnded) -> State:
 # ----------------------------------------------------------------------------- Skaffold's event API
 @on(ev.SkaffoldTask)
 def _task(state: State, event: ev.SkaffoldTask) -> State:
+    # A redeploy's steps (deploy, ready) follow the phase as they do with the output lines.
+    return redeploy_steps(task_progress(state, event), state.deploy.phase)
+
+
+def task_progress(state: State, event: ev.SkaffoldTask) -> State:
+    """A task of the event API: the iteration, the deploy phase and the timeline's deploy."""
     task, status = event.task, event.status
     current = state.timeline.current
     if task == "DevLoop":

@@ -7,8 +7,9 @@ from dataclasses import replace
 from typing import Any
 
 from devstack.core import events as ev
+from devstack.core.derive import retarget_gone
 from devstack.core.handlers import HandlerTable
-from devstack.core.kube import WATCHED_KINDS, KubeInfo
+from devstack.core.kube import WATCHED_KINDS, KubeInfo, PodInfo
 from devstack.core.state import ClusterView, LogTail, State
 
 table = HandlerTable()
@@ -49,7 +50,20 @@ def _with(state: State, kind: str, items: dict[str, Any]) -> State:
 
 @on(ev.KubeSynced)
 def _synced(state: State, event: ev.KubeSynced) -> State:
-    return _with(state, event.kind, {item.key: item for item in event.items})
+    state = _with(state, event.kind, {item.key: item for item in event.items})
+    if event.kind != "pods" or not state.forwards:
+        return state
+    alive = {item.name for item in event.items if isinstance(item, PodInfo) and not item.deleting}
+    return retarget_gone(state, {v.pod for v in state.forwards.values() if v.pod and v.pod not in alive})
+
+
+def _gone_pods(changes: tuple[ev.KubeChanged, ...]) -> set[str]:
+    """Pods deleted, or terminating, in these changes (no longer a forward's target)."""
+    return {
+        c.item.name
+        for c in changes
+        if c.kind == "pods" and (c.change == "DELETED" or (isinstance(c.item, PodInfo) and c.item.deleting))
+    }
 
 
 def _apply(items: dict[str, KubeInfo], change: ev.KubeChanged) -> None:
@@ -63,7 +77,8 @@ def _apply(items: dict[str, KubeInfo], change: ev.KubeChanged) -> None:
 def _changed(state: State, event: ev.KubeChanged) -> State:
     items = dict(_collection(state, event.kind))
     _apply(items, event)
-    return _with(state, event.kind, items)
+    state = _with(state, event.kind, items)
+    return retarget_gone(state, _gone_pods((event,))) if state.forwards else state
 
 
 @on(ev.KubeBatch)
@@ -75,7 +90,7 @@ def _batch(state: State, event: ev.KubeBatch) -> State:
         _apply(copies[change.kind], change)
     for kind, items in copies.items():
         state = _with(state, kind, items)
-    return state
+    return retarget_gone(state, _gone_pods(event.changes)) if state.forwards else state
 
 
 @on(ev.ApiStatus)

@@ -21,6 +21,7 @@ def _session(state: State, event: ev.SessionStarted) -> State:
         profile=event.profile,
         context=event.context,
         steps=tuple(StepState(name) for name in event.steps),
+        plan=event.plan,
     )
 
 

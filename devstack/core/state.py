@@ -9,6 +9,7 @@ from devstack.core.checks import CheckResult
 from devstack.core.deploy import DeployState
 from devstack.core.kube import DeploymentInfo, EndpointSliceInfo, KubeEventInfo, PodInfo, ServiceInfo
 from devstack.core.model import CheckStatus, DoctorCheck, StepState, StepStatus
+from devstack.core.pipeline import RunPlan
 from devstack.core.portforward import ForwardView
 from devstack.core.timeline import Timeline
 
@@ -40,6 +41,8 @@ class State:
     profile: str = ""
     context: str = ""
     steps: tuple[StepState, ...] = ()
+    plan: RunPlan | None = None
+    """What the profile sets up (ports, namespace, URLs); None when no profile is known."""
     doctor: tuple[DoctorCheck, ...] = ()
     cluster: ClusterView = ClusterView()
     deploy: DeployState = field(default_factory=DeployState)

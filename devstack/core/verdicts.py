@@ -65,9 +65,13 @@ class VerdictCache:
         self._pods: dict[str, _PodEntry] = {}
         self._events_source: Mapping[str, KubeEventInfo] | None = None
         self._pod_events: dict[PodKey, tuple[KubeEventInfo, ...]] = {}
+        self._artifacts: tuple[tuple[str, str], ...] = ()
 
     def verdicts(self, state: State) -> Verdicts:
         """The verdicts of `state`."""
+        if state.deploy.artifacts != self._artifacts:  # image-pull verdicts compare with the builds
+            self._pods = {}
+            self._artifacts = state.deploy.artifacts
         self._index_events(state)
         pods = self._pod_verdicts(state)
         workloads = tuple(

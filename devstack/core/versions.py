@@ -8,6 +8,11 @@ _VERSION = re.compile(r"v?(\d+)\.(\d+)(?:\.(\d+))?")
 
 Version = tuple[int, int, int]
 
+HELM_MINIMUM: Version = (3, 19, 0)
+"""The oldest helm devstack works with: the chart's values schemas are JSON Schema 2020-12 (helm
+reads those from 3.18 on), and `devstack validate` renders with it. The doctor and `validate` say
+the same (the README too: tests/devstack/test_texts.py compares them)."""
+
 
 def parse_version(text: str) -> Version | None:
     """The first `X.Y[.Z]` in `text` (an optional leading `v`), or None."""

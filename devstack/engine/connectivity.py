@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from devstack.core.checks import CheckResult
+from devstack.core.checks import failed_summary
 from devstack.engine.context import EngineContext
 from devstack.engine.runner import Progress, SkipStep, StepError
 from devstack.sources.checks import run_checks
@@ -30,7 +30,7 @@ def start_forwards(
     progress(", ".join(f"127.0.0.1:{f.local_port} → {f.service}:{f.remote_port}" for f in forwards))
     thread = ForwardThread(ctx.store, ctx.target, forwards, ctx.port_claims)
     thread.start(take_over)
-    deadline = time.monotonic() + wait
+    deadline = time.monotonic() + ctx.remaining(wait)
     while waiting_forwards(ctx) and time.monotonic() < deadline and not ctx.cancel.is_set():
         time.sleep(0.1)
     return thread
@@ -55,21 +55,6 @@ def forwards_summary(ctx: EngineContext) -> str:
                 f"localhost:{forward.local_port} waiting (no ready endpoint of {forward.service} yet)"
             )
     return ", ".join(parts)
-
-
-def failed_summary(results: list[CheckResult]) -> tuple[str, str]:
-    """(message, fix) naming the first failing step of each failed check."""
-    failed = [r for r in results if not r.ok]
-    parts, fixes = [], []
-    for result in failed:
-        step = next((s for s in result.steps if not s.ok), None)
-        if step is None:
-            parts.append(f"{result.name}: no step ran")
-            continue
-        parts.append(f"{result.name} failed at '{step.name}': {step.detail}")
-        if step.hint:
-            fixes.append(step.hint)
-    return "; ".join(parts), (fixes[0] if fixes else "")
 
 
 def run_check_step(ctx: EngineContext, api: KubeApi | None, progress: Progress) -> str:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from devstack.core.pipeline import PlannedForward, RunPlan
 from devstack.core.store import Store
 from devstack.core.verdicts import Verdicts, verdicts_of
 from devstack.errors import DevstackError
@@ -37,6 +39,8 @@ class EngineContext:
     interactive: bool = False
     overall_timeout: float | None = None
     state_dir: Path | None = None
+    deadline: float | None = None
+    """`time.monotonic()` by which the whole run must be done (`--timeout`; see `start_deadline`)."""
 
     def __post_init__(self) -> None:
         if self.profile.kind_cluster:
@@ -46,10 +50,20 @@ class EngineContext:
         verify = kind_verifier(self.profile.kind_cluster, self.tools.allow_sim, self.tools.settings())
         self.tools = self.tools.confined_to(self.context, verify, missing)
 
+    def start_deadline(self) -> float | None:
+        """Start the clock of `--timeout`: one deadline for every stage of this run."""
+        self.deadline = time.monotonic() + self.overall_timeout if self.overall_timeout else None
+        return self.deadline
+
+    def remaining(self, limit: float) -> float:
+        """`limit` seconds, or less when the run's deadline comes first (never below 0.01)."""
+        if self.deadline is None:
+            return min(limit, self.overall_timeout) if self.overall_timeout else limit
+        return max(0.01, min(limit, self.deadline - time.monotonic()))
+
     def timeout(self, stage: str) -> float:
-        """Seconds a stage may take: the profile's `deploy.timeouts`, capped by `--timeout`."""
-        value = float(getattr(self.profile.deploy.timeouts, stage))
-        return min(value, self.overall_timeout) if self.overall_timeout else value
+        """Seconds a stage may take: the profile's `deploy.timeouts`, cut to what is left of `--timeout`."""
+        return self.remaining(float(getattr(self.profile.deploy.timeouts, stage)))
 
     @property
     def profile(self) -> Profile:
@@ -83,6 +97,19 @@ class EngineContext:
     def verdicts(self) -> Verdicts:
         """The health verdicts of every pod and workload in the store's current state."""
         return verdicts_of(self.store.state, self.profile.kind_cluster)
+
+    @property
+    def plan(self) -> RunPlan:
+        """What this profile sets up, for the texts that name its ports, namespace and URLs."""
+        profile = self.profile
+        deploy = profile.deploy
+        tool = f"{deploy.tool} {deploy.mode if self.interactive else 'run'}"
+        if deploy.tool == "skaffold":
+            tool += f" (profile {deploy.skaffold_profile})"
+        forwards = tuple(
+            PlannedForward(f.name, f.local_port, f.service, f.remote_port) for f in profile.forwards
+        )
+        return RunPlan(deploy.namespace, tool, forwards, frontend_url(profile))
 
     @property
     def port_claims(self) -> PortClaims | None:
@@ -127,3 +154,18 @@ def guard_context(loaded: LoadedProfile) -> str:
             exit_code=USAGE,
         )
     return context
+
+
+def frontend_url(profile: Profile) -> str:
+    """http://localhost:<the frontend forward's port> (the API check's frontend, else the forward
+    named `frontend`, else the first); the API check's `frontend_url` without forwards; else ""."""
+    api = profile.checks.api_base_url
+    forwards = profile.forwards
+    forward = (
+        next((f for f in forwards if f.name == api.frontend_forward), None)
+        or next((f for f in forwards if f.name == "frontend"), None)
+        or next(iter(forwards), None)
+    )
+    if forward is not None:
+        return f"http://localhost:{forward.local_port}"
+    return api.frontend_url

@@ -123,7 +123,7 @@ class DeployRunner:
             elif not any(f"127.0.0.1:{port}" in text for port in ports):
                 break  # it failed for another reason than its API's ports
         self.exit_code = code
-        self._emit(ev.DeployExited(code, at=time.time()))
+        self._emit(ev.DeployExited(code, at=time.time(), requested=self.stop.is_set()))
         return code
 
     def _attempt(
@@ -171,9 +171,10 @@ class DeployRunner:
     def run_once(self, progress: Progress) -> str:
         """`skaffold run`: build, deploy, wait for the status check; fails on a non-zero exit."""
         progress("skaffold run: building and deploying")
-        code = self._run("run", self.ctx.timeout("deploy"))
+        timeout = self.ctx.timeout("deploy")
+        code = self._run("run", timeout)
         if code == 124:
-            raise StepError(f"skaffold run did not finish within {self.ctx.timeout('deploy'):.0f}s")
+            raise StepError(f"skaffold run did not finish within {timeout:.0f}s")
         if code != 0:
             raise StepError(
                 _failure("skaffold run", code, self.ctx.store.state), fix="see the workloads below"
@@ -187,7 +188,8 @@ class DeployRunner:
         )
         self._thread.start()
         progress("skaffold dev: building and deploying")
-        deadline = time.monotonic() + self.ctx.timeout("deploy")
+        timeout = self.ctx.timeout("deploy")
+        deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             deploy = self.ctx.store.state.deploy
             if deploy.exit_code is not None:
@@ -197,7 +199,7 @@ class DeployRunner:
             if deploy.phase == "failed":
                 raise StepError(_failure("skaffold dev", None, self.ctx.store.state))
             time.sleep(0.1)
-        raise StepError(f"skaffold dev did not deploy within {self.ctx.timeout('deploy'):.0f}s")
+        raise StepError(f"skaffold dev did not deploy within {timeout:.0f}s")
 
     def shutdown(self) -> None:
         """Stop a running `skaffold dev` (TERM: it cleans up, then KILL after the grace)."""

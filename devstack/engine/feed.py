@@ -10,37 +10,66 @@ from devstack.core.kube import PodInfo
 from devstack.core.state import State
 from devstack.engine.context import EngineContext
 from devstack.engine.runner import Progress, StepError
+from devstack.errors import DevstackError
+from devstack.exitcodes import UNHEALTHY
 from devstack.sources.kube import ClusterWatch, describe_error
 from devstack.sources.kubeapi import KubeApi
 
+SYNC_SECONDS = 30.0
+"""How long the watches may take to list everything once."""
+
+
+def cluster_error(ctx: EngineContext, err: BaseException) -> DevstackError:
+    """What the user sees when a command cannot use the profile's cluster: a kubeconfig problem
+    keeps its own message and exit code (2, naming the file); anything else is an unreachable
+    cluster (exit 1)."""
+    if isinstance(err, DevstackError):
+        return err
+    return DevstackError(
+        f"cannot reach {ctx.context}: {describe_error(err)}", fix="devstack up", exit_code=UNHEALTHY
+    )
+
 
 class CrashLogFetcher:
-    """Fetches the previous log of a container each time it crashes (for the explanation)."""
+    """Fetches the previous log of a container each time it crashes (for the explanation).
+
+    A fetch that fails or finds no line yet (a busy API server, a log not flushed yet) is tried
+    again on a later change, at most `ATTEMPTS` times per crash and `RETRY_AFTER` seconds apart.
+    """
+
+    ATTEMPTS = 5
+    RETRY_AFTER = 2.0
 
     def __init__(self, ctx: EngineContext, api: KubeApi):
         self._ctx = ctx
         self._api = api
-        self._seen: set[tuple[str, str, int]] = set()
+        # (pod, container, restart count) → (attempts so far, monotonic time of the last; inf = done)
+        self._tries: dict[tuple[str, str, int], tuple[int, float]] = {}
         self._lock = threading.Lock()
         self._unsubscribe = ctx.store.subscribe(lambda state, event: self._on_change(state), latest_only=True)
 
     def _on_change(self, state: State) -> None:
+        now = time.monotonic()
         for pod in state.pods.values():
             for container in pod.containers:
                 if container.last_exit_code is None or container.restart_count == 0:
                     continue
                 key = (pod.key, container.name, container.restart_count)
                 with self._lock:
-                    if key in self._seen:
+                    attempts, last = self._tries.get(key, (0, float("-inf")))
+                    if attempts >= self.ATTEMPTS or now - last < self.RETRY_AFTER:
                         continue
-                    self._seen.add(key)
-                threading.Thread(target=self._fetch, args=(pod, container.name), daemon=True).start()
+                    self._tries[key] = (attempts + 1, now)
+                threading.Thread(target=self._fetch, args=(pod, container.name, key), daemon=True).start()
 
-    def _fetch(self, pod: PodInfo, container: str) -> None:
+    def _fetch(self, pod: PodInfo, container: str, key: tuple[str, str, int]) -> None:
         try:
             lines = self._api.logs(pod.name, container, previous=True, tail=20)
-        except Exception:  # noqa: BLE001 - a missing previous log is normal; the explanation copes
+        except Exception:  # noqa: BLE001 - a missing previous log is normal; a later change tries again
             return
+        if lines:
+            with self._lock:
+                self._tries[key] = (self.ATTEMPTS, float("inf"))
         self._ctx.store.dispatch(ev.PodLogsFetched(pod.key, container, True, tuple(lines)))
 
     def close(self) -> None:
@@ -62,7 +91,7 @@ class ClusterFeed:
         self.watch.start(self.api.client)
         self.logs = CrashLogFetcher(self.ctx, self.api)
 
-    def wait_synced(self, timeout: float = 30) -> None:
+    def wait_synced(self, timeout: float = SYNC_SECONDS) -> None:
         """Until every watch has listed once."""
         deadline = time.monotonic() + timeout
         while any(w.resource_version is None for w in self.watch.watchers):
@@ -87,5 +116,5 @@ def start_feed(ctx: EngineContext, feed: ClusterFeed, progress: Progress) -> str
         raise StepError(f"{ctx.context} does not answer: {describe_error(err)}") from None
     ctx.store.dispatch(ev.ApiStatus(True, at=time.time(), server_version=version))
     feed.start()
-    feed.wait_synced()
+    feed.wait_synced(ctx.remaining(SYNC_SECONDS))
     return f"{ctx.context} ({version}), namespace {ctx.target.namespace}"

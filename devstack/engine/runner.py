@@ -34,6 +34,28 @@ class Stopped(StepError):
         super().__init__("stopped", fix="press u to bring the stack up again")
 
 
+class DeadlinePassed(StepError):
+    """The run's `--timeout` passed while `step` was running."""
+
+    def __init__(self, seconds: float, step: str):
+        super().__init__(
+            f"not done within --timeout {seconds:g}s ({step} was still running)",
+            fix="give --timeout more seconds; the profile's deploy.timeouts limit each stage",
+        )
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """One deadline for a whole run (`--timeout`): `at` is a `time.monotonic()` value."""
+
+    at: float
+    seconds: float
+
+    def passed(self) -> bool:
+        """The deadline is behind us."""
+        return time.monotonic() >= self.at
+
+
 @dataclass(frozen=True)
 class Step:
     """A step's facts and the function doing its work (returns a one-line result)."""
@@ -42,29 +64,40 @@ class Step:
     run: Callable[[Progress], str]
 
 
-def run_steps(steps: Sequence[Step], emit: Emit, cancel: threading.Event | None = None) -> StepError | None:
+def run_steps(
+    steps: Sequence[Step],
+    emit: Emit,
+    cancel: threading.Event | None = None,
+    deadline: Deadline | None = None,
+) -> StepError | None:
     """Run steps in order until one fails; returns that failure (None when all succeeded).
 
     Once `cancel` is set the run ends with `Stopped` before the next step, or at the next progress
-    line the running step reports from this thread.
+    line the running step reports from this thread. Once `deadline` has passed, it ends the same
+    way with `DeadlinePassed`, and a step that fails after it (its time was cut) fails with it.
     """
     owner = threading.current_thread()
 
-    def check() -> None:
+    def check(name: str) -> None:
+        if deadline is not None and deadline.passed():
+            raise DeadlinePassed(deadline.seconds, name)
         if cancel is not None and cancel.is_set():
             raise Stopped()
 
     for step in steps:
         name = step.info.name
         try:
-            check()
-        except Stopped as stopped:
+            check(name)
+        except DeadlinePassed as late:
+            emit(ev.StepFailed(name, late.message, at=time.time(), fix=late.fix))
+            return late
+        except StepError as stopped:
             return stopped
         emit(ev.StepStarted(name, at=time.time()))
 
         def progress(message: str, name: str = name) -> None:
             if threading.current_thread() is owner:
-                check()
+                check(name)
             emit(ev.StepProgress(name, message, at=time.time()))
 
         try:
@@ -72,11 +105,26 @@ def run_steps(steps: Sequence[Step], emit: Emit, cancel: threading.Event | None 
         except SkipStep as skipped:
             emit(ev.StepSkipped(name, str(skipped), at=time.time()))
             continue
-        except StepError as failure:
+        except DevstackError as error:
+            failure = (
+                error
+                if isinstance(error, StepError)
+                else StepError(error.message, error.fix, error.exit_code)
+            )
+            if _cut_short(failure, deadline):
+                assert deadline is not None
+                failure = DeadlinePassed(deadline.seconds, name)
             emit(ev.StepFailed(name, failure.message, at=time.time(), fix=failure.fix))
             return failure
-        except DevstackError as failure:
-            emit(ev.StepFailed(name, failure.message, at=time.time(), fix=failure.fix))
-            return StepError(failure.message, failure.fix, failure.exit_code)
         emit(ev.StepFinished(name, at=time.time(), detail=detail))
     return None
+
+
+def _cut_short(failure: StepError, deadline: Deadline | None) -> bool:
+    """A step failed (not for a usage or prerequisite reason) once its time was cut by the deadline."""
+    return (
+        deadline is not None
+        and deadline.passed()
+        and failure.exit_code == UNHEALTHY
+        and not isinstance(failure, DeadlinePassed)
+    )

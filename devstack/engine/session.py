@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 __all__ = ["NoEngine", "Session"]
 
 ContextBuilder = Callable[["Store"], "EngineContext"]
+ProfileBuilder = Callable[["Store", str], "EngineContext"]
+"""Builds the engine context of another profile of the stack, by name (`switch_profile`)."""
 Clock = Callable[[], float]
 STOP_JOIN = 30.0
 
@@ -46,6 +48,7 @@ class Session(SessionActions):
         store: Store | None = None,
         *,
         build: ContextBuilder | None = None,
+        build_profile: ProfileBuilder | None = None,
         clock: Clock = time.time,
         check_cluster: bool = True,
         take_over: bool = False,
@@ -57,6 +60,7 @@ class Session(SessionActions):
         self.ctx: EngineContext | None = None
         self.last_exit_code: int | None = None
         self._build = build
+        self._build_profile = build_profile
         self._cleanups: list[Callable[[], None]] = []
         self._lock = threading.Lock()
         self._preparing = threading.Lock()
@@ -85,7 +89,7 @@ class Session(SessionActions):
 
         assert self.ctx is not None
         names = step_names(UP_STEPS)
-        self._dispatch(SessionStarted("tui", self.ctx.profile.name, self.ctx.context, names))
+        self._dispatch(SessionStarted("tui", self.ctx.profile.name, self.ctx.context, names, self.ctx.plan))
 
     def _step_failed(self, step: str, message: str, fix: str = "") -> None:
         from devstack.core.events import StepFailed
@@ -132,16 +136,15 @@ class Session(SessionActions):
 
     @property
     def frontend_url(self) -> str:
-        """http://localhost:<frontend port> (from the profile's forwards, else its checks)."""
-        if self.ctx is None:
-            return "http://localhost:3000"
-        profile = self.ctx.profile
-        forward = next((f for f in profile.forwards if f.name == "frontend"), None) or next(
-            iter(profile.forwards), None
-        )
-        if forward is not None:
-            return f"http://localhost:{forward.local_port}"
-        return profile.checks.api_base_url.frontend_url
+        """Where the browser opens the frontend: from the profile (or the state's plan and forwards
+        for a session without one); "" when nothing says."""
+        if self.ctx is not None:
+            return self.ctx.plan.frontend_url
+        state = self.store.state
+        if state.plan is not None:
+            return state.plan.frontend_url
+        forward = state.forwards.get("frontend")
+        return f"http://localhost:{forward.local_port}" if forward is not None else ""
 
     def profiles(self) -> list[str]:
         """Names of the profiles next to the current one."""
@@ -284,13 +287,29 @@ class Session(SessionActions):
                 self._cleanups.pop()()
 
     def switch_profile(self, name: str) -> None:
-        """Stop everything and load another profile of the same stack (same tools)."""
-        ctx = self._context("switch profile")
+        """Stop everything and run another profile of the same stack.
+
+        The context comes from the session's profile builder (the demo's keeps every profile on
+        the demo's cluster, ports, tools and files); without one, the profile is loaded from the
+        stack with the same tools and state dir. The context is refused (exit 2) unless the new
+        profile allows it, before anything is stopped.
+        """
+        from devstack.engine.context import guard_context
+
+        self._context("switch profile")
+        build = self._build_profile or self._sibling_profile
+        new = build(self.store, name)
+        guard_context(new.loaded)
         self.stop()
-        from devstack.engine.context import EngineContext, guard_context
+        self.ctx = new
+        self._session_started()
+
+    def _sibling_profile(self, store: Store, name: str) -> EngineContext:
+        """Another profile of the current stack, with the current tools and state dir."""
+        from devstack.engine.context import EngineContext
         from devstack.profile import load
 
+        assert self.ctx is not None
+        ctx = self.ctx
         loaded = load(name, ctx.loaded.root)
-        guard_context(loaded)
-        self.ctx = EngineContext(loaded, self.store, ctx.tools, interactive=True, state_dir=ctx.state_dir)
-        self._session_started()
+        return EngineContext(loaded, store, ctx.tools, interactive=True, state_dir=ctx.state_dir)

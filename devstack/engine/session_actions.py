@@ -4,6 +4,7 @@ re-open the forwards, down, follow a pod's log. All block; front ends call them 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -69,6 +70,7 @@ class SessionActions:
 
     def restart_forwards(self) -> None:
         """Close the localhost forwards and open them again (same ports)."""
+        from devstack.core.events import ForwardsClosed
         from devstack.sources.forwarder import ForwardThread
 
         ctx = self._context("forwards")
@@ -77,18 +79,26 @@ class SessionActions:
             raise DevstackError("no forwards are running", fix="press u to bring the stack up")
         run.forwards.stop()
         run.forwards = None
+        names = tuple(f.name for f in ctx.profile.forwards)
+        self.store.dispatch(ForwardsClosed(names, at=time.time()))
         forwards = ForwardThread(ctx.store, ctx.target, ctx.profile.forwards, ctx.port_claims)
         forwards.start()
         run.forwards = forwards
 
     def down(self) -> str:
-        """Stop the dev loop and forwards, then `skaffold delete` (the watches keep showing)."""
+        """Stop the dev loop and forwards, then `skaffold delete` (the watches keep showing).
+
+        Once the delete succeeded, `StackRemoved` resets what no longer holds (steps, checks).
+        """
+        from devstack.core.events import StackRemoved
         from devstack.engine.deploy import skaffold_delete
 
         ctx = self._context("down")
         self.stop(keep_watches=True)
         output = skaffold_delete(ctx)
-        return output.splitlines()[-1] if output else f"removed the stack from {ctx.context}"
+        done = output.splitlines()[-1] if output else f"removed the stack from {ctx.context}"
+        self.store.dispatch(StackRemoved(at=time.time(), detail=f"removed by down ({ctx.context})"))
+        return done
 
     def stream_logs(
         self, pod: str, container: str, on_lines: Callable[[list[str]], None], cancel: threading.Event

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass, field
 
 from devstack.core import pipeline
-from devstack.core.events import SessionStarted
+from devstack.core.events import ForwardsClosed, SessionStarted
 from devstack.engine.cluster import run_cluster
 from devstack.engine.connectivity import READY_WAIT, forwards_summary, run_check_step, start_forwards
 from devstack.engine.context import EngineContext, guard_context
@@ -13,13 +15,17 @@ from devstack.engine.deploy import DeployRunner
 from devstack.engine.feed import ClusterFeed, start_feed
 from devstack.engine.looptracker import LoopTracker
 from devstack.engine.readiness import settle, wait_ready
-from devstack.engine.runner import Progress, Step, StepError, Stopped, run_steps
+from devstack.engine.rechecks import CheckRerunner
+from devstack.engine.runner import Deadline, Progress, Step, StepError, Stopped, run_steps
 from devstack.exitcodes import MISSING_PREREQUISITE, OK, UNHEALTHY
+from devstack.sources.checks import run_checks
 from devstack.sources.doctor import doctor_plan, run_doctor
 from devstack.sources.forwarder import ForwardThread
 
-# After a failed deploy/ready the endpoints are known: no point waiting for the failed workload.
+SETTLE_SECONDS = 15.0
+"""After a failed deploy/ready step: how long failing workloads get to explain themselves."""
 AFTER_FAILURE_WAIT = 2.0
+"""After a failed deploy/ready the endpoints are known: no point waiting for the failed workload."""
 
 
 @dataclass
@@ -32,6 +38,7 @@ class UpRun:
     deploy: DeployRunner = field(init=False)
     forwards: ForwardThread | None = None
     failure: StepError | None = None
+    rechecks: CheckRerunner | None = None
     tracker: LoopTracker | None = None
 
     def __post_init__(self) -> None:
@@ -51,18 +58,34 @@ class UpRun:
         ]
 
     def run(self) -> int:
-        """Run the pipeline; returns the exit code (0 only when every workload is healthy)."""
+        """Run the pipeline; returns the exit code (0 only when every workload is healthy).
+
+        `--timeout` (`ctx.overall_timeout`) is one deadline for the whole pipeline: each stage
+        gets what is left of it, and when it passes the running step is stopped.
+        """
         guard_context(self.ctx.loaded)
         profile = self.ctx.profile
-        self.ctx.store.dispatch(
-            SessionStarted("up", profile.name, self.ctx.context, pipeline.step_names(pipeline.UP_STEPS))
-        )
-        self.failure = run_steps(self.steps(), self.ctx.store.dispatch, self.ctx.cancel)
+        steps = pipeline.step_names(pipeline.UP_STEPS)
+        self.ctx.store.dispatch(SessionStarted("up", profile.name, self.ctx.context, steps, self.ctx.plan))
+        deadline = self._deadline()
+        timer = None
+        if deadline is not None:
+            timer = threading.Timer(max(0.0, deadline.at - time.monotonic()), self.ctx.cancel.set)
+            timer.daemon = True
+            timer.start()
+        try:
+            self.failure = run_steps(self.steps(), self.ctx.store.dispatch, self.ctx.cancel, deadline)
+        finally:
+            if timer is not None:
+                timer.cancel()
         if self.failure is not None:
             failed = self.ctx.store.state.failed_step
             if failed is not None and failed.name in (pipeline.DEPLOY.name, pipeline.READY.name):
-                settle(self.ctx)
+                settle(self.ctx, self.ctx.remaining(SETTLE_SECONDS))
                 self._forward_the_rest()
+        if self.ctx.interactive:
+            self.follow_checks()
+        if self.failure is not None:
             return self.failure.exit_code
         return OK if self.healthy() else UNHEALTHY
 
@@ -75,21 +98,45 @@ class UpRun:
         step = Step(pipeline.FORWARDS, lambda p: self._forwards(p, wait=AFTER_FAILURE_WAIT))
         run_steps([step], self.ctx.store.dispatch, self.ctx.cancel)
 
+    def follow_checks(self) -> None:
+        """From now on, re-run the checks after each redeploy and forward re-target (until `stop`)."""
+        if self.rechecks is not None or isinstance(self.failure, Stopped):
+            return
+        ctx, api = self.ctx, self.feed.api
+        self.rechecks = CheckRerunner(
+            ctx.store, lambda: run_checks(ctx.profile, ctx.store.dispatch, api.deployment_env)
+        )
+
+    def _deadline(self) -> Deadline | None:
+        at = self.ctx.start_deadline()
+        if at is None or self.ctx.overall_timeout is None:
+            return None
+        return Deadline(at, self.ctx.overall_timeout)
+
     def healthy(self) -> bool:
         """Every workload OK."""
         return self.ctx.verdicts().healthy
 
     def stop(self, keep_watches: bool = False) -> None:
-        """Stop the forwards, skaffold dev and (unless `keep_watches`) the watches."""
+        """Stop the check re-runs, the watches (unless `keep_watches`), the forwards and skaffold dev.
+
+        The watches stop before the forwards, so no kube event reaches a forwarder whose event
+        loop is closing; closed forwards leave the state (`ForwardsClosed`).
+        """
+        if self.rechecks is not None:
+            self.rechecks.stop()
+            self.rechecks = None
+        if not keep_watches:
+            self.feed.stop()
         if self.forwards is not None:
             self.forwards.stop()
             self.forwards = None
+            names = tuple(f.name for f in self.ctx.profile.forwards)
+            self.ctx.store.dispatch(ForwardsClosed(names, at=time.time()))
         self.deploy.shutdown()
         if self.tracker is not None:
             self.tracker.stop()
             self.tracker = None
-        if not keep_watches:
-            self.feed.stop()
 
     def _forwards(self, progress: Progress, wait: float = READY_WAIT) -> str:
         self.forwards = start_forwards(self.ctx, progress, self.take_over, wait)

@@ -269,6 +269,16 @@ class Safety(_Strict):
     """Kube contexts devstack may act on. The kind profile's own context is always allowed."""
 
 
+def backend_forward(api: ApiBaseUrlCheck, forwards: tuple[Forward, ...]) -> Forward | None:
+    """The forward that serves the backend (the API the frontend calls): the one named `backend`,
+    else the only one that is not the frontend's; None when that cannot be told."""
+    named = next((f for f in forwards if f.name == "backend"), None)
+    if named is not None:
+        return named
+    others = [f for f in forwards if f.name != api.frontend_forward]
+    return others[0] if len(others) == 1 else None
+
+
 def _unknown_forward(name: str, ports: dict[str, int], field: str) -> PydanticCustomError:
     known = ", ".join(ports) or "none"
     return PydanticCustomError(

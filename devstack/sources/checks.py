@@ -14,9 +14,11 @@ from urllib.parse import urljoin, urlsplit
 from devstack.core import apiurl
 from devstack.core import events as ev
 from devstack.core.checks import CheckResult, CheckStep
-from devstack.profile.models import ApiBaseUrlCheck, Forward, HttpCheck, Profile
+from devstack.profile.models import ApiBaseUrlCheck, Forward, HttpCheck, Profile, backend_forward
 
 MAX_BODY = 4 << 20
+ALLOWED_ORIGINS_ENV = "ALLOWED_ORIGINS"
+"""The backend's env var listing the CORS origins it allows (the chart sets it from allowedOrigins)."""
 Emit = Callable[[ev.Event], object]
 EnvLookup = Callable[[str, str], str | None]
 
@@ -90,8 +92,18 @@ class ApiBaseUrlChecker:
         self.config = config
         self.forwards = forwards
         self.env_lookup = env_lookup
-        backend = next((f for f in forwards if f.name == "backend"), None)
-        self.suggested = f"http://localhost:{backend.local_port if backend else 8000}"
+        backend = backend_forward(config, forwards)
+        self.suggested = f"http://localhost:{backend.local_port}" if backend is not None else ""
+        self.api_forward: Forward | None = None
+
+    def _env(self, deployment: str, name: str) -> str | None:
+        """A Deployment's env value, None when there is no lookup or it fails (no such Deployment)."""
+        if self.env_lookup is None:
+            return None
+        try:
+            return self.env_lookup(deployment, name)
+        except Exception:  # noqa: BLE001 - the value is just not known from this source
+            return None
 
     def run(self) -> CheckResult:
         """Every step until one fails."""
@@ -123,7 +135,7 @@ class ApiBaseUrlChecker:
                 ), value
         value, source = self._from_assets(front, name)
         if value is None and self.env_lookup is not None:
-            value = self.env_lookup(self.config.deployment, name)
+            value = self._env(self.config.deployment, name)
             source = f"env {name} of Deployment {self.config.deployment}"
         if value:
             return CheckStep("find the value", True, f"{value} (from {source})"), value
@@ -153,7 +165,8 @@ class ApiBaseUrlChecker:
 
     def judge(self, base: str) -> CheckStep:
         """b. An absolute http(s) URL the browser can resolve."""
-        verdict = apiurl.judge_url(base, self.suggested)
+        suggested = self.suggested or "http://localhost:<the backend forward's local_port>"
+        verdict = apiurl.judge_url(base, suggested, self.config.env_var)
         return CheckStep("browser can resolve it", verdict.ok, verdict.detail, verdict.hint)
 
     def reachable(self, base: str) -> CheckStep:
@@ -162,6 +175,7 @@ class ApiBaseUrlChecker:
         host, port = parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)
         forward = next((f for f in self.forwards if f.local_port == port), None)
         if apiurl.is_local(host) and forward is not None:
+            self.api_forward = forward
             return CheckStep(
                 "reaches a forward", True, f"{host}:{port} is devstack's forward to {forward.service}"
             )
@@ -170,11 +184,12 @@ class ApiBaseUrlChecker:
                 pass
         except OSError as err:
             ports = ", ".join(f"{f.local_port} ({f.name})" for f in self.forwards)
+            to = f" to {self.suggested}" if self.suggested else " to the backend's forward"
             return CheckStep(
                 "reaches a forward",
                 False,
                 f"nothing answers on {host}:{port}: {err.strerror or err}",
-                f"devstack forwards {ports}: set VITE_API_BASE_URL (frontend.apiBaseUrl) to {self.suggested}",
+                f"devstack forwards {ports}: set {self.config.env_var} (frontend.apiBaseUrl){to}",
             )
         return CheckStep("reaches a forward", True, f"{host}:{port} is not a devstack forward but answers")
 
@@ -197,31 +212,59 @@ class ApiBaseUrlChecker:
         return CheckStep("API answers", True, f"GET {url}: HTTP {response.status}")
 
     def cors(self, base: str) -> CheckStep:
-        """e. A CORS preflight is allowed, and the real GET carries a matching ACAO."""
+        """e. A CORS preflight is allowed, and the real GET carries a matching ACAO.
+
+        A failure names the origins the backend answered with and those it is configured with
+        (its Deployment's ALLOWED_ORIGINS), so the fix says what to add to what.
+        """
         origin = self.config.origin
         url = base + (self.config.cors_path or self.config.health_path)
-        hint = f"the backend must allow origin {origin}: add it to backend.allowedOrigins (ALLOWED_ORIGINS)"
         try:
             preflight = fetch(url, "OPTIONS", {"Origin": origin, "Access-Control-Request-Method": "GET"})
             real = fetch(url, "GET", {"Origin": origin})
         except (OSError, http.client.HTTPException) as err:
-            return CheckStep("CORS allows the frontend", False, f"{url}: {_failure(err)}", hint)
+            return CheckStep("CORS allows the frontend", False, f"{url}: {_failure(err)}", self._cors_hint())
         allowed = preflight.headers.get("access-control-allow-origin", "")
         if not 200 <= preflight.status < 300 or allowed not in (origin, "*"):
             detail = (
                 f"preflight OPTIONS {url} from {origin}: HTTP {preflight.status}, "
                 f"Access-Control-Allow-Origin {allowed or 'missing'}"
             )
-            return CheckStep("CORS allows the frontend", False, detail, hint)
+            return CheckStep(
+                "CORS allows the frontend", False, detail + self._configured(), self._cors_hint()
+            )
         answer = real.headers.get("access-control-allow-origin", "")
         if answer not in (origin, "*"):
+            detail = f"GET {url} from {origin}: Access-Control-Allow-Origin {answer or 'missing'}"
             return CheckStep(
-                "CORS allows the frontend",
-                False,
-                f"GET {url} from {origin}: Access-Control-Allow-Origin {answer or 'missing'}",
-                hint,
+                "CORS allows the frontend", False, detail + self._configured(), self._cors_hint()
             )
         return CheckStep("CORS allows the frontend", True, f"preflight and GET allow {origin}")
+
+    def allowed_origins(self) -> tuple[str, list[str]] | None:
+        """(Deployment, origins) the backend behind the API's forward is configured to allow."""
+        if self.api_forward is None:
+            return None
+        deployment = self.api_forward.service
+        value = self._env(deployment, ALLOWED_ORIGINS_ENV)
+        if value is None:
+            return None
+        return deployment, [o.strip() for o in value.split(",") if o.strip()]
+
+    def _configured(self) -> str:
+        found = self.allowed_origins()
+        if found is None:
+            return ""
+        deployment, origins = found
+        shown = ", ".join(origins) or "none"
+        return f"; the backend allows {shown} ({ALLOWED_ORIGINS_ENV} of Deployment {deployment})"
+
+    def _cors_hint(self) -> str:
+        origin = self.config.origin
+        found = self.allowed_origins()
+        now = f" (now: {', '.join(found[1]) or 'none'})" if found is not None else ""
+        where = f"backend.allowedOrigins ({ALLOWED_ORIGINS_ENV})"
+        return f"the backend must allow origin {origin}: add it to {where}{now}"
 
 
 def run_checks(profile: Profile, emit: Emit, env_lookup: EnvLookup | None = None) -> list[CheckResult]:

@@ -79,6 +79,7 @@ class Forwarder:
         self._unsubscribe: Any = None
         self._publisher: asyncio.Task[None] | None = None
         self._background: set[asyncio.Task[None]] = set()
+        self._handlers: set[asyncio.Task[Any]] = set()
         self._stopping = False
 
     async def start(self, take_over: bool = False) -> None:
@@ -109,7 +110,15 @@ class Forwarder:
 
     async def _bind(self, forward: Forward, take_over: bool) -> asyncio.AbstractServer:
         async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            await self._serve(forward, reader, writer)
+            # The connection is served by a background task, which `stop` cancels and awaits; this
+            # handler then ends normally (asyncio 3.11 logs a traceback for a cancelled handler, and
+            # one left pending says "Event loop is closed" once the loop is gone).
+            handler = asyncio.current_task()
+            if handler is not None:
+                self._handlers.add(handler)
+                handler.add_done_callback(self._handlers.discard)
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._spawn(self._serve(forward, reader, writer))
 
         loop = asyncio.get_running_loop()
         for attempt in range(2):
@@ -294,6 +303,8 @@ class Forwarder:
         for task in list(self._background):
             task.cancel()
         await asyncio.gather(*self._background, return_exceptions=True)
+        if self._handlers:  # their connections were cancelled above: let them return
+            await asyncio.wait(set(self._handlers), timeout=5)
         for live in self._live.values():
             if live.session is not None:
                 await live.session.close()

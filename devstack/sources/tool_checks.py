@@ -17,9 +17,9 @@ import yaml
 
 from devstack.core.model import CheckStatus, DoctorCheck
 from devstack.core.skaffold_versions import NEWEST_KNOWN, cannot_read, minimum_for, newer_than_known
-from devstack.core.versions import Version, format_version, meets, parse_version
+from devstack.core.versions import HELM_MINIMUM, Version, format_version, meets, parse_version
 from devstack.sources import processes
-from devstack.sources.tools import ToolEnv
+from devstack.sources.tools import ToolEnv, is_standin
 
 SKEW_POLICY = "https://kubernetes.io/releases/version-skew-policy/#kubectl"
 
@@ -59,7 +59,7 @@ TOOLS: dict[str, ToolSpec] = {
     "helm": ToolSpec(
         "helm",
         ("version", "--short"),
-        (3, 12, 0),
+        HELM_MINIMUM,
         "install helm: https://helm.sh/docs/intro/install/",
     ),
     "tilt": ToolSpec(
@@ -123,6 +123,8 @@ def check_tool(
         detail = f"{spec.name} not found on PATH" + ("" if required else " (optional)")
         return DoctorCheck(name, missing_status, detail, fix=spec.install, required=required)
     data: tuple[tuple[str, str], ...] = (("path", path),)
+    if is_standin(path):
+        data = (*data, ("standin", "devstack simulator"))
     if version is None:
         return DoctorCheck(
             name,
@@ -161,10 +163,11 @@ def check_tool(
             data=data,
         )
     reads = f", reads {skaffold_config}" if skaffold_config else ""
+    standin = "devstack simulator stand-in, " if is_standin(path) else ""
     return DoctorCheck(
         name,
         CheckStatus.OK,
-        f"{spec.name} {format_version(version)} ({path}{reads})",
+        f"{spec.name} {format_version(version)} ({standin}{path}{reads})",
         required=required,
         data=data,
     )

@@ -17,6 +17,7 @@ from devstack.tui.screens.main import MainScreen
 if TYPE_CHECKING:
     from devstack.engine.session import Session
     from devstack.tui.frames import Frame
+    from devstack.tui.subjects import Subject
     from devstack.tui.widgets.filterbar import FilterBar
 
 Done = Callable[[Any], str | None]
@@ -64,12 +65,27 @@ class ActionsApp(App[int]):
         assert isinstance(screen, MainScreen)
         return screen
 
+    def _subject(self) -> Subject | None:
+        """What the detail view on top explains (None on the dashboard)."""
+        from devstack.tui.subjects import Subject
+
+        subject = getattr(self.screen, "subject", None)
+        return subject if isinstance(subject, Subject) else None
+
     def selected_pod(self) -> str | None:
-        """The pod the user means: the detail view's pod, else the Pods pane's selection."""
-        subject = getattr(self.screen, "subject", None)  # the detail view
-        if subject is not None and subject.kind == "pod":
-            return str(subject.key)
+        """The pod the user means: the detail view's (its pod, or the pod its event is about),
+        else the Pods pane's selection."""
+        from devstack.tui.subjects import pod_of
+
+        subject = self._subject()
+        if subject is not None:
+            return pod_of(self.frame, subject) if self.frame is not None else None
         return self.main.pane("pods").selected_key
+
+    def _back_to_dashboard(self) -> None:
+        """Close the detail view (an action from it shows its result on the dashboard)."""
+        if self._subject() is not None:
+            self.pop_screen()
 
     def _container_of(self, pod_key: str) -> str:
         pod = self.session.store.state.pods.get(pod_key)
@@ -105,6 +121,7 @@ class ActionsApp(App[int]):
         if not self.main.ready:
             return
         key = self.selected_pod()
+        self._back_to_dashboard()
         log = self.main.log_pane
         self.main.select_tab("log")
         if key is None or log.source == f"pod:{key}":
@@ -135,7 +152,8 @@ class ActionsApp(App[int]):
 
     def action_restart(self) -> None:
         """Rollout-restart the selected workload, or re-open the forwards (Forwards pane)."""
-        pane = self.main.focused_pane
+        subject = self._subject()
+        pane = self.main.focused_pane if subject is None else f"{subject.kind}s"
         if pane == "forwards":
             self.work("restart forwards", self.session.restart_forwards, lambda _: "forwards re-opened")
             return
@@ -151,8 +169,9 @@ class ActionsApp(App[int]):
         from devstack.core.explain import workload_of
 
         state = self.session.store.state
+        subject = self._subject()
         if pane == "workloads":
-            key = self.main.pane("workloads").selected_key
+            key = subject.key if subject is not None else self.main.pane("workloads").selected_key
             deployment = state.deployments.get(key) if key else None
             return deployment.name if deployment else None
         key = self.selected_pod()
@@ -191,6 +210,9 @@ class ActionsApp(App[int]):
         import webbrowser
 
         url = self.session.frontend_url
+        if not url:
+            self.notify("the profile names no frontend forward to open", title="open")
+            return
         self.work(
             "open",
             lambda: webbrowser.open(url),
@@ -208,15 +230,25 @@ class ActionsApp(App[int]):
 
     def on_filter_bar_applied(self, message: FilterBar.Applied) -> None:
         """Apply the filter to its pane and repaint."""
-        bar = self.main.filter_bar
-        widget = self.main.query_one(f"#{bar.target or 'pods'}")
+        self._apply_filter(self.main.filter_bar.target or "pods", message.text, focus=message.done)
+
+    def action_clear_filter(self) -> None:
+        """Escape on a filtered pane: show every row again."""
+        if not self.main.ready:
+            return
+        target = self.main.focused_pane
+        if getattr(self.main.query_one(f"#{target}"), "filter_text", ""):
+            self._apply_filter(target, "", focus=False)
+
+    def _apply_filter(self, target: str, text: str, *, focus: bool) -> None:
+        widget = self.main.query_one(f"#{target}")
         if widget is self.main.log_pane:
-            widget.set_filter(message.text)
+            widget.set_filter(text)
         else:
-            self.main.pane(bar.target or "pods").set_filter(message.text)
+            self.main.pane(target).set_filter(text)
             if self.frame is not None:
                 self.main.show(self.frame)
-        if message.done:
+        if focus:
             widget.focus()
 
     def action_profile(self) -> None:
@@ -262,7 +294,7 @@ class ActionsApp(App[int]):
         from devstack.tui.screens.help import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+            self.push_screen(HelpScreen(self.session.frontend_url))
 
     def on_data_table_row_selected(self, event: Any) -> None:
         """`enter` (or a second click) on a row: why is this red?"""

@@ -53,6 +53,7 @@ class DevstackApp(ActionsApp):
         interval: Seconds between repaints at most (the bridge coalesces everything in between).
         state_dir: Where the walkthrough is remembered as seen (None: nowhere, every launch is
             a first launch).
+        tour_name: Which walkthrough record (`devstack demo` keeps its own).
     """
 
     CSS_PATH = "app.tcss"
@@ -68,9 +69,11 @@ class DevstackApp(ActionsApp):
         watch: bool = False,
         interval: float = INTERVAL,
         state_dir: Path | None = None,
+        tour_name: str = "devstack",
     ) -> None:
         super().__init__()
         self.state_dir = state_dir
+        self.tour_name = tour_name
         self.session = session
         self.autostart = autostart
         self.tour = tour
@@ -126,7 +129,8 @@ class DevstackApp(ActionsApp):
         from devstack.tui.tour import tour_seen
 
         self.model.cluster = self.session.cluster_name
-        first_time = self.tour is None and (not tour_seen(self.state_dir) or cluster_exists is False)
+        seen = tour_seen(self.state_dir, self.tour_name)
+        first_time = self.tour is None and (not seen or cluster_exists is False)
         if self.tour or first_time:
             self.open_walkthrough()
         elif self.autostart:
@@ -144,7 +148,7 @@ class DevstackApp(ActionsApp):
     def _walkthrough_closed(self, completed: bool | None) -> None:
         from devstack.tui.tour import mark_tour
 
-        mark_tour(self.state_dir, bool(completed))
+        mark_tour(self.state_dir, bool(completed), self.tour_name)
 
     def run(self, *args: Any, **kwargs: Any) -> Any:
         """Run the app; marks it finished for the signal watchdog however it ends."""
@@ -258,10 +262,13 @@ class DevstackApp(ActionsApp):
 
     # ------------------------------------------------------------------ palette
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        """Every key's action in the command palette, plus Textual's own."""
+        """Every key's action in the command palette, plus Textual's own but its Quit (one Quit:
+        ours, which asks first when the dev loop runs)."""
         for key in keys.APP_KEYS:
-            yield SystemCommand(f"{key.label} ({key.shown})", key.help, self._palette_action(key.action))
-        yield from super().get_system_commands(screen)
+            if key.palette:
+                help_text = key.text(self.session.frontend_url)
+                yield SystemCommand(f"{key.label} ({key.shown})", help_text, self._palette_action(key.action))
+        yield from (c for c in super().get_system_commands(screen) if c.title != "Quit")
 
     def _palette_action(self, action: str) -> Any:
         async def run() -> None:

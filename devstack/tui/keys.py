@@ -9,7 +9,11 @@ from textual.binding import Binding, BindingType
 
 @dataclass(frozen=True)
 class Key:
-    """One key: what it does in the footer (`label`) and in the help and palette (`help`)."""
+    """One key: what it does in the footer (`label`) and in the help and palette (`help`).
+
+    `rank` orders the footer when it cannot show every key: the lowest rank drops first (`?` and
+    `q` are never dropped). `palette`: listed in the command palette.
+    """
 
     key: str
     action: str
@@ -18,21 +22,41 @@ class Key:
     display: str = ""
     footer: bool = True
     priority: bool = False
+    palette: bool = True
+    rank: int = 0
 
     @property
     def shown(self) -> str:
         """How the key is written in the help (`/`, `?`, `ctrl+c`)."""
         return self.display or self.key
 
+    def text(self, frontend_url: str = "") -> str:
+        """The help text, naming the profile's frontend URL where it says `{frontend_url}`."""
+        return self.help.replace(FRONTEND_URL, frontend_url or "the profile's frontend forward")
+
+
+FRONTEND_URL = "{frontend_url}"
+
+
+KEEP = 100
+"""Footer rank of the keys that are never dropped (`?`, `q`, a screen's own keys)."""
+PALETTE_RANK = 5
+"""Footer rank of the command palette key (the first to go: `?` lists it)."""
 
 APP_KEYS: tuple[Key, ...] = (
-    Key("u", "up", "Up", "Bring the stack up: cluster, deploy (skaffold dev), forwards, checks"),
-    Key("d", "down", "Down", "Remove the stack from the cluster: stops the dev loop (asks first)"),
-    Key("l", "logs", "Logs", "Follow the selected pod's log in the Log pane (again: deploy output)"),
-    Key("r", "restart", "Restart", "Rollout-restart the selected workload, or re-open the forwards"),
-    Key("x", "delete_pod", "Delete", "Delete the selected pod (asks first); its ReplicaSet replaces it"),
-    Key("c", "checks", "Checks", "Run the checks now"),
-    Key("o", "open", "Open", "Open the frontend (http://localhost:3000) in the browser"),
+    Key("u", "up", "Up", "Bring the stack up: cluster, deploy (skaffold dev), forwards, checks", rank=60),
+    Key("d", "down", "Down", "Remove the stack from the cluster: stops the dev loop (asks first)", rank=30),
+    Key("l", "logs", "Logs", "Follow the selected pod's log in the Log pane (again: deploy output)", rank=70),
+    Key("r", "restart", "Restart", "Rollout-restart the selected workload, or re-open the forwards", rank=45),
+    Key(
+        "x",
+        "delete_pod",
+        "Delete",
+        "Delete the selected pod (asks first); its ReplicaSet replaces it",
+        rank=35,
+    ),
+    Key("c", "checks", "Checks", "Run the checks now", rank=40),
+    Key("o", "open", "Open", f"Open the frontend ({FRONTEND_URL}) in the browser", rank=20),
     Key(
         "t",
         "timeline",
@@ -41,10 +65,12 @@ APP_KEYS: tuple[Key, ...] = (
         "(slowest phase highlighted)",
         footer=False,
     ),
-    Key("slash", "filter", "Filter", "Filter the focused pane (pods, events, log, ...)", display="/"),
-    Key("p", "profile", "Profile", "Switch to another profile of this stack"),
-    Key("question_mark", "help", "Help", "Show every key (this overlay)", display="?"),
-    Key("q", "quit", "Quit", "Quit: stops the dev loop and forwards (asks first when they run)"),
+    Key(
+        "slash", "filter", "Filter", "Filter the focused pane (pods, events, log, ...)", display="/", rank=50
+    ),
+    Key("p", "profile", "Profile", "Switch to another profile of this stack", rank=25),
+    Key("question_mark", "help", "Help", "Show every key (this overlay)", display="?", rank=KEEP),
+    Key("q", "quit", "Quit", "Quit: stops the dev loop and forwards (asks first when they run)", rank=KEEP),
     Key(
         "ctrl+c",
         "quit_now",
@@ -52,6 +78,7 @@ APP_KEYS: tuple[Key, ...] = (
         "Quit at once: stop the dev loop and forwards",
         footer=False,
         priority=True,
+        palette=False,  # one Quit in the palette: `q`'s
     ),
 )
 
@@ -63,9 +90,15 @@ NAVIGATION: tuple[tuple[str, str], ...] = (
     ("pgup pgdn", "Page up / down"),
     ("tab shift+tab", "Next / previous pane"),
     ("mouse", "Click a row to select it, click again to explain it; scroll with the wheel"),
-    ("escape", "Close an overlay, clear the filter"),
+    ("tab bar", "Narrow terminals: click a tab (or tab to the bar, ← →) for the pane under Pods"),
+    ("escape", "Close an overlay; clear the focused pane's filter"),
     ("ctrl+p", "Command palette: every action by name"),
 )
+
+
+def footer_rank(action: str) -> int:
+    """How long a key stays in a narrow footer (`Key.rank`; a screen's own keys: `KEEP`)."""
+    return next((k.rank for k in APP_KEYS if k.action == action), KEEP)
 
 
 def bindings() -> list[BindingType]:
@@ -76,6 +109,6 @@ def bindings() -> list[BindingType]:
     ]
 
 
-def help_rows() -> list[tuple[str, str]]:
-    """(key, what it does) for every binding, app keys first."""
-    return [(k.shown, k.help) for k in APP_KEYS] + list(NAVIGATION)
+def help_rows(frontend_url: str = "") -> list[tuple[str, str]]:
+    """(key, what it does) for every binding, app keys first (URLs from the profile)."""
+    return [(k.shown, k.text(frontend_url)) for k in APP_KEYS] + list(NAVIGATION)

@@ -21,12 +21,23 @@ def interactive_terminal() -> bool:
 
 
 def run_tui(
-    session: Session, *, autostart: bool, tour: bool | None, settings: Settings, closing: str = ""
+    session: Session,
+    *,
+    autostart: bool,
+    tour: bool | None,
+    settings: Settings,
+    closing: str = "",
+    tour_name: str = "devstack",
 ) -> int:
-    """Run the app on `session` until it exits; returns its exit code (128+n after a signal)."""
+    """Run the app on `session` until it exits; returns its exit code (128+n after a signal).
+
+    `tour_name` names the walkthrough remembered as seen (the demo has its own).
+    """
     from devstack.tui.app import DevstackApp
 
-    app = DevstackApp(session, autostart=autostart, tour=tour, state_dir=settings.state_dir)
+    app = DevstackApp(
+        session, autostart=autostart, tour=tour, state_dir=settings.state_dir, tour_name=tour_name
+    )
     try:
         app.run()
     finally:

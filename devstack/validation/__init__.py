@@ -3,7 +3,8 @@
 It checks skaffold.yaml against the Skaffold v4beta14 schema, every values file against the chart
 schemas (umbrella and subcharts) with file, line and key path, renders the chart with each values file
 and validates every manifest against the Kubernetes API schemas, checks that Chart.lock matches
-Chart.yaml, and loads every profile.
+Chart.yaml, loads every profile, and cross-checks each profile against skaffold.yaml, the Tiltfile
+and the chart it deploys (`crosscheck.py`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 from devstack.errors import DevstackError
 from devstack.exitcodes import USAGE
 from devstack.validation import helm
+from devstack.validation.crosscheck import cross_check
 from devstack.validation.manifests import kube_version_problem, rendered_problems
 from devstack.validation.problems import HelmMissing, shown_path
 from devstack.validation.skaffold import SKAFFOLD_FILE, check_skaffold
@@ -66,6 +68,7 @@ def validate_stack(
             problems += _values_problems(helm_path, chart, root, schemas, path, kube_version)
     problems += helm.dependency_problems(helm_path, chart, shown_path(chart, root))
     problems += _profile_problems(root)
+    problems += cross_check(root, helm_path, kube_version)
     return list(dict.fromkeys(problems))
 
 

@@ -67,9 +67,16 @@ def run_helm(helm: str, args: list[str], cwd: Path) -> HelmResult:
     return HelmResult(done.returncode == 0, done.stdout, done.stderr)
 
 
-def template(helm: str, chart: Path, values: list[Path], kube_version: str) -> HelmResult:
-    """Render ``chart`` as release jetscale in namespace jetscale with the given values files."""
-    args = ["template", RELEASE, str(chart), "--namespace", NAMESPACE, "--kube-version", kube_version]
+def template(
+    helm: str,
+    chart: Path,
+    values: list[Path],
+    kube_version: str,
+    release: str = RELEASE,
+    namespace: str = NAMESPACE,
+) -> HelmResult:
+    """Render ``chart`` as ``release`` in ``namespace`` (jetscale, jetscale) with the given values files."""
+    args = ["template", release, str(chart), "--namespace", namespace, "--kube-version", kube_version]
     for path in values:
         args += ["--values", str(path)]
     return run_helm(helm, args, chart)

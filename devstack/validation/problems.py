@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from devstack.core.versions import HELM_MINIMUM
 from devstack.errors import DevstackError
 from devstack.exitcodes import MISSING_PREREQUISITE
 
-HELM_FIX = "install Helm 3.19+ or 4.x (https://helm.sh/docs/intro/install/) and make sure `helm` is on PATH"
+HELM_FIX = (
+    f"install Helm {HELM_MINIMUM[0]}.{HELM_MINIMUM[1]}+ or 4.x (https://helm.sh/docs/intro/install/) "
+    "and make sure `helm` is on PATH"
+)
 
 
 class HelmMissing(DevstackError):

@@ -138,3 +138,58 @@ def _load_one(key: str | None, directory: Path, root: Path) -> ValuesSchema | Pr
     if isinstance(defaults, Problem):
         return defaults
     return ValuesSchema(key, cls(schema), defaults)
+
+
+@dataclass(frozen=True)
+class FoundValue:
+    """A value as helm would merge it, and the file and line that set it."""
+
+    value: Any
+    file: str
+    line: int | None
+
+
+class ValuesLookup:
+    """Look up a chart value the way helm merges it: the last values file that sets it wins, then
+    the umbrella chart's values.yaml, then the subchart's own (`backend.x` is `x` in charts/backend).
+
+    Args:
+        root: The stack root (values files are relative to it).
+        files: The values files helm is given, in order.
+        chart: The umbrella chart, relative to the root.
+    """
+
+    def __init__(self, root: Path, files: Sequence[str], chart: str = "charts/jetscale"):
+        self._root = root
+        self._chart = root / chart
+        self._docs: dict[Path, YamlDoc | None] = {}
+        self._files = [root / f for f in files]
+
+    def _doc(self, path: Path) -> YamlDoc | None:
+        if path not in self._docs:
+            loaded = load_yaml(path, shown_path(path, self._root)) if path.is_file() else None
+            self._docs[path] = loaded if isinstance(loaded, YamlDoc) else None
+        return self._docs[path]
+
+    def find(self, path: KeyPath) -> FoundValue | None:
+        """Where `path` (e.g. `("frontend", "apiBaseUrl")`) gets its value; None when unset."""
+        sources: list[tuple[Path, KeyPath]] = [(f, path) for f in reversed(self._files)]
+        sources.append((self._chart / "values.yaml", path))
+        if len(path) > 1 and isinstance(path[0], str):
+            sources.append((self._chart / "charts" / path[0] / "values.yaml", path[1:]))
+        for file, key in sources:
+            doc = self._doc(file)
+            if doc is not None and doc.has(key):
+                return FoundValue(_at(doc.data, key), doc.file, doc.line(key, key=True))
+        return None
+
+
+def _at(data: Any, path: KeyPath) -> Any:
+    for part in path:
+        if isinstance(data, dict):
+            data = data.get(part)
+        elif isinstance(data, list) and isinstance(part, int) and part < len(data):
+            data = data[part]
+        else:
+            return None
+    return data

@@ -134,6 +134,48 @@ def test_image_pull_names_the_image_and_kind_load() -> None:
     assert "kind load docker-image jetscale-backnd:dev --name jetscale" in verdict.action
 
 
+def _pulling(image: str) -> dict[str, Any]:
+    waiting = {"reason": "ImagePullBackOff", "message": f'Back-off pulling image "{image}"'}
+    return pod(state={"waiting": waiting}, image=image)
+
+
+def _built(state: State, *lines: str) -> State:
+    state = reduce(state, ev.DeployStarted("skaffold", ("skaffold", "dev"), "dev", at=0.0))
+    for line in lines:
+        state = reduce(state, ev.DeployOutput(line, at=0.0))
+    return state
+
+
+def test_image_pull_of_a_name_a_letter_off_what_skaffold_built_is_a_typo_not_a_kind_load() -> None:
+    pulling = _pulling("jetscale-backnd:dev")
+    state = _built(
+        state_with(("pods", pulling)), "Building [jetscale-backend]...", " - jetscale-frontend: Found Locally"
+    )
+    verdict = explain_pod(state, pod_info(pulling), cluster_name="jetscale")
+    assert verdict.reason == "ImagePullBackOff"
+    assert "looks misspelled: jetscale-backnd is not jetscale-backend (built by skaffold)" in verdict.summary
+    assert "kind load" not in verdict.action and "kind load" not in verdict.summary
+    assert "jetscale-backnd → jetscale-backend" in verdict.action
+
+
+def test_image_pull_of_a_built_image_with_a_missing_tag_is_not_loaded() -> None:
+    pulling = _pulling("jetscale-backend:0a1b2c")
+    state = _built(state_with(("pods", pulling)), "Building [jetscale-backend]...")
+    verdict = explain_pod(state, pod_info(pulling), cluster_name="dev")
+    assert "jetscale-backend is built by skaffold, but the cluster does not have jetscale-backend:0a1b2c" in (
+        verdict.summary
+    )
+    assert "`kind load docker-image jetscale-backend:0a1b2c --name dev`" in verdict.action
+
+
+def test_image_pull_compares_with_images_running_in_the_namespace_without_a_deploy_tool() -> None:
+    pulling = _pulling("jetscale-frontnd:1")
+    running = pod("jetscale-frontend-1-x", ready=True, image="jetscale-frontend:1")
+    verdict = explain_pod(state_with(("pods", pulling), ("pods", running)), pod_info(pulling), "jetscale")
+    assert "is not jetscale-frontend (running in the namespace)" in verdict.summary
+    assert "kind load" not in verdict.action
+
+
 def test_oom_names_the_limit() -> None:
     oom = pod(
         restartCount=2,

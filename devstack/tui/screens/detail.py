@@ -14,7 +14,7 @@ from devstack.core.health import Explanation
 from devstack.tui.format import level_mark, style_of
 from devstack.tui.frames import Frame
 from devstack.tui.screens.overlay import Overlay
-from devstack.tui.subjects import Subject, explain
+from devstack.tui.subjects import Detail, Subject, explain, pod_of
 
 
 def explanation_text(title: str, verdict: Explanation) -> Text:
@@ -34,38 +34,68 @@ def explanation_text(title: str, verdict: Explanation) -> Text:
     return text
 
 
+def detail_text(detail: Detail) -> Text:
+    """The whole detail: the subject's explanation, then (for an event) its object's."""
+    text = explanation_text(detail.title, detail.verdict)
+    if detail.about is not None:
+        title, verdict = detail.about
+        text.append(f"\n── about {title} ──\n\n", style="bold")
+        text.append_text(explanation_text(title, verdict))
+    return text
+
+
+def keys_for(frame: Frame, subject: Subject) -> str:
+    """The keys that act on a subject from the detail view (its footer line)."""
+    keys = ["escape: back"]
+    if subject.kind == "forward":
+        keys.append("r re-open forwards")
+    elif pod_of(frame, subject) is not None:
+        keys += ["l logs", "r restart"]
+        if subject.kind != "workload":
+            keys.append("x delete")
+    return " · ".join(keys)
+
+
 class DetailScreen(Overlay):
     """The explanation of a subject, re-rendered on every repaint while open."""
 
+    # A modal screen stops the app's keys: the ones its footer line offers are bound here.
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Back"),
         Binding("enter", "close", "Back", show=False),
+        Binding("l", "app.logs", "Logs", show=False),
+        Binding("r", "app.restart", "Restart", show=False),
+        Binding("x", "app.delete_pod", "Delete", show=False),
     ]
 
     def __init__(self, subject: Subject, frame: Frame) -> None:
         super().__init__()
         self.subject = subject
-        self._frame = frame
-        self.title_text, self.verdict = explain(frame, subject)
+        self.detail = explain(frame, subject)
+        self._keys = keys_for(frame, subject)
 
     def compose(self) -> ComposeResult:
         """A scrollable box with the explanation."""
         with VerticalScroll(id="detail", classes="overlay-box") as box:
-            box.border_title = "Why is this red?"
-            box.border_subtitle = "escape: back · l logs · r restart · x delete"
-            yield Static(explanation_text(self.title_text, self.verdict), id="detail-body")
+            box.border_title = "Why is this red?" if self.subject.kind != "event" else "Event"
+            box.border_subtitle = self._keys
+            yield Static(detail_text(self.detail), id="detail-body")
 
     def show(self, frame: Frame) -> None:
         """Repaint with a newer frame (e.g. the crash log arrived)."""
-        title, verdict = explain(frame, self.subject)
-        if (title, verdict) != (self.title_text, self.verdict):
-            self.title_text, self.verdict = title, verdict
-            self.query_one("#detail-body", Static).update(explanation_text(title, verdict))
+        detail = explain(frame, self.subject)
+        if detail != self.detail:
+            self.detail = detail
+            self.query_one("#detail-body", Static).update(detail_text(detail))
+        keys = keys_for(frame, self.subject)
+        if keys != self._keys:
+            self._keys = keys
+            self.query_one("#detail", VerticalScroll).border_subtitle = keys
 
     @property
     def text(self) -> str:
         """The explanation as plain text (what is on screen)."""
-        return explanation_text(self.title_text, self.verdict).plain
+        return detail_text(self.detail).plain
 
     def action_close(self) -> None:
         """Back to the main screen."""

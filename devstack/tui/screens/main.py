@@ -19,7 +19,6 @@ from textual.containers import Grid
 from textual.events import Resize
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer
 
 from devstack.tui.messages import PaneReady, StateChanged
 from devstack.tui.widgets.deferred import Deferred
@@ -74,7 +73,7 @@ class MainScreen(Screen[None]):
             for name in LAZY:
                 yield Deferred(lambda name=name: _pane(name))  # type: ignore[misc]
         yield Deferred(_filter_bar)
-        yield Deferred(Footer)
+        yield Deferred(_footer)
 
     def on_mount(self) -> None:
         """The Pods pane has the focus; the rest follows once the lazy panes are mounted."""
@@ -166,6 +165,12 @@ def _tabs() -> Widget:
     from devstack.tui.widgets.tabs import PaneTabs
 
     return PaneTabs(TAB_LABELS, id="tabs")
+
+
+def _footer() -> Widget:
+    from devstack.tui.widgets.footer import KeyFooter
+
+    return KeyFooter()
 
 
 def _filter_bar() -> Widget:

@@ -18,13 +18,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from devstack.core.model import CheckStatus, DoctorCheck, StepState, StepStatus
-from devstack.core.pipeline import UP_STEPS, StepInfo
+from devstack.core.pipeline import UP_STEPS, StepInfo, why
 from devstack.core.state import State
 from devstack.tui.format import mark, style_of
 from devstack.tui.frames import Frame
+from devstack.tui.widgets.footer import KeyFooter
 
 INTRO = (
     "devstack runs your whole web stack on a local Kubernetes cluster: a kind cluster, Skaffold "
@@ -49,7 +50,7 @@ def _doctor_table(checks: tuple[DoctorCheck, ...]) -> Table:
 def _step_body(info: StepInfo, step: StepState | None, state: State) -> list[RenderableType]:
     status = step.status.value if step is not None else "pending"
     head = Text(info.title, style="bold")
-    head.append(f" — {info.why}", style="" if status != "pending" else style_of("pending"))
+    head.append(f" — {why(info, state.plan)}", style="" if status != "pending" else style_of("pending"))
     parts: list[RenderableType] = [head]
     if step is not None and step.message and step.status is not StepStatus.FAILED:
         parts.append(Text(step.message, style=style_of("running" if status == "running" else "ok")))
@@ -79,7 +80,8 @@ def _closing(state: State, url: str) -> Text:
             text.append(f"fix: {other.fix}\n", style="bold")
     if finished(state):
         text.append_text(mark("ok"))
-        text.append(f" All set: open {url} (press o). Enter goes to the dashboard.", style="bold")
+        where = f"open {url} (press o)" if url else "the stack is up"
+        text.append(f" All set: {where}. Enter goes to the dashboard.", style="bold")
     elif state.failed_step is not None:
         text.append("Fix the problem above, then press enter to try again.", style="bold")
     elif not any(s.status is not StepStatus.PENDING for s in state.steps):
@@ -132,7 +134,7 @@ class WalkthroughScreen(Screen[bool]):
         with VerticalScroll(id="walkthrough") as box:
             box.border_title = self._title()
             yield Static(walkthrough(self.state, self.url), id="walkthrough-body")
-        yield Footer()
+        yield KeyFooter()
 
     def show(self, frame: Frame) -> None:
         """Repaint with a newer state."""

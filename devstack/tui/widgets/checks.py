@@ -21,6 +21,7 @@ class ChecksPane(KeyedTable):
 
     BORDER_TITLE = "Checks"
     COLUMNS = (("mark", " "), ("name", "CHECK"), ("detail", "DETAIL"))
+    FLEX = ("name", "detail")
 
     def show(self, frame: Frame) -> SyncStats:
         """Sync with the state's check results (running checks marked …)."""

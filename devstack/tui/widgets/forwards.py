@@ -25,6 +25,8 @@ class ForwardsPane(KeyedTable):
         ("conns", "CONN"),
         ("bytes", "IN/OUT"),
     )
+    FLEX = ("target",)
+    RIGHT = ("conns", "bytes")
 
     def show(self, frame: Frame) -> SyncStats:
         """Sync with the state's forwards."""

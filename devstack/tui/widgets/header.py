@@ -1,10 +1,16 @@
-"""The header: profile, cluster and context, API status, deploy tool state, overall health."""
+"""The header: profile, cluster and context, API status, deploy tool state, overall health.
+
+Two lines when the terminal is wide; below `TWO_LINES` columns one line of shortened fields
+(`API ✓`, no iteration or server version) that drops the context first and then ends the
+health summary in an ellipsis, so the health mark is always on screen.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from rich.text import Text
+from textual import events
 from textual.widgets import Static
 
 from devstack.tui.format import level_mark, mark, style_of
@@ -27,6 +33,9 @@ DEPLOY_STATUS = {
     "failed": "failed",
 }
 API_STATUS = {"reachable": "ok", "unreachable": "error", "unknown": "pending"}
+TWO_LINES = 120
+"""Columns from which the header has room for two full lines."""
+SEPARATOR = " · "
 
 
 def api_text(cluster: ClusterView) -> Text:
@@ -39,37 +48,98 @@ def api_text(cluster: ClusterView) -> Text:
     return text
 
 
-def deploy_text(deploy: DeployState) -> Text:
-    """`skaffold dev ✓ watching (iteration 2)` or `deploy · not started`."""
+def deploy_text(deploy: DeployState, short: bool = False) -> Text:
+    """`skaffold dev ✓ watching (iteration 2)` or `deploy · not started` (`short`: no iteration)."""
     if not deploy.tool:
         return Text("deploy · not started", style=style_of("pending"))
     status = DEPLOY_STATUS.get(deploy.phase, "pending")
     text = Text(f"{deploy.tool} {deploy.mode} ")
     text.append_text(mark(status))
-    iteration = f" (iteration {deploy.iteration})" if deploy.iteration else ""
+    iteration = f" (iteration {deploy.iteration})" if deploy.iteration and not short else ""
     exit_code = f", exit {deploy.exit_code}" if deploy.exit_code not in (None, 0) else ""
     text.append(f" {deploy.phase}{iteration}{exit_code}", style=style_of(status))
     return text
 
 
+def health_text(frame: Frame) -> Text:
+    """`health ✗ jetscale-backend: CrashLoopBackOff`."""
+    level, summary = frame.health
+    text = Text("health ")
+    text.append_text(level_mark(level))
+    text.append(f" {summary}", style=style_of(level.value))
+    return text
+
+
+def two_lines(frame: Frame) -> Text:
+    """The wide header: where devstack points, then the deploy tool and the health."""
+    state = frame.state
+    first = Text.assemble(
+        ("devstack", "bold"),
+        "  profile ",
+        (state.profile or "—", "bold"),
+        "  context ",
+        (state.context or "—", "bold"),
+        "  ",
+    )
+    first.append_text(api_text(state.cluster))
+    second = deploy_text(state.deploy)
+    second.append("   ")
+    second.append_text(health_text(frame))
+    return Text("\n").join([first, second])
+
+
+def one_line(frame: Frame, width: int) -> Text:
+    """The narrow header in `width` cells: profile · context · API · deploy · health.
+
+    What does not fit goes in this order: the context, the deploy tool's name (its mode and phase
+    stay), a reachable API's mark; then the health summary ends in an ellipsis. The health mark
+    always shows.
+    """
+    state = frame.state
+    api = Text("API ")
+    api.append_text(mark(API_STATUS.get(state.cluster.api, "pending")))
+    profile = Text(state.profile or "—", style="bold")
+    deploy = deploy_text(state.deploy, short=True)
+    bare = deploy[len(state.deploy.tool) + 1 :] if state.deploy.tool else deploy
+    health = health_text(frame)
+    variants = [
+        [profile, Text(state.context or "—"), api, deploy, health],
+        [profile, api, deploy, health],
+        [profile, api, bare, health],
+    ]
+    if state.cluster.api == "reachable":
+        variants.append([profile, bare, health])
+    line = Text()
+    for fields in variants:
+        line = Text(SEPARATOR).join(fields)
+        if line.cell_len <= width:
+            break
+    line.no_wrap = True
+    line.truncate(width, overflow="ellipsis")
+    return line
+
+
 class StatusHeader(Static):
-    """Two lines that say where devstack points and how healthy it all is."""
+    """Where devstack points and how healthy it all is: two lines when wide, one when narrow."""
+
+    DEFAULT_CSS = """
+    StatusHeader { height: auto; max-height: 2; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._frame: Frame | None = None
 
     def show(self, frame: Frame) -> None:
         """Render from the frame."""
-        state = frame.state
-        first = Text.assemble(
-            ("devstack", "bold"),
-            "  profile ",
-            (state.profile or "—", "bold"),
-            "  context ",
-            (state.context or "—", "bold"),
-            "  ",
-        )
-        first.append_text(api_text(state.cluster))
-        level, summary = frame.health
-        second = deploy_text(state.deploy)
-        second.append("   health ")
-        second.append_text(level_mark(level))
-        second.append(f" {summary}", style=style_of(level.value))
-        self.update(Text("\n").join([first, second]))
+        self._frame = frame
+        width = self.content_size.width or self.app.size.width
+        if self.app.size.width >= TWO_LINES:
+            self.update(two_lines(frame))
+        else:
+            self.update(one_line(frame, width))
+
+    def on_resize(self, _event: events.Resize) -> None:
+        """Re-fit the last frame."""
+        if self._frame is not None:
+            self.show(self._frame)

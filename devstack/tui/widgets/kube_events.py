@@ -28,6 +28,8 @@ class KubeEventsPane(KeyedTable):
         ("reason", "REASON"),
         ("message", "MESSAGE"),
     )
+    FLEX = ("object", "message")
+    RIGHT = ("age",)
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
@@ -53,6 +55,8 @@ class KubeEventsPane(KeyedTable):
                 coloured(event.reason, status),
                 Text(event.message + count),
             )
-        warnings = sum(1 for e in events.values() if e.warning)
+        from devstack.core.explain import headline_warnings
+
+        warnings = len(headline_warnings(frame.state))  # gone objects and start-up probes aged out
         self.border_subtitle = f"{warnings} warning(s)" if warnings else ""
         return self.sync(rows, [e.key for e in self._ordered])

@@ -39,6 +39,7 @@ class LogPane(Log):
         Binding("k", "scroll_up", "Up", show=False),
         Binding("g", "scroll_home", "Top", show=False),
         Binding("G", "scroll_end", "End", show=False),
+        Binding("escape", "app.clear_filter", "Clear filter", show=False),
     ]
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:

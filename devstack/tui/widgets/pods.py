@@ -54,6 +54,8 @@ class PodsPane(KeyedTable):
         ("restarts", "RESTARTS"),
         ("age", "AGE"),
     )
+    FLEX = ("name",)
+    RIGHT = ("restarts", "age")
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)

@@ -18,6 +18,7 @@ class ServicesPane(KeyedTable):
 
     BORDER_TITLE = "Services"
     COLUMNS = (("mark", " "), ("name", "SERVICE"), ("ports", "PORTS"), ("endpoints", "READY EP"))
+    FLEX = ("name", "ports")
 
     def show(self, frame: Frame) -> SyncStats:
         """Sync with the state's services."""

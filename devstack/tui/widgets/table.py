@@ -4,6 +4,10 @@ Clearing and re-adding rows is 14–20x slower at 5,000 rows and loses the curso
 `sync` the rows it wants (key → cells) in the order it wants, and the table applies the
 difference: new rows are added, changed cells updated one by one, vanished rows removed, and the
 order is only rewritten when it changed. The cursor stays on the same row key.
+
+Columns fit the pane: when the content is wider than the pane, the `FLEX` columns (names,
+messages) give way and their cells end in an ellipsis, so the others — AGE, right-aligned in
+`RIGHT` — are never clipped.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from rich.console import RenderableType
 from rich.markup import escape
 from rich.text import Text
+from textual import events
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellKey, ColumnKey, RowKey
@@ -26,6 +31,8 @@ if TYPE_CHECKING:
 
 
 Cells = tuple[RenderableType, ...]
+MIN_FLEX = 8
+"""The narrowest a FLEX column gets (below that the pane scrolls sideways)."""
 
 
 @dataclass
@@ -43,16 +50,37 @@ def plain(cell: RenderableType) -> str:
     return cell.plain if isinstance(cell, Text) else str(cell)
 
 
+def fit_widths(natural: Mapping[str, int], flex: Sequence[str], room: int) -> dict[str, int] | None:
+    """Column widths that fit `room` cells, or None when every column fits as it is.
+
+    Only the `flex` columns give way, the widest first: each gets its natural width or an equal
+    share of what the narrower ones left, whichever is less (never below `MIN_FLEX`).
+    """
+    if sum(natural.values()) <= room or not flex:
+        return None
+    left = room - sum(width for key, width in natural.items() if key not in flex)
+    widths = dict(natural)
+    ordered = sorted(flex, key=lambda key: natural[key])
+    for index, key in enumerate(ordered):
+        share = left // (len(ordered) - index)
+        widths[key] = max(min(natural[key], share), min(MIN_FLEX, natural[key]))
+        left -= widths[key]
+    return widths
+
+
 class KeyedTable(DataTable[Any]):
     """A pane's table: rows keyed by object key; `COLUMNS` are (column key, label), `BORDER_TITLE`
-    its title."""
+    its title; `FLEX` columns give way when the pane is too narrow, `RIGHT` ones are right-aligned."""
 
     COLUMNS: ClassVar[tuple[tuple[str, str], ...]] = ()
+    FLEX: ClassVar[tuple[str, ...]] = ()
+    RIGHT: ClassVar[tuple[str, ...]] = ()
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("j", "cursor_down", "Down", show=False),
         Binding("k", "cursor_up", "Up", show=False),
         Binding("g", "scroll_top", "First row", show=False),
         Binding("G", "scroll_bottom", "Last row", show=False),
+        Binding("escape", "app.clear_filter", "Clear filter", show=False),
     ]
     DEFAULT_CSS = """
     KeyedTable { height: 1fr; }
@@ -78,8 +106,47 @@ class KeyedTable(DataTable[Any]):
     def _ensure_columns(self) -> None:
         if not self._columns_ready:
             for key, label in self.COLUMNS:
-                self.add_column(label, key=key)
+                self.add_column(Text(label, justify="right") if key in self.RIGHT else label, key=key)
             self._columns_ready = True
+
+    def _shaped(self, column: str, cell: RenderableType) -> RenderableType:
+        """A cell as its column shows it: FLEX cells end in an ellipsis, RIGHT cells right-aligned."""
+        if column not in self.FLEX and column not in self.RIGHT:
+            return cell
+        text = Text(cell) if isinstance(cell, str) else cell
+        if isinstance(text, Text):
+            if column in self.FLEX:
+                text.no_wrap = True
+                text.overflow = "ellipsis"
+            else:
+                text.justify = "right"
+        return text
+
+    def _fit_columns(self) -> bool:
+        """Fit the columns to the pane's width; True when a width changed."""
+        if not self.columns:
+            return False
+        pad = 2 * self.cell_padding
+        natural = {str(c.key.value): c.content_width for c in self.ordered_columns}
+        # The vertical scrollbar's cells are kept free: it comes and goes with the rows.
+        room = self.size.width - self.styles.scrollbar_size_vertical - pad * len(natural)
+        widths = fit_widths(natural, self.FLEX, room) if room > 0 else None
+        changed = False
+        for column in self.ordered_columns:
+            key = str(column.key.value)
+            auto = widths is None or key not in self.FLEX
+            width = column.content_width if auto else widths[key]  # type: ignore[index]
+            if (column.auto_width, column.width) != (auto, width):
+                column.auto_width, column.width = auto, width
+                changed = True
+        return changed
+
+    def on_resize(self, _event: events.Resize) -> None:
+        """Fit the columns to the new width."""
+        if self._fit_columns():
+            super()._update_dimensions(())
+            self._update_count += 1
+            self.refresh()
 
     @property
     def keys(self) -> list[str]:
@@ -127,12 +194,15 @@ class KeyedTable(DataTable[Any]):
             if shown is cells:
                 continue
             if shown is None:
-                self.add_row(*cells, key=key)
+                self.add_row(
+                    *(self._shaped(c, cell) for c, cell in zip(columns, cells, strict=True)), key=key
+                )
                 stats.added += 1
             elif shown != cells:
                 for column, old, new in zip(columns, shown, cells, strict=True):
                     if old != new:
-                        self.update_cell(key, column, new, update_width=self._widens(column, new))
+                        update = self._widens(column, new)
+                        self.update_cell(key, column, self._shaped(column, new), update_width=update)
                         stats.updated_cells += 1
             self._rows[key] = cells
         before = set(self._order)
@@ -163,6 +233,8 @@ class KeyedTable(DataTable[Any]):
         current `_update_count`, which it does not bump here, so they kept the old widths.
         """
         super()._update_dimensions(new_rows)
+        if self._fit_columns():
+            super()._update_dimensions(())
         self._update_count += 1
         self.refresh()
 

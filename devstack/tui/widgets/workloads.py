@@ -18,6 +18,7 @@ class WorkloadsPane(KeyedTable):
 
     BORDER_TITLE = "Workloads"
     COLUMNS = (("mark", " "), ("name", "DEPLOYMENT"), ("ready", "READY"), ("status", "STATUS"))
+    FLEX = ("name", "status")
 
     def show(self, frame: Frame) -> SyncStats:
         """Sync with the frame's workload verdicts."""

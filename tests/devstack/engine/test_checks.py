@@ -146,3 +146,45 @@ def test_the_deployment_env_is_the_last_resort() -> None:
     assert lookups == [("jetscale-frontend", "VITE_API_BASE_URL")]
     assert "env VITE_API_BASE_URL of Deployment jetscale-frontend" in result.steps[0].detail
     assert failed_step(result)[0] == "browser can resolve it"
+
+
+def test_an_origin_the_backend_does_not_allow_is_named_with_the_origins_it_does(
+    deploy: Deploy, cluster_sim: BackgroundSimulator
+) -> None:
+    from devstack.sources.kubeapi import KubeApi
+
+    forwards = deploy("frontend.apiBaseUrl=http://localhost:BACKEND_PORT")
+    api = KubeApi(KubeTarget(cluster_sim.context, "jetscale", os.environ["KUBECONFIG"]))
+    try:
+        config = ApiBaseUrlCheck(
+            frontend_url=f"http://localhost:{forwards[0].local_port}", cors_path="/api/hello"
+        )  # the page's own origin: http://localhost:<free port>, which the chart does not allow
+        result = ApiBaseUrlChecker(config, forwards, api.deployment_env).run()
+    finally:
+        api.close()
+    name, detail, hint = failed_step(result)
+    assert name == "CORS allows the frontend"
+    assert f"from {config.origin}: HTTP 403" in detail
+    assert (
+        "the backend allows http://localhost:3000 (ALLOWED_ORIGINS of Deployment jetscale-backend)" in detail
+    )
+    assert f"the backend must allow origin {config.origin}" in hint and "(now: http://localhost:3000)" in hint
+
+
+def test_the_suggested_url_is_the_port_of_the_forward_serving_the_backend_whatever_its_name() -> None:
+    forwards = (
+        Forward(name="web", service="f", remote_port=3000, local_port=free_port()),
+        Forward(name="api", service="b", remote_port=8000, local_port=free_port()),
+    )
+    config = ApiBaseUrlCheck(
+        frontend_forward="web", frontend_url=f"http://localhost:{forwards[0].local_port}"
+    )
+
+    def lookup(deployment: str, name: str) -> str:
+        raise RuntimeError("no such Deployment")  # a failing lookup is an absent value, not a crash
+
+    result = ApiBaseUrlChecker(config, forwards, lookup).run()
+    assert failed_step(result)[0] == "find the value"
+    checker = ApiBaseUrlChecker(config, forwards, lambda d, n: "http://b.ns.svc:8000")
+    name, _detail, hint = failed_step(checker.run())
+    assert name == "browser can resolve it" and f"to http://localhost:{forwards[1].local_port}" in hint

@@ -126,7 +126,8 @@ def test_an_image_typo_is_explained(demo_env: DemoEnvironment) -> None:
     backend = dict(ctx.verdicts().named)["jetscale-backend"]
     assert backend.reason in ("ImagePullBackOff", "ErrImagePull")
     assert "jetscale-backnd" in backend.summary
-    assert "kind load docker-image" in backend.action
+    assert "looks misspelled: jetscale-backnd is not jetscale-backend (built by skaffold)" in backend.summary
+    assert "kind load" not in backend.action, "loading a misspelled name would not help"
 
 
 def devstack_cli(env: DemoEnvironment, *args: str) -> subprocess.CompletedProcess[str]:
@@ -259,11 +260,26 @@ def test_devstack_forward_prints_status_lines_serves_and_stops_on_ctrl_c(demo_en
         assert conn.getresponse().status == 200
         forward.send_signal(signal.SIGINT)
         assert forward.wait(timeout=30) == 130
+        assert forward.stderr is not None
+        stderr = forward.stderr.read()
+        assert "Traceback" not in stderr and "Event loop is closed" not in stderr, stderr
+        assert stderr.strip().endswith("devstack: interrupted")
     finally:
         if forward.poll() is None:
             forward.kill()
             forward.wait()
     assert all(port_is_free(port) for port in ports)
+
+
+def test_up_timeout_is_one_deadline_for_the_whole_run(demo_env: DemoEnvironment) -> None:
+    out = devstack_cli(demo_env, "up", "--headless", "--json", "--timeout", "1")
+    assert out.returncode == UNHEALTHY, out.stdout + out.stderr
+    steps = json.loads(out.stdout)["steps"]
+    failed = [s for s in steps if s["status"] == "failed"]
+    assert len(failed) == 1, steps
+    assert failed[0]["error"] == f"not done within --timeout 1s ({failed[0]['name']} was still running)"
+    after = steps[[s["name"] for s in steps].index(failed[0]["name"]) + 1 :]
+    assert all(s["status"] == "pending" for s in after), "no stage gets its own full time after the deadline"
 
 
 @pytest.mark.parametrize("demo_env", ["healthy", "bad-api-url"], indirect=True)

@@ -44,6 +44,7 @@ def test_http_410_on_the_watch_request_relists_and_is_not_unreachable(
     store, watcher, recorder = watched
     create_pods(bare_sim, [f"g{i}" for i in range(4)])
     wait_for(lambda: len(names_in(store)) == 4, what="4 pods")
+
     # While the watch is cut off the cluster changes and the server's watch cache moves past the
     # watcher's version: its next watch request is answered HTTP 410 with a Status body.
     def cut_change_and_expire() -> None:
@@ -71,6 +72,7 @@ def test_a_410_error_event_relists_and_is_not_unreachable(
     store, watcher, recorder = watched
     create_pods(bare_sim, [f"e{i}" for i in range(3)])
     wait_for(lambda: len(names_in(store)) == 3, what="3 pods")
+
     def cut_change_and_compact() -> None:
         sim = bare_sim.simulator
         sim.faults.drop_watches()

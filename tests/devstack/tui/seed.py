@@ -11,7 +11,7 @@ from devstack.core import events as ev
 from devstack.core.checks import CheckResult, CheckStep
 from devstack.core.kube import deployment_info, endpointslice_info, kube_event_info, pod_info, service_info
 from devstack.core.model import CheckStatus, DoctorCheck
-from devstack.core.pipeline import UP_STEPS, step_names
+from devstack.core.pipeline import UP_STEPS, PlannedForward, RunPlan, step_names
 from devstack.core.portforward import ForwardView
 from devstack.core.store import Store
 from devstack.engine.session import Session
@@ -150,6 +150,15 @@ SKAFFOLD_LINES = (
     "Deployments stabilized in 4.2 seconds",
     "Watching for changes...",
 )
+PLAN = RunPlan(
+    NS,
+    "skaffold dev (profile local-kind)",
+    (
+        PlannedForward("frontend", 3000, "jetscale-frontend", 3000),
+        PlannedForward("backend", 8000, "jetscale-backend", 8000),
+    ),
+    "http://localhost:3000",
+)
 FRONTEND = "jetscale-frontend-5f7b9-qx2lp"
 BACKEND = "jetscale-backend-7d9c4-m8k2z"
 
@@ -212,7 +221,7 @@ def crashloop_store() -> Store:
 def doctor_store() -> Store:
     """The doctor step failed: Docker down and kind missing, each with its fix."""
     store = Store()
-    store.dispatch(ev.SessionStarted("up", "local-kind", "kind-jetscale", step_names(UP_STEPS)))
+    store.dispatch(ev.SessionStarted("up", "local-kind", "kind-jetscale", step_names(UP_STEPS), PLAN))
     store.dispatch(ev.StepStarted("doctor", at=NOW - 5))
     checks = (
         DoctorCheck(
@@ -331,3 +340,29 @@ def _checks(ok: bool) -> list[CheckResult]:
 def offline(store: Store) -> Session:
     """An engine-less session on `store` with the fixed clock."""
     return Session.offline(store, clock)
+
+
+LONG_APP = "notifications-worker-with-a-deliberately-long-deployment-name"
+LONG_POD = f"jetscale-{LONG_APP}-6b8f9d7c5d-x7k2p"
+
+
+def long_names_store() -> Store:
+    """The healthy stack plus a workload whose pod name is far wider than an 80-column pane, with a
+    warning event about it (names must end in an ellipsis, AGE must stay on screen)."""
+    store = healthy_store()
+    pod = _pod(LONG_APP, "6b8f9d7c5d-x7k2p", 9000)
+    store.dispatch(ev.KubeChanged("pods", "ADDED", pod_info(pod)))
+    deployment = _deployment(LONG_APP, 1)
+    store.dispatch(ev.KubeChanged("deployments", "ADDED", deployment_info(deployment)))
+    warning = _event(
+        LONG_POD,
+        "Unhealthy",
+        'Startup probe failed: Get "http://10.244.0.9:9000/healthz": dial tcp 10.244.0.9:9000: '
+        "connect: connection refused",
+        "Warning",
+        3,
+        "2025-12-31T23:52:00Z",
+    )
+    warning["firstTimestamp"] = "2025-12-31T23:51:00Z"
+    store.dispatch(ev.KubeChanged("events", "ADDED", kube_event_info(warning)))
+    return store

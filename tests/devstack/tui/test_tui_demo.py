@@ -83,7 +83,12 @@ async def _healthy(app: DevstackApp, pilot: Pilot[object]) -> None:
     await pilot.press("question_mark")
     await until(pilot, lambda: isinstance(app.screen, HelpScreen), what="help")
     text = " ".join(screen_text(app).replace("│", " ").split())  # wrapped rows joined
-    assert all(f"{k.shown} {' '.join(k.help.split())}" in text for k in APP_KEYS)
+    url = app.session.frontend_url
+    assert all(f"{k.shown} {' '.join(k.text(url).split())}" in text for k in APP_KEYS)
+    ctx = app.session.ctx
+    assert ctx is not None
+    port = next(f.local_port for f in ctx.profile.forwards if f.name == "frontend")
+    assert f"o Open the frontend (http://localhost:{port}) in the browser" in text  # the demo's own port
     await pilot.press("escape")
 
     pods = app.main.pane("pods")
@@ -170,7 +175,21 @@ async def test_demo_keys_c_o_r_and_d_act_on_the_running_stack(
         await until(pilot, lambda: said("down:"), timeout=120, what="down")
         assert not app.session.dev_loop_running
         await until(pilot, lambda: not app.main.pane("pods").keys, timeout=60, what="the pods gone")
+        await until(pilot, lambda: "stack removed" in screen_text(app), what="the header after down")
+        _assert_nothing_claims_the_removed_stack(app)
         await pilot.press("q")  # nothing runs any more: no question
         await until(pilot, lambda: not app.is_running, timeout=60, what="exit")
 
     await _run_demo("healthy", body)
+
+
+def _assert_nothing_claims_the_removed_stack(app: DevstackApp) -> None:
+    """After `d`: no forward, no check and no stack step shows ✓; the header says it is removed."""
+    state = app.session.store.state
+    assert state.forwards == {} and not app.main.pane("forwards").keys
+    assert state.checks == () and not app.main.pane("checks").keys
+    steps = {s.name: s.status for s in state.steps}
+    assert [steps[n] for n in ("deploy", "ready", "forwards", "checks")] == [StepStatus.PENDING] * 4
+    assert [steps[n] for n in ("doctor", "cluster", "context")] == [StepStatus.OK] * 3
+    text = screen_text(app)
+    assert "stack removed" in text and "✓ deploy" not in text and "✓ checks" not in text

@@ -1,8 +1,11 @@
 """`devstack demo` in a real terminal (tmux): the panes appear, the pods become Ready, and `q`,
-Ctrl-C, SIGTERM or SIGHUP end it with the terminal restored and no process of it left behind."""
+Ctrl-C, SIGTERM or SIGHUP end it with the terminal restored and no process of it left behind; the
+first launch walks through `up`, and a profile switch inside the demo stays on the demo's cluster,
+ports and files."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shlex
@@ -10,12 +13,14 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import psutil
 import pytest
-from helpers import REPO, free_port, require, wait_for
+import yaml
+from helpers import REPO, free_port, kind_containers, require, wait_for
 
 pytestmark = pytest.mark.slow
 DEMO_HOME = re.compile(r"(/\S*/devstack-demo-[^/\s]+)")
@@ -32,6 +37,13 @@ def _demo_env() -> dict[str, str]:
         "TERM": "xterm-256color",
         "NO_COLOR": "1",
     }
+
+
+def _walkthrough_seen(env: dict[str, str]) -> None:
+    """Not a first launch: the demo's walkthrough was seen before (the dashboard opens and `up` starts)."""
+    from devstack.tui.tour import mark_tour
+
+    mark_tour(Path(env["XDG_STATE_HOME"]) / "devstack", True, "demo")
 
 
 class Terminal:
@@ -102,6 +114,7 @@ def test_demo_in_tmux_shows_ready_pods_and_exits_leaving_nothing(
 ) -> None:
     exit_file = tmp_path / "exit"
     env = _demo_env()
+    _walkthrough_seen(env)
     command = f"{shlex.quote(sys.executable)} -m devstack demo; echo $? > {exit_file}; sleep 120"
     terminal.start(command, env)
 
@@ -142,6 +155,7 @@ def test_demo_in_tmux_shows_ready_pods_and_exits_leaving_nothing(
 def test_closing_the_terminal_leaves_nothing_behind(terminal: Terminal, tmp_path: Path) -> None:
     """The window is closed under devstack: nothing can be restored, everything must still end."""
     env = _demo_env()
+    _walkthrough_seen(env)
     terminal.start(f"{shlex.quote(sys.executable)} -m devstack demo", env)
     wait_for(lambda: _ready_pods(terminal.screen()) == 2, 120, "both pods Ready")
     shell = psutil.Process(int(terminal.pane("#{pane_pid}")))
@@ -154,3 +168,125 @@ def test_closing_the_terminal_leaves_nothing_behind(terminal: Terminal, tmp_path
         "every process of the demo to end after the terminal closed",
     )
     assert not Path(home).exists()
+
+
+class PortWatch:
+    """Samples, in a thread, every TCP port a process of the demo listens on (devstack, its children,
+    and every process naming the demo's folder, e.g. the daemonised simulator and its pods)."""
+
+    def __init__(self, devstack: psutil.Process, home: str):
+        self.devstack = devstack
+        self.home = home
+        self.bound: set[tuple[int, str, int, str]] = set()  # (pid, address, port, what)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _family(self) -> dict[int, str]:
+        family: dict[int, str] = {}
+        with contextlib.suppress(psutil.Error):
+            family[self.devstack.pid] = "devstack"
+            family.update((c.pid, c.name()) for c in self.devstack.children(recursive=True))
+        for process in psutil.process_iter(["cmdline", "name"]):
+            if self.home in " ".join(process.info["cmdline"] or []):
+                family[process.pid] = str(process.info["name"])
+        return family
+
+    def sample(self) -> None:
+        family = self._family()
+        for conn in psutil.net_connections(kind="tcp"):
+            if conn.status == psutil.CONN_LISTEN and conn.pid in family and conn.laddr:
+                self.bound.add((conn.pid, conn.laddr.ip, conn.laddr.port, family[conn.pid]))
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.5):
+            with contextlib.suppress(psutil.Error, OSError):
+                self.sample()
+
+    def __enter__(self) -> PortWatch:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join(10)
+
+
+def _profile_ports() -> set[int]:
+    """Every local port the stack's own profiles name (what a demo must never bind)."""
+    ports = set()
+    for path in (REPO / "profiles").glob("*.yaml"):
+        ports |= {int(f["local_port"]) for f in yaml.safe_load(path.read_text()).get("forwards") or []}
+    return ports
+
+
+def test_first_demo_launch_walks_through_and_a_profile_switch_stays_sealed_in_the_demo(
+    terminal: Terminal, tmp_path: Path
+) -> None:
+    """Done when (issue 13): the first `devstack demo` shows the walkthrough; after `p` → ci-kind
+    and `q`, no process, container or file of the demo remains and no port outside the demo's
+    was ever bound."""
+    exit_file = tmp_path / "exit"
+    env = _demo_env()
+    demo_ports = {int(env["DEVSTACK_DEMO_FRONTEND_PORT"]), int(env["DEVSTACK_DEMO_BACKEND_PORT"])}
+    state_dir = Path(env["XDG_STATE_HOME"]) / "devstack"
+    assert not (state_dir / "demo-tour.json").exists()  # a first launch
+    terminal.start(f"{shlex.quote(sys.executable)} -m devstack demo; echo $? > {exit_file}; sleep 120", env)
+
+    wait_for(lambda: "Welcome to devstack" in terminal.screen(), 60, "the walkthrough on the first launch")
+    wait_for(lambda: "Press enter to start" in terminal.screen(), 60, "the walkthrough ready")
+    shell = psutil.Process(int(terminal.pane("#{pane_pid}")))
+    devstack = next(p for p in shell.children() if "devstack" in " ".join(p.cmdline()))
+    terminal.keys("Enter")
+    wait_for(lambda: "All set" in terminal.screen(), 180, "the walkthrough's up to finish")
+    processes, home = _demo_processes(devstack)
+    cluster = yaml.safe_load((Path(home) / "stack" / "profiles" / "ci-kind.yaml").read_text())["cluster"][
+        "name"
+    ]
+    with PortWatch(devstack, home) as ports:
+        terminal.keys("Enter")
+        wait_for(lambda: "health ✓" in terminal.screen(), 60, "the dashboard, healthy")
+        terminal.keys("p")
+        wait_for(lambda: "Switch profile" in terminal.screen(), 20, "the profile picker")
+        terminal.keys("Up", "Enter")  # ci-kind is listed above the current local-kind
+        wait_for(lambda: "Switch to ci-kind?" in terminal.screen(), 20, "the question (skaffold dev runs)")
+        terminal.keys("y")
+        wait_for(lambda: "profile ci-kind" in terminal.screen(), 60, "the switch")
+        wait_for(lambda: "skaffold run ✓" in terminal.screen(), 240, "ci-kind deployed (skaffold run)")
+        wait_for(
+            lambda: "health ✓" in terminal.screen() and _ready_pods(terminal.screen()) == 2, 120, "healthy"
+        )
+        ports.sample()
+        later = [p for p in psutil.process_iter(["cmdline"]) if home in " ".join(p.info["cmdline"] or [])]
+        later += [c for p in [devstack, *later] for c in p.children(recursive=True)]
+        processes += [p for p in later if p.pid not in {q.pid for q in processes}]
+        assert f"context kind-{cluster}" in terminal.screen()  # still the demo's own cluster
+        terminal.keys("q")
+        wait_for(
+            lambda: exit_file.exists() or "Quit devstack?" in terminal.screen(), 30, "quit (or its question)"
+        )
+        if not exit_file.exists() and "Quit devstack?" in terminal.screen():
+            terminal.keys("y")
+        wait_for(exit_file.exists, 120, "devstack to exit")
+    wait_for(lambda: exit_file.read_text().strip() != "", 10, "the exit code")
+    assert int(exit_file.read_text()) == 0
+
+    wait_for(
+        lambda: not [p for p in [devstack, *processes] if p.is_running() and p.status() != "zombie"],
+        30,
+        "every process of the demo to end",
+    )
+    leftovers = [p.pid for p in psutil.process_iter(["cmdline"]) if home in " ".join(p.info["cmdline"] or [])]
+    assert leftovers == []
+    assert kind_containers(cluster) == [] and kind_containers("jetscale") == []
+    assert not Path(home).exists()
+    assert [p.name for p in (state_dir / "demos").iterdir()] == []
+    assert list((state_dir / "forwards").glob("*.json")) == []  # no forward marker of the demo's
+    assert list((state_dir / "private").iterdir()) == [] if (state_dir / "private").exists() else True
+    assert (state_dir / "demo-tour.json").exists()  # the walkthrough remembered as seen
+
+    listened = {port for _pid, _ip, port, _what in ports.bound}
+    assert {ip for _pid, ip, _port, _what in ports.bound} <= {"127.0.0.1"}, ports.bound
+    assert demo_ports <= listened, ports.bound  # the watch saw the forwards
+    assert not (listened & _profile_ports()), ports.bound  # never 3000/8000
+    own = {port for pid, _ip, port, _what in ports.bound if pid == devstack.pid}
+    assert own == demo_ports, ports.bound  # devstack itself binds the demo's ports only

@@ -1,4 +1,5 @@
-"""SVG snapshots of each screen at 80x24 and 160x50 (fixed clock, NO_COLOR from the autouse fixture).
+"""SVG snapshots of each screen at 80x24, 120x34 and 160x50 (fixed clock, NO_COLOR from the autouse
+fixture), and a check that every 80x24 main-screen SVG shows the health line and `?`/`q` in the footer.
 
 Update after an intended change: `.venv/bin/pytest tests/devstack/tui/test_tui_snapshots.py --snapshot-update`,
 then look at the report and commit `__snapshots__/`.
@@ -6,8 +7,12 @@ then look at the report and commit `__snapshots__/`.
 
 from __future__ import annotations
 
+import html
+import re
+from pathlib import Path
+
 import pytest
-from seed import crashloop_store, doctor_store, healthy_store, offline
+from seed import crashloop_store, doctor_store, healthy_store, long_names_store, offline
 from textual.pilot import Pilot
 from tui_helpers import until
 
@@ -18,7 +23,8 @@ from devstack.tui.screens.walkthrough import WalkthroughScreen
 from devstack.tui.widgets.logpane import LogPane
 from devstack.tui.widgets.table import KeyedTable
 
-SIZES = pytest.mark.parametrize("size", [(80, 24), (160, 50)], ids=["80x24", "160x50"])
+SIZES = pytest.mark.parametrize("size", [(80, 24), (120, 34), (160, 50)], ids=["80x24", "120x34", "160x50"])
+SNAPSHOTS = Path(__file__).parent / "__snapshots__" / "test_tui_snapshots"
 
 
 async def _painted(pilot: Pilot[object]) -> None:
@@ -41,6 +47,38 @@ async def _painted(pilot: Pilot[object]) -> None:
 def test_healthy_main_screen(snap_compare, size: tuple[int, int]) -> None:
     app = DevstackApp(offline(healthy_store()))
     assert snap_compare(app, terminal_size=size, run_before=_painted)
+
+
+@SIZES
+def test_long_pod_names(snap_compare, size: tuple[int, int]) -> None:
+    app = DevstackApp(offline(long_names_store()))
+    assert snap_compare(app, terminal_size=size, run_before=_painted)
+
+
+@SIZES
+def test_crashloop_main_screen(snap_compare, size: tuple[int, int]) -> None:
+    app = DevstackApp(offline(crashloop_store()))
+    assert snap_compare(app, terminal_size=size, run_before=_painted)
+
+
+def svg_lines(path: Path) -> list[str]:
+    """The text of an SVG snapshot, one string per terminal line (Textual writes one `<text>` per
+    run of cells, each with the line's y)."""
+    rows: dict[str, list[str]] = {}
+    for y, body in re.findall(r'<text[^>]* y="([0-9.]+)"[^>]*>(.*?)</text>', path.read_text(), re.S):
+        rows.setdefault(y, []).append(html.unescape(re.sub(r"<[^>]+>", "", body)).replace("\xa0", " "))
+    return ["".join(parts) for _y, parts in sorted(rows.items(), key=lambda item: float(item[0]))]
+
+
+@pytest.mark.parametrize(
+    "name", ["test_healthy_main_screen", "test_long_pod_names", "test_crashloop_main_screen"]
+)
+def test_the_80x24_snapshots_show_the_health_line_and_help_and_quit(name: str) -> None:
+    lines = svg_lines(SNAPSHOTS / f"{name}[80x24].svg")
+    assert lines, "the snapshot is there (run with --snapshot-update once)"
+    assert "health " in lines[0] and ("✓" in lines[0] or "✗" in lines[0]), lines[0]
+    footer = next(line for line in reversed(lines) if line.strip())
+    assert "? Help" in footer and "q Quit" in footer, footer
 
 
 @SIZES

@@ -37,8 +37,22 @@ def _processes_mentioning(text: str) -> list[psutil.Process]:
     return found
 
 
+def _labelled_containers() -> list[object]:
+    client = nodes.docker_client()
+    if client is None:
+        return []
+    try:
+        return list(client.containers.list(all=True, filters={"label": nodes.CLUSTER_LABEL}))
+    finally:
+        client.close()
+
+
+_BEFORE_THIS_RUN = frozenset(getattr(c, "id", "") for c in _labelled_containers())
+"""Node containers that were there before this test run (an interrupted earlier run's): not this run's leak."""
+
+
 def _kind_containers(home: Path) -> list[str]:
-    """Kind-labelled containers that belong to this test's home (or to no other live home)."""
+    """Kind-labelled containers that belong to this test's home (or, made during this run, to no live home)."""
     client = nodes.docker_client()
     if client is None:
         return []
@@ -46,7 +60,8 @@ def _kind_containers(home: Path) -> list[str]:
         leftovers = []
         for container in client.containers.list(all=True, filters={"label": nodes.CLUSTER_LABEL}):
             owner = container.labels.get(nodes.HOME_LABEL, "")
-            if owner == str(home) or not owner or not Path(owner).exists():
+            orphan = (not owner or not Path(owner).exists()) and container.id not in _BEFORE_THIS_RUN
+            if owner == str(home) or orphan:
                 leftovers.append(container.name)
         return leftovers
     finally:
