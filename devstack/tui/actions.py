@@ -287,7 +287,7 @@ class ActionsApp(App[int]):
         from devstack.tui.screens.timeline import TimelineScreen
 
         if self.frame is not None and not isinstance(self.screen, TimelineScreen):
-            self.push_screen(TimelineScreen(self.frame))
+            self.push_screen(TimelineScreen(self.frame, self.session.clock))
 
     def action_help(self) -> None:
         """The key overlay."""

@@ -3,6 +3,8 @@ the slowest phase highlighted, and why a cache missed or an artifact was rebuilt
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
 from typing import ClassVar
 
 from rich.text import Text
@@ -18,7 +20,9 @@ from devstack.tui.frames import Frame
 from devstack.tui.screens.overlay import Overlay
 
 SHOWN = 8
-BAR = 40
+"""Earlier iterations listed under the current one."""
+TICK = 1.0
+"""Seconds between repaints of a running iteration's clock when no state change repaints it."""
 
 
 def _seconds(value: float | None) -> str:
@@ -90,9 +94,19 @@ class TimelineScreen(Overlay):
         Binding("q", "close", "Back", show=False),
     ]
 
-    def __init__(self, frame: Frame) -> None:
+    def __init__(self, frame: Frame, clock: Callable[[], float]) -> None:
         super().__init__()
         self._frame = frame
+        self._clock = clock
+
+    def on_mount(self) -> None:
+        """Keep a running iteration's seconds moving between state changes."""
+        self.set_interval(TICK, self._tick)
+
+    def _tick(self) -> None:
+        current = self._frame.state.timeline.current
+        if current is not None and current.running:
+            self.show(replace(self._frame, now=max(self._frame.now, self._clock())))
 
     def compose(self) -> ComposeResult:
         """A scrollable box with the timeline."""
