@@ -40,7 +40,7 @@ def test_an_edit_during_up_is_an_iteration_timed_from_the_save_to_the_first_answ
     demo_env: DemoEnvironment,
 ) -> None:
     ctx = EngineContext(
-        demo_env.loaded, Store(), demo_env.tools, interactive=True, state_dir=demo_env.settings.state_dir
+        demo_env.loaded, Store(), demo_env.tools, interactive=True, state_dir=demo_env.state_dir
     )
     run = UpRun(ctx)
     try:
@@ -111,7 +111,7 @@ def test_a_skaffold_without_the_event_api_is_read_from_its_output_and_the_state_
     demo_env: DemoEnvironment,
 ) -> None:
     demo_env.tools.env["DEVSTACK_SIM_SKAFFOLD_EVENTS"] = "v1"  # the stand-in answers 404 for /v2/...
-    ctx = EngineContext(demo_env.loaded, Store(), demo_env.tools, state_dir=demo_env.settings.state_dir)
+    ctx = EngineContext(demo_env.loaded, Store(), demo_env.tools, state_dir=demo_env.state_dir)
     run = UpRun(ctx)
     try:
         assert run.run() == OK, [s for s in ctx.store.state.steps if s.error]
