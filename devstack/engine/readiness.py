@@ -11,7 +11,7 @@ from devstack.core.kube import DeploymentInfo
 from devstack.core.model import Level
 from devstack.core.verdicts import Verdicts
 from devstack.engine.context import EngineContext
-from devstack.engine.runner import Progress, StepError
+from devstack.engine.runner import DeadlinePassed, Progress, StepError
 
 
 def wait_ready(ctx: EngineContext, progress: Progress, timeout: float) -> str:
@@ -23,12 +23,23 @@ def wait_ready(ctx: EngineContext, progress: Progress, timeout: float) -> str:
         not_ready = verdicts.not_ok
         if verdicts.healthy:
             return f"{len(verdicts.workloads)} workload(s) ready: " + ", ".join(n for n, _ in verdicts.named)
+        waiting = _waiting(ctx, verdicts)
         if not_ready:
-            progress("; ".join(f"{name}: {v.reason}" for name, v in not_ready))
+            try:
+                progress("; ".join(f"{name}: {v.reason}" for name, v in not_ready))
+            except DeadlinePassed as late:  # the run's --timeout: say what was still not ready
+                raise DeadlinePassed(late.seconds, late.step, waiting) from None
         timed_out = time.monotonic() > deadline
         if timed_out or settled(ctx, verdicts):
-            raise StepError(_summary(ctx, verdicts, timed_out, timeout), fix=_fix(not_ready))
+            summary = _summary(ctx, verdicts, timed_out, timeout)
+            raise StepError(summary, fix=_fix(not_ready), waiting=waiting)
         time.sleep(0.2)
+
+
+def _waiting(ctx: EngineContext, verdicts: Verdicts) -> str:
+    """`jetscale-backend: 0/1 ready, CrashLoopBackOff, exit 1; ...` for every workload not OK."""
+    pods = ctx.store.state.pods
+    return "; ".join(waiting_for(pods, d, v.reason) for d, v in verdicts.workloads if v.level is not Level.OK)
 
 
 def settle(ctx: EngineContext, timeout: float = 15.0) -> None:
@@ -57,12 +68,13 @@ def settled(ctx: EngineContext, verdicts: Verdicts, every: bool = False) -> bool
 def _summary(ctx: EngineContext, verdicts: Verdicts, timed_out: bool, timeout: float) -> str:
     if not verdicts.workloads:
         return "no Deployment appeared in the namespace"
-    pods = ctx.store.state.pods
-    waiting = [waiting_for(pods, d, v.reason) for d, v in verdicts.workloads if v.level is not Level.OK]
+    waiting = _waiting(ctx, verdicts)
     if timed_out:
-        return f"not ready within {timeout:.0f}s, still waiting for " + "; ".join(waiting)
-    level = worst(v.level for _, v in verdicts.workloads if v.level is not Level.OK)
-    return f"{len(waiting)} workload(s) will not become ready ({level.value}): " + "; ".join(waiting)
+        return f"not ready within {timeout:.0f}s, still waiting for {waiting}"
+    not_ok = [v for _, v in verdicts.workloads if v.level is not Level.OK]
+    return (
+        f"{len(not_ok)} workload(s) will not become ready ({worst(v.level for v in not_ok).value}): {waiting}"
+    )
 
 
 def _fix(not_ready: list[tuple[str, Explanation]]) -> str:

@@ -3,10 +3,22 @@
 
 from __future__ import annotations
 
-import pytest
+import os
+import time
 
+import pytest
+from helpers import REPO
+
+from devstack.core import events as ev
 from devstack.core.final_states import CRASH_LOOP_RESTARTS, FINAL_STATES, all_final, is_final, waiting_for
 from devstack.core.kube import ContainerInfo, DeploymentInfo, PodInfo
+from devstack.core.pipeline import READY
+from devstack.core.store import Store
+from devstack.engine.context import EngineContext
+from devstack.engine.readiness import wait_ready
+from devstack.engine.runner import Deadline, DeadlinePassed, Step, run_steps
+from devstack.profile import LoadedProfile, load_profile
+from devstack.sources.tools import ToolEnv
 
 BACKEND = DeploymentInfo("jetscale", "jetscale-backend", replicas=1, selector=(("app", "backend"),))
 
@@ -68,3 +80,29 @@ def test_a_timeout_names_what_each_workload_still_waits_for() -> None:
         == "jetscale-backend: 0/1 ready, CrashLoopBackOff, exit 1"
     )
     assert waiting_for({}, BACKEND, "ImagePullBackOff") == "jetscale-backend: 0/1 ready, ImagePullBackOff"
+
+
+def ready_step(restarts: int, deadline: Deadline) -> tuple[Store, object]:
+    """The real `ready` step on a store holding a crash-looping backend (`restarts` so far)."""
+    path = REPO / "profiles" / "local-kind.yaml"
+    store = Store()
+    store.dispatch(ev.KubeSynced("pods", tuple(pods(restarts).values())))
+    store.dispatch(ev.KubeSynced("deployments", (BACKEND,)))
+    ctx = EngineContext(LoadedProfile(load_profile(path), path, REPO), store, ToolEnv(dict(os.environ)))
+    step = Step(READY, lambda progress: wait_ready(ctx, progress, 600))
+    return store, run_steps([step], store.dispatch, deadline=deadline)
+
+
+def test_ready_fails_fast_on_a_final_state_naming_it_and_a_deadline_names_what_it_waited_for() -> None:
+    store, failure = ready_step(CRASH_LOOP_RESTARTS, Deadline(time.monotonic() + 3600, 3600.0))
+    assert failure is not None and not isinstance(failure, DeadlinePassed)
+    assert store.state.step("ready").error == (  # type: ignore[union-attr]
+        "1 workload(s) will not become ready (error): jetscale-backend: 0/1 ready, CrashLoopBackOff, exit 1"
+    )
+    # One restart is not a crash loop yet: the step waits, until the run's --timeout cuts it.
+    store, failure = ready_step(CRASH_LOOP_RESTARTS - 1, Deadline(time.monotonic() + 0.5, 30.0))
+    assert isinstance(failure, DeadlinePassed)
+    assert store.state.step("ready").error == (  # type: ignore[union-attr]
+        "not done within --timeout 30s (ready was still running): "
+        "still waiting for jetscale-backend: 0/1 ready, CrashLoopBackOff, exit 1"
+    )
