@@ -45,7 +45,10 @@ def rollout_waiting(
     A Deployment that runs an artifact of this iteration is rolled out when its spec holds the new
     image, the controller saw it, every wanted replica is ready, and every pod it selects (not
     terminating) runs the new image and is Ready. `tags` maps artifact → deployed reference.
+    With no Deployment seen at all (a first deploy the watch has not caught up with), it waits.
     """
+    if not deployments:
+        return ["no Deployment seen by the watch yet"]
     waiting = []
     for deployment in sorted(deployments.values(), key=lambda d: d.name):
         wanted = _expected(deployment.images, tags)

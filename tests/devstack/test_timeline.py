@@ -231,6 +231,8 @@ def test_rollout_waits_for_the_new_image_in_the_spec_every_new_pod_ready_and_no_
         selector=(("app", "backend"),),
         images=("jetscale-backend:old",),
     )
+    # A first deploy the watch has not caught up with: nothing seen yet is not "rolled out".
+    assert rollout_waiting({}, {}, tags) == ["no Deployment seen by the watch yet"]
     state = State(deployments={deployment.key: deployment}, pods={"a": pod("old", "jetscale-backend:old")})
     assert rollout_waiting(state.deployments, state.pods, tags) == [
         "jetscale-backend: the new image is not in its spec yet"
