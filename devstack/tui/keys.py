@@ -61,8 +61,7 @@ APP_KEYS: tuple[Key, ...] = (
         "t",
         "timeline",
         "Timeline",
-        "The dev loop's timeline: the current iteration live, the last ones with their totals "
-        "(slowest phase highlighted)",
+        "The dev loop's timeline: each iteration's phases and total, the slowest highlighted",
         footer=False,
     ),
     Key(
