@@ -12,6 +12,7 @@ from devstack.core.model import CheckStatus, DoctorCheck, StepState, StepStatus
 from devstack.core.pipeline import RunPlan
 from devstack.core.portforward import ForwardView
 from devstack.core.resources import AnyInfo
+from devstack.core.timeline import Timeline
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,8 @@ class State:
     doctor: tuple[DoctorCheck, ...] = ()
     cluster: ClusterView = ClusterView()
     deploy: DeployState = field(default_factory=DeployState)
+    timeline: Timeline = field(default_factory=Timeline)
+    """The dev loop's iterations (`core/timeline.py`)."""
     pods: Mapping[str, PodInfo] = field(default_factory=dict)
     deployments: Mapping[str, DeploymentInfo] = field(default_factory=dict)
     services: Mapping[str, ServiceInfo] = field(default_factory=dict)
