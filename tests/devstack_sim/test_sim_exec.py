@@ -202,7 +202,7 @@ async def test_an_exec_ends_with_its_client_and_with_its_container(
     assert psutil.pid_exists(pid)
     await ws.close()  # the client goes away: the command goes too
     for _ in range(100):
-        if not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
+        if _gone(pid):
             break
         await asyncio.sleep(0.05)
     else:
@@ -214,7 +214,15 @@ async def test_an_exec_ends_with_its_client_and_with_its_container(
         process_sim.store.delete(PODS, "default", "web", grace=True)  # the container stops: its sessions end
         got = await asyncio.wait_for(collect(ws), 20)
     assert got.status is not None and got.status["details"]["causes"][0]["message"] == "137"
-    assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    assert _gone(pid)
+
+
+def _gone(pid: int) -> bool:
+    """The process has ended (reaped, or a zombie); it may end while being looked at."""
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
 
 
 async def test_kubectl_exec_prints_hi_and_exits_3_and_passes_stdin(process_sim: Simulator) -> None:

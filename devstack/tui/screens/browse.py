@@ -75,8 +75,11 @@ class BrowseScreen(Screen[None]):
         self._watch()
 
     def show(self, frame: Frame) -> None:
-        """Repaint the table from a frame."""
-        self.table.show(frame)
+        """Repaint the table from a frame (nothing while the screen is being taken down)."""
+        tables = self.query(BrowseTable)
+        if not tables or not self.query("#browse-title"):
+            return
+        tables.first().show(frame)
         self._title(frame)
 
     def _title(self, frame: Frame | None) -> None:
