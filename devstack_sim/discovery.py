@@ -24,6 +24,7 @@ _SUBRESOURCES: dict[str, tuple[str, tuple[str, ...], str, str]] = {
     "status": ("", ("get", "patch", "update"), "", ""),
     "log": ("Pod", ("get",), "", ""),
     "portforward": ("PodPortForwardOptions", ("create", "get"), "", ""),
+    "exec": ("PodExecOptions", ("create", "get"), "", ""),
     "scale": ("Scale", ("get", "patch", "update"), "autoscaling", "v1"),
 }
 

@@ -38,7 +38,7 @@ VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "update
 
 NAMESPACES = ResourceType("", "v1", "Namespace", "namespaces", False, ("ns",), "namespace", ("status",))
 NODES = ResourceType("", "v1", "Node", "nodes", False, ("no",), "node", ("status",))
-PODS = ResourceType("", "v1", "Pod", "pods", True, ("po",), "pod", ("status", "log", "portforward"))
+PODS = ResourceType("", "v1", "Pod", "pods", True, ("po",), "pod", ("status", "log", "portforward", "exec"))
 SERVICES = ResourceType("", "v1", "Service", "services", True, ("svc",), "service", ("status",))
 EVENTS = ResourceType("", "v1", "Event", "events", True, ("ev",), "event")
 CONFIGMAPS = ResourceType("", "v1", "ConfigMap", "configmaps", True, ("cm",), "configmap")
@@ -56,6 +56,19 @@ ENDPOINTSLICES = ResourceType(
 INGRESSES = ResourceType(
     "networking.k8s.io", "v1", "Ingress", "ingresses", True, ("ing",), "ingress", ("status",)
 )
+ENDPOINTS = ResourceType("", "v1", "Endpoints", "endpoints", True, ("ep",), "endpoints")
+PERSISTENTVOLUMECLAIMS = ResourceType(
+    "",
+    "v1",
+    "PersistentVolumeClaim",
+    "persistentvolumeclaims",
+    True,
+    ("pvc",),
+    "persistentvolumeclaim",
+    ("status",),
+)
+JOBS = ResourceType("batch", "v1", "Job", "jobs", True, (), "job", ("status",))
+CRONJOBS = ResourceType("batch", "v1", "CronJob", "cronjobs", True, ("cj",), "cronjob", ("status",))
 
 ALL: tuple[ResourceType, ...] = (
     NAMESPACES,
@@ -70,6 +83,10 @@ ALL: tuple[ResourceType, ...] = (
     REPLICASETS,
     ENDPOINTSLICES,
     INGRESSES,
+    ENDPOINTS,
+    PERSISTENTVOLUMECLAIMS,
+    JOBS,
+    CRONJOBS,
 )
 
 BY_KEY: dict[str, ResourceType] = {r.key: r for r in ALL}

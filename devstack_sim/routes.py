@@ -1,7 +1,8 @@
 """Resource routes: one dispatcher for `/api/v1/...` and `/apis/G/V/...`, plus list, get and delete.
 
 Writes live in `writes.py`, watches in `watchstream.py`, pod logs in `logs.py`, port-forward in
-`portforward.py`, Table output in `tables.py`. Lists carry `metadata.resourceVersion` and items
+`portforward.py`, exec in `execstream.py`, Table output in
+`tables.py`. Lists carry `metadata.resourceVersion` and items
 without kind/apiVersion;
 `limit` is ignored (everything in one page, no `continue`), a `continue` token is refused with 400.
 """
@@ -14,7 +15,17 @@ from typing import Any
 
 from aiohttp import web
 
-from devstack_sim import errors, logs, portforward, protobuf, selectors, tables, watchstream, writes
+from devstack_sim import (
+    errors,
+    execstream,
+    logs,
+    portforward,
+    protobuf,
+    selectors,
+    tables,
+    watchstream,
+    writes,
+)
 from devstack_sim.context import CONTEXT, ServerContext, Target, dry_run, flag, parse_path
 from devstack_sim.resources import BY_KEY, PODS, ResourceType
 from devstack_sim.store import Match
@@ -29,6 +40,8 @@ async def handle(request: web.Request) -> web.StreamResponse:
     method = request.method
     if target.subresource == "portforward":
         return await portforward.serve(request, target)
+    if target.subresource == "exec":
+        return await execstream.serve(request, target)
     if target.subresource == "log":
         if method != "GET":
             raise method_not_allowed()

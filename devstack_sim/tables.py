@@ -14,6 +14,7 @@ from aiohttp import web
 
 from devstack_sim import errors
 from devstack_sim.printers import PRINTERS, S, age, human_duration
+from devstack_sim.printers_kinds import MORE_PRINTERS
 from devstack_sim.resources import ResourceType
 from devstack_sim.store import Obj
 
@@ -64,7 +65,7 @@ def table(
         raise errors.bad_request(
             f'includeObject: Unsupported value: "{include}": supported values: "None", "Metadata", "Object"'
         )
-    columns, cells = PRINTERS.get(rtype.kind, ([("Age", 0, S)], lambda o: [age(o)]))
+    columns, cells = {**PRINTERS, **MORE_PRINTERS}.get(rtype.kind, ([("Age", 0, S)], lambda o: [age(o)]))
     named = rtype.kind not in _NO_NAME_COLUMN  # events show their name as a wide column instead
     definitions = [{"name": "Name", "type": "string", "format": "name", "description": "Name", "priority": 0}]
     definitions = definitions if named else []

@@ -14,6 +14,8 @@ import click
 from devstack import __version__
 from devstack.cli.options import JSON_HELP, Options, options_of, profile_option
 
+JUNIT_HELP = "Write a JUnit XML report: one testcase per step, workload and check (CI)."
+REPORT_DIR_HELP = "On failure, write state, explanations, events, logs, deploy output and timeline here (CI)."
 TAKE_OVER_HELP = (
     "Stop what holds a forward port, only if it is provably a forward of this stack "
     "(a devstack forward by its marker, or a kubectl port-forward to the same context)."
@@ -92,6 +94,8 @@ def validate(ctx: click.Context, paths: tuple[str, ...], kube_version: str, as_j
 @click.option("--recreate", is_flag=True, help="Delete and recreate a cluster that differs from the profile.")
 @click.option("--hold", is_flag=True, help="Keep forwards open after the checks, until Ctrl-C.")
 @click.option("--take-over", is_flag=True, help=TAKE_OVER_HELP)
+@click.option("--junit", metavar="FILE", help=JUNIT_HELP)
+@click.option("--report-dir", metavar="DIR", help=REPORT_DIR_HELP)
 @profile_option
 @click.pass_context
 def up(
@@ -102,11 +106,13 @@ def up(
     recreate: bool,
     hold: bool,
     take_over: bool,
+    junit: str | None,
+    report_dir: str | None,
 ) -> int:
     """Create or reuse the cluster, deploy, wait until ready, forward ports, run checks."""
     from devstack.cli.lifecycle import up as run
 
-    return run(options_of(ctx), headless, as_json, timeout, recreate, hold, take_over)
+    return run(options_of(ctx), headless, as_json, timeout, recreate, hold, take_over, junit, report_dir)
 
 
 @cli.command()
@@ -145,13 +151,15 @@ def status(ctx: click.Context, as_json: bool) -> int:
 
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+@click.option("--junit", metavar="FILE", help=JUNIT_HELP)
+@click.option("--report-dir", metavar="DIR", help=REPORT_DIR_HELP)
 @profile_option
 @click.pass_context
-def check(ctx: click.Context, as_json: bool) -> int:
+def check(ctx: click.Context, as_json: bool, junit: str | None, report_dir: str | None) -> int:
     """Run the profile's HTTP checks and the API-base-URL check."""
     from devstack.cli.connectivity import check as run
 
-    return run(options_of(ctx), as_json)
+    return run(options_of(ctx), as_json, junit, report_dir)
 
 
 @cli.command()
@@ -196,6 +204,74 @@ def demo(ctx: click.Context, headless: bool, scenario: str, as_json: bool) -> in
     from devstack.cli.demo import run
 
     return run(options_of(ctx), headless, scenario, as_json)
+
+
+@cli.command("exec", context_settings={"ignore_unknown_options": True})
+@click.argument("pod")
+@click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
+@click.option(
+    "-c", "--container", metavar="NAME", help="The container (default: the pod's first, or its default)."
+)
+@click.option("-i", "--stdin", is_flag=True, help="Pass this terminal's stdin to the command.")
+@click.option(
+    "-t", "--tty", is_flag=True, help="Give the command a terminal (with -i: an interactive shell)."
+)
+@profile_option
+@click.pass_context
+def exec_command(
+    ctx: click.Context, pod: str, command: tuple[str, ...], container: str | None, stdin: bool, tty: bool
+) -> int:
+    """Run COMMAND in POD (after `--`); exits with the command's exit code.
+
+    Example: devstack exec jetscale-backend-5d9f-x2x -- sh -c 'echo hi; exit 3'
+    """
+    from devstack.cli.podexec import run
+
+    return run(options_of(ctx), pod, container, command, stdin, tty)
+
+
+@cli.command()
+@click.argument("name", metavar="WORKLOAD|POD")
+@click.option("-f", "--follow", is_flag=True, help="Keep printing new lines, and the lines of new pods.")
+@click.option("--previous", is_flag=True, help="The previous (crashed) instance of each container.")
+@click.option("-c", "--container", metavar="NAME", help="Only this container.")
+@click.option("--timestamps", is_flag=True, help="Start each line with the kubelet's timestamp.")
+@click.option(
+    "--tail", type=click.IntRange(min=0), default=200, show_default=True, help="Lines per container."
+)
+@profile_option
+@click.pass_context
+def logs(
+    ctx: click.Context,
+    name: str,
+    follow: bool,
+    previous: bool,
+    container: str | None,
+    timestamps: bool,
+    tail: int,
+) -> int:
+    """Logs of a Deployment's pods (interleaved, prefixed) or of one pod."""
+    from devstack.cli.podlogs import run
+
+    return run(options_of(ctx), name, container, follow, previous, timestamps, tail)
+
+
+@cli.command()
+@click.argument("reference", metavar="KIND/NAME")
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+@click.option(
+    "--yaml",
+    "as_yaml",
+    is_flag=True,
+    help="Print the object as YAML (managedFields and Secret values hidden).",
+)
+@profile_option
+@click.pass_context
+def describe(ctx: click.Context, reference: str, as_json: bool, as_yaml: bool) -> int:
+    """Describe one object (pod/NAME, deploy/NAME, secret/NAME, cm/NAME, ...) as kubectl does."""
+    from devstack.cli.inspect import describe as run
+
+    return run(options_of(ctx), reference, as_json, as_yaml)
 
 
 @cli.command()

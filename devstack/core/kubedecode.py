@@ -391,6 +391,16 @@ def kube_event_info(obj: Mapping[str, Any]) -> kube.KubeEventInfo:
     return info
 
 
+SUMMARISERS: dict[str, Callable[[Mapping[str, Any]], kube.KubeInfo]] = {
+    "pods": pod_info,
+    "deployments": deployment_info,
+    "services": service_info,
+    "endpointslices": endpointslice_info,
+    "events": kube_event_info,
+}
+"""The watched kinds' summaries of objects given as dicts (same rules as the typed decoding)."""
+
+
 def server_version(body: bytes) -> str:
     """`gitVersion` of a `GET /version` answer ("" when absent)."""
     try:

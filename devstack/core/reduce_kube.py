@@ -9,8 +9,9 @@ from typing import Any
 from devstack.core import events as ev
 from devstack.core.derive import retarget_gone
 from devstack.core.handlers import HandlerTable
-from devstack.core.kube import WATCHED_KINDS, KubeInfo, PodInfo
-from devstack.core.state import ClusterView, LogTail, State
+from devstack.core.kube import WATCHED_KINDS, PodInfo
+from devstack.core.resources import AnyInfo
+from devstack.core.state import Browse, ClusterView, LogTail, State
 
 table = HandlerTable()
 on = table.on
@@ -50,7 +51,12 @@ def _with(state: State, kind: str, items: dict[str, Any]) -> State:
 
 @on(ev.KubeSynced)
 def _synced(state: State, event: ev.KubeSynced) -> State:
-    state = _with(state, event.kind, {item.key: item for item in event.items})
+    items = {item.key: item for item in event.items}
+    if event.scope:
+        if event.scope != state.browse.scope:
+            return state  # a late list of a browser watch that was replaced
+        return replace(state, browse=replace(state.browse, items=items, synced=True))
+    state = _with(state, event.kind, items)
     if event.kind != "pods" or not state.forwards:
         return state
     alive = {item.name for item in event.items if isinstance(item, PodInfo) and not item.deleting}
@@ -58,15 +64,17 @@ def _synced(state: State, event: ev.KubeSynced) -> State:
 
 
 def _gone_pods(changes: tuple[ev.KubeChanged, ...]) -> set[str]:
-    """Pods deleted, or terminating, in these changes (no longer a forward's target)."""
+    """Pods of the profile's namespace deleted or terminating in these changes (no forward's target)."""
     return {
         c.item.name
         for c in changes
-        if c.kind == "pods" and (c.change == "DELETED" or (isinstance(c.item, PodInfo) and c.item.deleting))
+        if c.kind == "pods"
+        and not c.scope
+        and (c.change == "DELETED" or (isinstance(c.item, PodInfo) and c.item.deleting))
     }
 
 
-def _apply(items: dict[str, KubeInfo], change: ev.KubeChanged) -> None:
+def _apply(items: dict[str, AnyInfo], change: ev.KubeChanged) -> None:
     if change.change == "DELETED":
         items.pop(change.item.key, None)
     else:
@@ -75,22 +83,37 @@ def _apply(items: dict[str, KubeInfo], change: ev.KubeChanged) -> None:
 
 @on(ev.KubeChanged)
 def _changed(state: State, event: ev.KubeChanged) -> State:
-    items = dict(_collection(state, event.kind))
-    _apply(items, event)
-    state = _with(state, event.kind, items)
-    return retarget_gone(state, _gone_pods((event,))) if state.forwards else state
+    return _batch(state, ev.KubeBatch((event,)))
 
 
 @on(ev.KubeBatch)
 def _batch(state: State, event: ev.KubeBatch) -> State:
-    copies: dict[str, dict[str, KubeInfo]] = {}
+    copies: dict[str, dict[str, AnyInfo]] = {}
+    browsed: dict[str, AnyInfo] | None = None
     for change in event.changes:
+        if change.scope:
+            if change.scope == state.browse.scope:
+                browsed = dict(state.browse.items) if browsed is None else browsed
+                _apply(browsed, change)
+            continue
         if change.kind not in copies:
             copies[change.kind] = dict(_collection(state, change.kind))
         _apply(copies[change.kind], change)
     for kind, items in copies.items():
         state = _with(state, kind, items)
+    if browsed is not None:
+        state = replace(state, browse=replace(state.browse, items=browsed))
     return retarget_gone(state, _gone_pods(event.changes)) if state.forwards else state
+
+
+@on(ev.BrowseStarted)
+def _browse_started(state: State, event: ev.BrowseStarted) -> State:
+    return replace(state, browse=Browse(event.kind, event.namespace))
+
+
+@on(ev.BrowseStopped)
+def _browse_stopped(state: State, _event: ev.BrowseStopped) -> State:
+    return replace(state, browse=Browse())
 
 
 @on(ev.ApiStatus)

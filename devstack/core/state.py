@@ -11,6 +11,8 @@ from devstack.core.kube import DeploymentInfo, EndpointSliceInfo, KubeEventInfo,
 from devstack.core.model import CheckStatus, DoctorCheck, StepState, StepStatus
 from devstack.core.pipeline import RunPlan
 from devstack.core.portforward import ForwardView
+from devstack.core.resources import AnyInfo
+from devstack.core.timeline import Timeline
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,21 @@ class LogTail:
 
 
 @dataclass(frozen=True)
+class Browse:
+    """What the kind browser lists: one kind in one namespace of the allowed context."""
+
+    kind: str = ""
+    namespace: str = ""
+    items: Mapping[str, AnyInfo] = field(default_factory=dict)
+    synced: bool = False
+
+    @property
+    def scope(self) -> str:
+        """The scope its watch's events carry (`kind@namespace`; "" when closed)."""
+        return f"{self.kind}@{self.namespace}" if self.kind else ""
+
+
+@dataclass(frozen=True)
 class State:
     """Everything devstack knows right now. Replace, never mutate (`dataclasses.replace`)."""
 
@@ -45,6 +62,8 @@ class State:
     doctor: tuple[DoctorCheck, ...] = ()
     cluster: ClusterView = ClusterView()
     deploy: DeployState = field(default_factory=DeployState)
+    timeline: Timeline = field(default_factory=Timeline)
+    """The dev loop's iterations (`core/timeline.py`)."""
     pods: Mapping[str, PodInfo] = field(default_factory=dict)
     deployments: Mapping[str, DeploymentInfo] = field(default_factory=dict)
     services: Mapping[str, ServiceInfo] = field(default_factory=dict)
@@ -55,6 +74,7 @@ class State:
     forwards: Mapping[str, ForwardView] = field(default_factory=dict)
     checks: tuple[CheckResult, ...] = ()
     checks_running: tuple[str, ...] = ()
+    browse: Browse = Browse()
 
     def step(self, name: str) -> StepState | None:
         """The step with this name, or None."""

@@ -34,46 +34,49 @@ class CrashLogFetcher:
     """Fetches the previous log of a container each time it crashes (for the explanation).
 
     A fetch that fails or finds no line yet (a busy API server, a log not flushed yet) is tried
-    again on a later change, at most `ATTEMPTS` times per crash and `RETRY_AFTER` seconds apart.
+    again `RETRY_AFTER` seconds later, at most `ATTEMPTS` times per crash, whether or not the
+    state changes meanwhile (a pod in back-off may not change for minutes).
     """
 
-    ATTEMPTS = 5
+    ATTEMPTS = 8
     RETRY_AFTER = 2.0
 
     def __init__(self, ctx: EngineContext, api: KubeApi):
         self._ctx = ctx
         self._api = api
-        # (pod, container, restart count) → (attempts so far, monotonic time of the last; inf = done)
-        self._tries: dict[tuple[str, str, int], tuple[int, float]] = {}
+        self._started: set[tuple[str, str, int]] = set()  # (pod, container, restart count)
         self._lock = threading.Lock()
+        self._closed = threading.Event()
         self._unsubscribe = ctx.store.subscribe(lambda state, event: self._on_change(state), latest_only=True)
 
     def _on_change(self, state: State) -> None:
-        now = time.monotonic()
         for pod in state.pods.values():
             for container in pod.containers:
                 if container.last_exit_code is None or container.restart_count == 0:
                     continue
                 key = (pod.key, container.name, container.restart_count)
                 with self._lock:
-                    attempts, last = self._tries.get(key, (0, float("-inf")))
-                    if attempts >= self.ATTEMPTS or now - last < self.RETRY_AFTER:
+                    if key in self._started or self._closed.is_set():
                         continue
-                    self._tries[key] = (attempts + 1, now)
-                threading.Thread(target=self._fetch, args=(pod, container.name, key), daemon=True).start()
+                    self._started.add(key)
+                threading.Thread(target=self._fetch, args=(pod, container.name), daemon=True).start()
 
-    def _fetch(self, pod: PodInfo, container: str, key: tuple[str, str, int]) -> None:
-        try:
-            lines = self._api.logs(pod.name, container, previous=True, tail=20)
-        except Exception:  # noqa: BLE001 - a missing previous log is normal; a later change tries again
-            return
-        if lines:
-            with self._lock:
-                self._tries[key] = (self.ATTEMPTS, float("inf"))
-        self._ctx.store.dispatch(ev.PodLogsFetched(pod.key, container, True, tuple(lines)))
+    def _fetch(self, pod: PodInfo, container: str) -> None:
+        for attempt in range(self.ATTEMPTS):
+            if attempt and self._closed.wait(self.RETRY_AFTER):
+                return
+            try:
+                lines = self._api.logs(pod.name, container, previous=True, tail=20)
+            except Exception:  # noqa: BLE001 - a missing previous log is normal; try again shortly
+                continue
+            if lines or attempt == self.ATTEMPTS - 1:
+                self._ctx.store.dispatch(ev.PodLogsFetched(pod.key, container, True, tuple(lines)))
+            if lines:
+                return
 
     def close(self) -> None:
-        """Stop reacting to changes."""
+        """Stop reacting to changes and stop retrying."""
+        self._closed.set()
         self._unsubscribe()
 
 

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from devstack.engine.context import EngineContext
     from devstack.engine.feed import ClusterFeed
     from devstack.engine.up import UpRun
+    from devstack.sources.kube import BrowseWatch
     from devstack.sources.kubeapi import KubeApi
 
 __all__ = ["NoEngine", "Session"]
@@ -70,6 +71,7 @@ class Session(SessionActions):
         self._cancel = threading.Event()
         self._api: KubeApi | None = None
         self._feed: ClusterFeed | None = None
+        self._browse: BrowseWatch | None = None
 
     @property
     def store(self) -> Store:
@@ -266,6 +268,7 @@ class Session(SessionActions):
                 self._run = None
         if not keep_watches:
             self._stop_watching()
+            self.stop_browse(announce=False)
             if self._api is not None:
                 self._api.close()
                 self._api = None

@@ -13,9 +13,14 @@ from devstack.exitcodes import USAGE
 
 if TYPE_CHECKING:
     from devstack.core.checks import CheckResult
+    from devstack.core.loglines import LogLine
     from devstack.core.store import Store
     from devstack.engine.context import EngineContext
+    from devstack.engine.inspect import Inspected
+    from devstack.engine.podlogs import LogsTarget
     from devstack.engine.up import UpRun
+    from devstack.sources.execws import ExecCall
+    from devstack.sources.kube import BrowseWatch
     from devstack.sources.kubeapi import KubeApi
 
 
@@ -31,6 +36,8 @@ class SessionActions:
 
     _api: KubeApi | None
     _run: UpRun | None
+    _browse: BrowseWatch | None
+    ctx: EngineContext | None
 
     @property
     def store(self) -> Store:
@@ -113,3 +120,74 @@ class SessionActions:
             follow_logs(api.client, ctx.target, pod, container, on_lines, cancel)
         finally:
             api.close()
+
+    # ------------------------------------------------------------------ k9s-style views
+    @property
+    def namespace(self) -> str:
+        """The profile's namespace ("" before the engine is prepared, or without an engine)."""
+        return self.ctx.target.namespace if self.ctx is not None else ""
+
+    def inspect(self, plural: str, name: str, namespace: str | None = None) -> Inspected:
+        """An object with its Events and related objects (for describe and YAML)."""
+        from devstack.core.kinds import BY_PLURAL
+        from devstack.engine.inspect import inspect
+
+        return inspect(self._kube("describe"), BY_PLURAL[plural], name, namespace)
+
+    def exec_call(self, pod: str, container: str | None, command: tuple[str, ...]) -> ExecCall:
+        """A checked interactive exec (stdin and a tty) of `command` in a pod of the namespace."""
+        from devstack.engine.podexec import exec_call
+
+        return exec_call(self._kube("exec"), pod, container, command, stdin=True, tty=True)
+
+    def exec_in_terminal(self, call: ExecCall) -> int:
+        """Run an exec on this process's terminal until it ends; the command's exit code."""
+        from devstack.engine.podexec import exec_in_terminal
+        from devstack.sources.terminal import TerminalIO
+
+        return exec_in_terminal(self._context("exec").target, call, TerminalIO())
+
+    def logs_target(self, name: str, previous: bool = False) -> LogsTarget:
+        """What the logs of `deployment/NAME` or `pod/NAME` are (checked against the cluster)."""
+        from devstack.engine.podlogs import logs_target
+
+        return logs_target(self._kube("logs"), name, None, previous, tail=200)
+
+    def workload_logs(
+        self, target: LogsTarget, on_lines: Callable[[list[LogLine]], None], cancel: threading.Event
+    ) -> None:
+        """Follow (or, for previous logs, read once) the logs of `target` until `cancel` is set."""
+        from devstack.sources.kubeapi import KubeApi
+        from devstack.sources.workload_logs import WorkloadLogs
+
+        ctx = self._context("logs")
+        api = KubeApi(ctx.target)
+        try:
+            logs = WorkloadLogs(api.client, ctx.target, target.selection, on_lines, cancel)
+            if target.selection.previous:
+                on_lines(logs.read_once())
+            else:
+                logs.follow()
+        finally:
+            api.close()
+
+    def start_browse(self, kind: str, namespace: str) -> None:
+        """The kind browser shows `kind` in `namespace`: a scoped watch replaces the previous one."""
+        from devstack.core.events import BrowseStarted
+        from devstack.sources.kube import BrowseWatch
+
+        self.stop_browse(announce=False)
+        self.store.dispatch(BrowseStarted(kind, namespace))
+        watch = BrowseWatch(self._kube("browse").client, kind, namespace, self.store.dispatch)
+        self._browse = watch
+        watch.start()
+
+    def stop_browse(self, announce: bool = True) -> None:
+        """Stop the kind browser's watch (and drop what it listed)."""
+        from devstack.core.events import BrowseStopped
+
+        watch, self._browse = self._browse, None
+        if watch is not None:
+            watch.stop()
+        if announce:
+            self.store.dispatch(BrowseStopped())

@@ -27,15 +27,18 @@ import yaml
 
 from devstack.core import events as ev
 from devstack.core.kube import WATCHED_KINDS
-from devstack.core.kubedecode import codec
+from devstack.core.kubedecode import CODECS
+from devstack.core.resources import BROWSE_SUMMARISERS
 from devstack.errors import DevstackError
 from devstack.exitcodes import USAGE
 from devstack.sources.backoff import Backoff
 from devstack.sources.credentials import KubeTarget, credentials_for
 from devstack.sources.heartbeat import Heartbeat
-from devstack.sources.kubeget import collection_path, get
+from devstack.sources.kubeget import collection_path, get, object_path
 
 Emit = Callable[[ev.Event], object]
+
+CALL_TIMEOUT = (5, 30)  # seconds: connect (TCP + TLS handshake), read of a one-shot call
 
 WATCH_TIMEOUT_SECONDS = 240
 
@@ -44,7 +47,7 @@ class Expired(Exception):
     """The server no longer has the resourceVersion we asked for (HTTP 410)."""
 
 
-__all__ = ["ClusterWatch", "Coalescer", "KindWatcher", "KubeTarget", "new_api_client"]
+__all__ = ["BrowseWatch", "ClusterWatch", "Coalescer", "KindWatcher", "KubeTarget", "new_api_client"]
 
 
 def new_api_client(target: KubeTarget) -> Any:
@@ -70,20 +73,26 @@ def new_api_client(target: KubeTarget) -> Any:
         ) from None
 
 
+_QUERY_NAMES = {
+    "watch": "watch",
+    "resource_version": "resourceVersion",
+    "timeout_seconds": "timeoutSeconds",
+    "allow_watch_bookmarks": "allowWatchBookmarks",
+    "field_selector": "fieldSelector",
+    "label_selector": "labelSelector",
+    "limit": "limit",
+}
+"""The client's list arguments (snake_case) → the API's query parameters."""
+
+
 def list_call(api_client: Any, kind: str, namespace: str) -> Callable[..., Any]:
-    """GET of a kind's collection in `namespace`: `call(watch=..., resource_version=..., timeout_seconds=...,
-    allow_watch_bookmarks=..., field_selector=..., _request_timeout=...)` → the streaming response."""
+    """GET of a kind's collection in `namespace` (every namespace for a cluster-scoped kind):
+    `call(watch=..., resource_version=..., timeout_seconds=..., allow_watch_bookmarks=...,
+    field_selector=..., label_selector=..., _request_timeout=...)` → the streaming response."""
     path = collection_path(kind, namespace)
-    names = {
-        "watch": "watch",
-        "resource_version": "resourceVersion",
-        "timeout_seconds": "timeoutSeconds",
-        "allow_watch_bookmarks": "allowWatchBookmarks",
-        "field_selector": "fieldSelector",
-    }
 
     def call(_request_timeout: Any = None, **params: Any) -> Any:
-        query = {names[k]: _query_value(v) for k, v in params.items() if v is not None}
+        query = {_QUERY_NAMES[k]: _query_value(v) for k, v in params.items() if v is not None}
         return get(api_client, path, query, _request_timeout)
 
     return call
@@ -91,6 +100,11 @@ def list_call(api_client: Any, kind: str, namespace: str) -> Callable[..., Any]:
 
 def _query_value(value: object) -> str:
     return ("true" if value else "false") if isinstance(value, bool) else str(value)
+
+
+def read_call(api_client: Any, kind: str, namespace: str, name: str) -> Any:
+    """The raw response of a GET of one object (`ApiException` with `.status` 404 when absent)."""
+    return get(api_client, object_path(kind, namespace, name), timeout=CALL_TIMEOUT)
 
 
 def iter_lines(response: Any) -> Iterator[bytes]:
@@ -192,10 +206,16 @@ class KindWatcher:
         sink: Callable[[ev.Event], None],
         stop: threading.Event,
         timeout_seconds: int = WATCH_TIMEOUT_SECONDS,
+        scope: str = "",
+        query: dict[str, str] | None = None,
     ):
         self.kind = kind
-        self._call = list_call(api_client, kind, namespace)
-        self._codec = codec(kind)
+        self.scope = scope
+        call = list_call(api_client, kind, namespace)
+        extra = dict(query or {})
+        self._call = lambda **kwargs: call(**extra, **kwargs)
+        self._codec = CODECS.get(kind)  # the kinds devstack watches: typed, straight into summaries
+        self._summarise = BROWSE_SUMMARISERS[kind]  # the others (browsing): json dicts, summarised
         self._sink = sink
         self._stop = stop
         self._timeout = timeout_seconds
@@ -229,13 +249,18 @@ class KindWatcher:
                 self._stop.wait(backoff.next())
 
     def _list(self) -> None:
-        response = self._call(_request_timeout=(5, 30))
+        response = self._call(_request_timeout=CALL_TIMEOUT)
         try:
             body = response.data
         finally:
             response.release_conn()
-        items, self.resource_version = self._codec.decode_list(body)
-        self._sink(ev.KubeSynced(self.kind, items, self.resource_version))
+        if self._codec is not None:
+            items, self.resource_version = self._codec.decode_list(body)
+        else:
+            document = json.loads(body)
+            items = tuple(self._summarise(item) for item in document.get("items") or [])
+            self.resource_version = str(document.get("metadata", {}).get("resourceVersion") or "")
+        self._sink(ev.KubeSynced(self.kind, items, self.resource_version, scope=self.scope))
 
     def _watch(self) -> None:
         try:
@@ -275,6 +300,9 @@ class KindWatcher:
                 response.shutdown() if hasattr(response, "shutdown") else response.close()
 
     def _handle(self, line: bytes) -> None:
+        if self._codec is None:
+            self._handle_dict(json.loads(line))
+            return
         event = self._codec.decode_line(line)
         if event.type == "ERROR":
             if event.code == 410:
@@ -283,7 +311,19 @@ class KindWatcher:
         if event.resource_version:
             self.resource_version = event.resource_version
         if event.item is not None:
-            self._sink(ev.KubeChanged(self.kind, event.type, event.item))
+            self._sink(ev.KubeChanged(self.kind, event.type, event.item, scope=self.scope))
+
+    def _handle_dict(self, event: dict[str, Any]) -> None:
+        kind, obj = event.get("type"), event.get("object") or {}
+        if kind == "ERROR":
+            if obj.get("code") == 410:
+                raise Expired(obj.get("message", "410 Gone"))
+            raise RuntimeError(f"watch error: {obj.get('message', obj)}")
+        version = (obj.get("metadata") or {}).get("resourceVersion")
+        if version:
+            self.resource_version = str(version)
+        if kind in ("ADDED", "MODIFIED", "DELETED"):
+            self._sink(ev.KubeChanged(self.kind, kind, self._summarise(obj), scope=self.scope))
 
 
 def expired_message(err: BaseException) -> str:
@@ -343,4 +383,29 @@ class ClusterWatch:
             thread.join(timeout=5)
         if self.heartbeat is not None:
             self.heartbeat.join(timeout=5)
+        self._coalescer.stop()
+
+
+class BrowseWatch:
+    """The kind browser's watch: one kind in one namespace, its events scoped `kind@namespace`."""
+
+    def __init__(self, api_client: Any, kind: str, namespace: str, emit: Emit, interval: float = 0.05):
+        self.scope = f"{kind}@{namespace}"
+        self._coalescer = Coalescer(emit, interval)
+        self._stop = threading.Event()
+        self._watcher = KindWatcher(
+            api_client, kind, namespace, self._coalescer.put, self._stop, scope=self.scope
+        )
+        self._thread = threading.Thread(target=self._watcher.run, name=f"browse-{kind}", daemon=True)
+
+    def start(self) -> None:
+        """List, then watch, in a worker thread."""
+        self._coalescer.start()
+        self._thread.start()
+
+    def stop(self) -> None:
+        """End the watch (its thread ends at the next line or at once when aborted)."""
+        self._stop.set()
+        self._watcher.abort()
+        self._thread.join(timeout=5)
         self._coalescer.stop()

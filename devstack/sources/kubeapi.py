@@ -15,10 +15,8 @@ import msgspec
 
 from devstack.core.kube import WATCHED_KINDS, KubeInfo
 from devstack.core.kubedecode import codec, server_version
-from devstack.sources.kube import KubeTarget, new_api_client
+from devstack.sources.kube import CALL_TIMEOUT, KubeTarget, new_api_client
 from devstack.sources.kubeget import collection_path, read
-
-CALL_TIMEOUT = (5, 30)  # seconds: connect (TCP + TLS handshake), read
 
 
 class KubeApi:
@@ -59,11 +57,42 @@ class KubeApi:
     def _list_body(self, kind: str) -> bytes:
         return read(self.client, collection_path(kind, self.target.namespace), timeout=CALL_TIMEOUT)
 
-    def list_raw(self, kind: str) -> list[dict[str, Any]]:
-        """A one-shot list of a kind in the target namespace, as plain dicts."""
-        body = msgspec.json.decode(self._list_body(kind))
+    def list_raw(self, kind: str, namespace: str | None = None, **query: Any) -> list[dict[str, Any]]:
+        """A one-shot list of a kind in the target namespace (or `namespace`), as plain dicts.
+
+        `query` takes the client's list arguments (`label_selector`, `field_selector`, ...).
+        """
+        from devstack.sources.kube import list_call
+
+        call = list_call(self.client, kind, namespace or self.target.namespace)
+        response = call(_request_timeout=CALL_TIMEOUT, **query)
+        try:
+            body = msgspec.json.decode(response.data)
+        finally:
+            response.release_conn()
         items = body.get("items") if isinstance(body, dict) else None
         return list(items or [])
+
+    def read_raw(self, kind: str, name: str, namespace: str | None = None) -> dict[str, Any] | None:
+        """One object as a plain dict; None when the server says 404."""
+        from devstack.sources.kube import read_call
+
+        try:
+            response = read_call(self.client, kind, namespace or self.target.namespace, name)
+        except Exception as err:
+            if getattr(err, "status", None) == 404:
+                return None
+            raise
+        try:
+            body: dict[str, Any] = json.loads(response.data)
+        finally:
+            response.release_conn()
+        return body
+
+    def events_of(self, kind: str, name: str, namespace: str | None = None) -> list[dict[str, Any]]:
+        """The Events about one object (`involvedObject` kind and name), as plain dicts."""
+        selector = f"involvedObject.kind={kind},involvedObject.name={name}"
+        return self.list_raw("events", namespace, field_selector=selector)
 
     def list_summaries(self, kind: str) -> tuple[KubeInfo, ...]:
         """A one-shot list of a kind in the target namespace, decoded straight into summaries."""

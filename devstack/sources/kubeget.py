@@ -20,15 +20,36 @@ COLLECTIONS: dict[str, tuple[str, str]] = {
     "events": ("/api/v1", "events"),
     "secrets": ("/api/v1", "secrets"),
     "configmaps": ("/api/v1", "configmaps"),
+    "persistentvolumeclaims": ("/api/v1", "persistentvolumeclaims"),
+    "endpoints": ("/api/v1", "endpoints"),
+    "namespaces": ("/api/v1", "namespaces"),
     "deployments": ("/apis/apps/v1", "deployments"),
+    "replicasets": ("/apis/apps/v1", "replicasets"),
     "endpointslices": ("/apis/discovery.k8s.io/v1", "endpointslices"),
+    "ingresses": ("/apis/networking.k8s.io/v1", "ingresses"),
+    "jobs": ("/apis/batch/v1", "jobs"),
+    "cronjobs": ("/apis/batch/v1", "cronjobs"),
 }
+CLUSTER_SCOPED = frozenset({"namespaces"})
 
 
 def collection_path(kind: str, namespace: str) -> str:
-    """`/api/v1/namespaces/NS/pods` and the like."""
+    """`/api/v1/namespaces/NS/pods` and the like (`/api/v1/namespaces` for a cluster-scoped kind).
+
+    Raises:
+        ValueError: devstack does not list this kind.
+    """
+    if kind not in COLLECTIONS:
+        raise ValueError(f"devstack does not list {kind!r}")
     prefix, plural = COLLECTIONS[kind]
+    if kind in CLUSTER_SCOPED:
+        return f"{prefix}/{plural}"
     return f"{prefix}/namespaces/{quote(namespace, safe='')}/{plural}"
+
+
+def object_path(kind: str, namespace: str, name: str) -> str:
+    """`/api/v1/namespaces/NS/pods/NAME` and the like."""
+    return f"{collection_path(kind, namespace)}/{quote(name, safe='')}"
 
 
 def get(api_client: Any, path: str, query: dict[str, str] | None = None, timeout: Any = None) -> Any:

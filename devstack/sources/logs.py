@@ -16,12 +16,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from devstack.core.loglines import NOTICE
 from devstack.sources.backoff import Backoff
 from devstack.sources.kube import KubeTarget, describe_error, iter_lines
 
 OnLines = Callable[[list[str]], None]
 END = object()
-NOTICE = "──"
 READ_TIMEOUT = 24 * 3600  # a quiet container is normal; `cancel` ends the wait, not this
 
 
@@ -41,6 +41,7 @@ class LogFollower:
         interval: float = 0.1,
         max_batch: int = 500,
         retry: float = 1.0,
+        timestamps: bool = False,
     ):
         self._client = api_client
         self._target = target
@@ -52,6 +53,8 @@ class LogFollower:
         self._interval = interval
         self._max_batch = max_batch
         self._retry = retry
+        self._timestamps = timestamps
+        self._finish = threading.Event()
         self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
         self._response: Any = None
         self.streams = 0
@@ -70,13 +73,19 @@ class LogFollower:
             ended_at = time.monotonic()
             if got_lines:
                 backoff.reset()
-            if self._cancel.wait(backoff.next()):
+            if self._finish.is_set() or self._cancel.wait(backoff.next()):
                 break
+
+    def finish(self) -> None:
+        """Stop after the current stream ends (the pod is gone: its last lines still arrive)."""
+        self._finish.set()
 
     def _open(self, since: int | None) -> Any:
         from kubernetes import client
 
         kwargs: dict[str, Any] = {"since_seconds": since} if since else {"tail_lines": self._tail}
+        if self._timestamps:
+            kwargs["timestamps"] = True
         api: Any = client.CoreV1Api(self._client)
         return api.read_namespaced_pod_log(
             self.pod,

@@ -34,10 +34,14 @@ class ApiCredentials:
         """The API server URL."""
         return self.source.host
 
+    def websocket_url(self, path: str) -> str:
+        """The WebSocket URL of an API path (`/api/v1/...?...`)."""
+        base = self.host.replace("https://", "wss://", 1).replace("http://", "ws://", 1).rstrip("/")
+        return f"{base}{path}"
+
     def portforward_url(self, namespace: str, pod: str, port: int) -> str:
         """The WebSocket URL of a pod port-forward."""
-        base = self.host.replace("https://", "wss://", 1).replace("http://", "ws://", 1).rstrip("/")
-        return f"{base}/api/v1/namespaces/{namespace}/pods/{pod}/portforward?ports={port}"
+        return self.websocket_url(f"/api/v1/namespaces/{namespace}/pods/{pod}/portforward?ports={port}")
 
     async def headers(self) -> dict[str, str]:
         """Authentication headers for the next WebSocket (renewal, which may run the exec plugin,
@@ -69,18 +73,30 @@ class Counters:
 
 async def open_socket(session: Any, credentials: ApiCredentials, namespace: str, pod: str, port: int) -> Any:
     """Connect the WebSocket and consume the two port header frames."""
+    url = credentials.portforward_url(namespace, pod, port)
+    return await connect_websocket(session, credentials, url, (PROTOCOL,), f"port-forward to pod {pod}")
+
+
+async def connect_websocket(
+    session: Any, credentials: ApiCredentials, url: str, protocols: tuple[str, ...], what: str
+) -> Any:
+    """A WebSocket to the API server with the shared credentials (renewed once after a 401).
+
+    Raises:
+        TunnelFailed: `cannot open <what>: <cause>` (refused handshake, proxy, network).
+    """
     import aiohttp
 
     source = credentials.source
     proxy = source.proxy or None
     if proxy and not proxy.startswith("http://"):
-        raise TunnelFailed(f"cannot open port-forward to pod {pod}: proxy {proxy} is not an http:// proxy")
+        raise TunnelFailed(f"cannot open {what}: proxy {proxy} is not an http:// proxy")
     for attempt in range(2):
         generation = source.generation
         try:
             return await session.ws_connect(
-                credentials.portforward_url(namespace, pod, port),
-                protocols=(PROTOCOL,),
+                url,
+                protocols=protocols,
                 ssl=credentials.ssl,
                 server_hostname=source.server_hostname,
                 proxy=proxy,
@@ -93,10 +109,10 @@ async def open_socket(session: Any, credentials: ApiCredentials, namespace: str,
             renew = source.renew_after_unauthorized
             if err.status == 401 and attempt == 0 and await loop.run_in_executor(None, renew, generation):
                 continue
-            raise TunnelFailed(f"cannot open port-forward to pod {pod}: {err.status} {err.message}") from None
+            raise TunnelFailed(f"cannot open {what}: {err.status} {err.message}") from None
         except (TimeoutError, aiohttp.ClientError, OSError, ValueError) as err:
-            raise TunnelFailed(f"cannot open port-forward to pod {pod}: {err}") from None
-    raise TunnelFailed(f"cannot open port-forward to pod {pod}: 401 Unauthorized")
+            raise TunnelFailed(f"cannot open {what}: {err}") from None
+    raise TunnelFailed(f"cannot open {what}: 401 Unauthorized")
 
 
 async def bridge(

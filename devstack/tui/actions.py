@@ -7,11 +7,11 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from textual.app import App
 from textual.worker import Worker, WorkerState
 
 from devstack.errors import DevstackError
 from devstack.tui.messages import LogLines
+from devstack.tui.object_actions import ObjectActions
 from devstack.tui.screens.main import MainScreen
 
 if TYPE_CHECKING:
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 Done = Callable[[Any], str | None]
 
 
-class ActionsApp(App[int]):
+class ActionsApp(ObjectActions):
     """Key actions and the worker plumbing; `DevstackApp` adds the lifecycle."""
 
     session: Session
@@ -281,6 +281,13 @@ class ActionsApp(App[int]):
                 switch(name)
 
         self.push_screen(ProfilePicker(profiles, current), picked)
+
+    def action_timeline(self) -> None:
+        """The dev loop's timeline overlay."""
+        from devstack.tui.screens.timeline import TimelineScreen
+
+        if self.frame is not None and not isinstance(self.screen, TimelineScreen):
+            self.push_screen(TimelineScreen(self.frame, self.session.clock))
 
     def action_help(self) -> None:
         """The key overlay."""

@@ -58,10 +58,60 @@ APP_KEYS: tuple[Key, ...] = (
     Key("c", "checks", "Checks", "Run the checks now", rank=40),
     Key("o", "open", "Open", f"Open the frontend ({FRONTEND_URL}) in the browser", rank=20),
     Key(
+        "t",
+        "timeline",
+        "Timeline",
+        "The dev loop's timeline: each iteration's phases and total, the slowest highlighted",
+        footer=False,
+    ),
+    Key(
         "slash", "filter", "Filter", "Filter the focused pane (pods, events, log, ...)", display="/", rank=50
     ),
     Key("p", "profile", "Profile", "Switch to another profile of this stack", rank=25),
     Key("question_mark", "help", "Help", "Show every key (this overlay)", display="?", rank=KEEP),
+    Key(
+        "i",
+        "describe",
+        "Describe",
+        "Describe the selected object, as kubectl describe shows it",
+        footer=False,
+    ),
+    Key(
+        "y",
+        "yaml",
+        "YAML",
+        "The selected object's YAML (managedFields hidden; a Secret's values hidden, v shows one)",
+        footer=False,
+    ),
+    Key(
+        "s", "shell", "Shell", "A shell in the selected pod (the app comes back when it exits)", footer=False
+    ),
+    Key("e", "exec_command", "Exec", "Run a command in the selected pod, then come back", footer=False),
+    Key(
+        "L",
+        "workload_logs",
+        "Workload logs",
+        "Logs of the selected workload's pods, interleaved (t time, w wrap, p previous, s save)",
+        footer=False,
+    ),
+    Key(
+        "colon",
+        "kinds",
+        "Kinds",
+        "Browse a kind: cm, secrets, ing, jobs, cj, pvc, ep, ns (:ns switches the namespace)",
+        display=":",
+        footer=False,
+    ),
+    Key("N", "sort('name')", "Sort name", "Sort the focused table by name (again: reversed)", footer=False),
+    Key("S", "sort('status')", "Sort status", "Sort by status, worst first (again: reversed)", footer=False),
+    Key("A", "sort('age')", "Sort age", "Sort by age, newest first (again: reversed)", footer=False),
+    Key(
+        "R",
+        "sort('restarts')",
+        "Sort restarts",
+        "Sort by restarts, most first (again: reversed)",
+        footer=False,
+    ),
     Key("q", "quit", "Quit", "Quit: stops the dev loop and forwards (asks first when they run)", rank=KEEP),
     Key(
         "ctrl+c",
@@ -76,7 +126,7 @@ APP_KEYS: tuple[Key, ...] = (
 
 # Keys handled by the panes and Textual itself: listed in the help so it names every binding.
 NAVIGATION: tuple[tuple[str, str], ...] = (
-    ("enter", "Why is this red? Explain the selected pod, workload, service, forward, check or event"),
+    ("enter", "Why is this red? Explain the selected pod, workload, ... (kind browser: describe it)"),
     ("↑ ↓ / j k", "Move the selection (scroll the log)"),
     ("g G", "First / last row (top / end of the log)"),
     ("pgup pgdn", "Page up / down"),
@@ -91,6 +141,15 @@ NAVIGATION: tuple[tuple[str, str], ...] = (
 def footer_rank(action: str) -> int:
     """How long a key stays in a narrow footer (`Key.rank`; a screen's own keys: `KEEP`)."""
     return next((k.rank for k in APP_KEYS if k.action == action), KEEP)
+
+
+SCROLL_KEYS: list[BindingType] = [
+    Binding("j", "scroll('down')", "Down", show=False),
+    Binding("k", "scroll('up')", "Up", show=False),
+    Binding("g", "scroll('home')", "Top", show=False),
+    Binding("G", "scroll('end')", "End", show=False),
+]
+"""vi-style scrolling of a full-screen text view (its `action_scroll(where)` does the scrolling)."""
 
 
 def bindings() -> list[BindingType]:

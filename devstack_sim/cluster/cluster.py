@@ -21,13 +21,15 @@ from devstack_sim.resources import (
     SECRETS,
     SERVICES,
 )
-from devstack_sim.runtime import ClusterOptions, LogRequest
+from devstack_sim.runtime import ClusterOptions, ExecRequest, ExecStartError, LogRequest
 from devstack_sim.store import Change, Store
 
 from .container import ContainerWorker
 from .deployment import DeploymentController
+from .endpoints import EndpointsController
 from .endpointslices import EndpointSliceController
 from .events import EventRecorder
+from .execs import ExecProcess
 from .images import ImageTable
 from .index import ObjectIndex
 from .kubelet import Kubelet
@@ -72,6 +74,7 @@ class Cluster:
         self._rs = ReplicaSetController(store, self._events, self._pods)
         self._deployments = DeploymentController(store, self._events, self._replicasets, self._pods)
         self._slices = EndpointSliceController(store, self._pods)
+        self._endpoints = EndpointsController(store)
         self._service_ips = ServiceAllocator(store)
         self._running = False
         self._stopped = False
@@ -117,7 +120,8 @@ class Cluster:
             return
         self._stopped = True
         self._running = False
-        for queue in (self._rs.queue, self._deployments.queue, self._slices.queue, self._service_ips.queue):
+        queues = (self._rs.queue, self._deployments.queue, self._slices.queue, self._endpoints.queue)
+        for queue in (*queues, self._service_ips.queue):
             queue.close()
         if self._scheduler is not None:
             self._scheduler.close()
@@ -154,8 +158,10 @@ class Cluster:
         elif key == SERVICES.key:
             self._service_ips.on_service(change)
             self._slices.on_service(change)
+            self._endpoints.on_service(change)
         elif key == ENDPOINTSLICES.key:
             self._slices.on_slice(change)
+            self._endpoints.on_slice(change)
         elif key in (SECRETS.key, CONFIGMAPS.key) and kubelet is not None:
             kubelet.on_config(change)
 
@@ -240,6 +246,62 @@ class Cluster:
         except OSError as exc:
             raise refused from exc
 
+    # ------------------------------------------------------------------- exec
+    def exec_target(self, request: ExecRequest) -> str:
+        """The API server's checks before an exec stream is upgraded (see `PodRuntime.exec_target`)."""
+        obj = self._require_pod(request.namespace, request.pod)
+        spec: dict[str, object] = obj.get("spec") or {}  # type: ignore[assignment]
+        phase = str((obj.get("status") or {}).get("phase", "Pending"))  # type: ignore[attr-defined]
+        if not spec.get("nodeName"):
+            raise errors.bad_request(f"pod {request.pod} does not have a host assigned")
+        if phase in ("Succeeded", "Failed"):
+            raise errors.bad_request(
+                f"cannot exec into a container in a completed pod; current phase is {phase}"
+            )
+        containers = spec.get("containers") or []
+        names = [str(c.get("name")) for c in containers]  # type: ignore[attr-defined]
+        init = [str(c.get("name")) for c in spec.get("initContainers") or []]  # type: ignore[attr-defined]
+        if request.container is None:
+            if len(names) != 1:
+                message = (
+                    f"a container name must be specified for pod {request.pod}, "
+                    f"choose one of: [{' '.join(names)}]"
+                )
+                raise errors.bad_request(message)
+            return names[0]
+        if request.container not in names and request.container not in init:
+            raise errors.bad_request(f"container {request.container} is not valid for pod {request.pod}")
+        return request.container
+
+    async def exec(self, request: ExecRequest) -> ExecProcess:
+        """Run a command in a running container (see `PodRuntime.exec`)."""
+        name = self.exec_target(request)
+        pod = self._kubelet.worker(request.namespace, request.pod) if self._kubelet is not None else None
+        worker = pod.container(name) if pod is not None else None
+        instance = worker.current if worker is not None else None
+        if worker is None or instance is None or instance.done or worker.image_spec is None:
+            raise ExecStartError(f'unable to upgrade connection: container not found ("{name}")')
+        if worker.image_spec.noop:
+            raise ExecStartError(_exec_failed(request.command[0], "no such file or directory"), 126)
+        try:
+            session = await ExecProcess.spawn(
+                request.command,
+                worker.image_spec.cwd,
+                worker.env,
+                stdin=request.stdin,
+                stdout=request.stdout,
+                stderr=request.stderr,
+                tty=request.tty,
+            )
+        except FileNotFoundError:
+            missing = _exec_failed(request.command[0], "executable file not found in $PATH")
+            raise ExecStartError(missing, 126) from None
+        except OSError as exc:
+            raise ExecStartError(_exec_failed(request.command[0], exc.strerror or str(exc)), 126) from None
+        worker.execs.add(session)  # killed when the container instance ends
+        asyncio.ensure_future(session.wait()).add_done_callback(lambda _: worker.execs.discard(session))
+        return session
+
     # ------------------------------------------------------------------ faults
     def _live_container(self, namespace: str, pod: str, container: str | None) -> ContainerWorker:
         worker = self._container(namespace, pod, container)
@@ -289,3 +351,11 @@ class Cluster:
             c.name: (c.current.pid if c.current is not None and not c.current.done else None)
             for c in worker.all_workers
         }
+
+
+def _exec_failed(program: str, cause: str) -> str:
+    """runc's words for a program an exec cannot start (written on the session's output)."""
+    return (
+        "OCI runtime exec failed: exec failed: unable to start container process: "
+        f'exec: "{program}": {cause}: unknown'
+    )

@@ -12,6 +12,7 @@ from . import pulls
 from .context import go_duration
 from .envs import ConfigError, expand
 from .events import KUBELET, NORMAL, WARNING
+from .execs import ExecProcess
 from .images import ImageSpec
 from .probes import ProbeLoop, ProbeTarget
 from .process import ExitInfo, Instance, NoopInstance, ProcessInstance
@@ -42,6 +43,8 @@ class ContainerWorker:
         self.current: Instance | None = None
         self.previous: Instance | None = None
         self.env: dict[str, str] = {}
+        self.image_spec: ImageSpec | None = None
+        self.execs: set[ExecProcess] = set()
         self._wake = asyncio.Event()
         self._backoff = 0.0
         self._killer: asyncio.Task[ExitInfo] | None = None
@@ -200,6 +203,7 @@ class ContainerWorker:
             info = await failed.wait()
             return ExitInfo(128, "StartError", info.started_at, info.finished_at, info.container_id, message)
         self.env = env
+        self.image_spec = spec
         self._adopt(instance)
         self.event(NORMAL, "Started", f"Started container {self.name}")
         self.state = {"running": {"startedAt": instance.started_at}}
@@ -209,6 +213,8 @@ class ContainerWorker:
         try:
             return await instance.wait()
         finally:
+            for session in list(self.execs):  # the container's end ends its exec sessions
+                session.kill()
             prober.cancel()
             if self._killer is not None:
                 self._killer.cancel()

@@ -38,3 +38,35 @@ async def api(sim: Simulator) -> AsyncIterator[Api]:
     connector = aiohttp.TCPConnector(ssl=client_ssl(sim))
     async with aiohttp.ClientSession(connector=connector) as session:
         yield Api(session, sim.server.url)
+
+
+@pytest.fixture
+async def process_sim(tmp_path: Path, sim_kubeconfig: Path) -> AsyncIterator[Simulator]:
+    """A simulator with a cluster whose pods run real processes: `test/sleep` (sleeps, in
+    tmp_path/work, GREETING=hi), `test/crash` (exits 1) and `sim/noop` (no process)."""
+    import sys
+
+    from devstack_sim.cluster import Cluster, ImageSpec, ImageTable
+    from devstack_sim.runtime import ClusterOptions
+
+    work = tmp_path / "work"
+    work.mkdir()
+    sleeper = ImageSpec(
+        (sys.executable, "-c", "import time; time.sleep(1e6)"), cwd=work, env={"GREETING": "hi"}
+    )
+    images = ImageTable(
+        {
+            "test/sleep": sleeper,
+            "test/crash": ImageSpec((sys.executable, "-c", "raise SystemExit(1)"), cwd=work),
+            "sim/noop": ImageSpec(),
+        }
+    )
+    options = ClusterOptions(backoff_base_seconds=0.2, backoff_cap_seconds=0.8, container_create_seconds=0.01)
+    simulator = Simulator(
+        "x", tmp_path / "state", sim_kubeconfig, runtime_factory=lambda store: Cluster(store, images, options)
+    )
+    await simulator.start()
+    try:
+        yield simulator
+    finally:
+        await simulator.stop()

@@ -63,19 +63,23 @@ async def test_version_health_and_discovery(api: Api) -> None:
     status, core = await api.call("GET", "/api", headers={"Accept": AGGREGATED})
     assert status == 200 and core["kind"] == "APIVersions" and core["versions"] == ["v1"]
     status, groups = await api.call("GET", "/apis", headers={"Accept": AGGREGATED})
-    assert {g["name"] for g in groups["groups"]} == {"apps", "discovery.k8s.io", "networking.k8s.io"}
+    assert {g["name"] for g in groups["groups"]} == {"apps", "batch", "discovery.k8s.io", "networking.k8s.io"}
     status, v1 = await api.call("GET", "/api/v1")
     by_name = {r["name"]: r for r in v1["resources"]}
     assert by_name["pods"]["shortNames"] == ["po"] and by_name["pods"]["namespaced"] is True
     assert "watch" in by_name["pods"]["verbs"] and by_name["pods"]["singularName"] == "pod"
     assert by_name["pods/log"]["verbs"] == ["get"]
     assert by_name["pods/portforward"]["kind"] == "PodPortForwardOptions"
+    assert by_name["pods/exec"]["kind"] == "PodExecOptions" and by_name["pods/exec"]["verbs"] == ["create", "get"]
+    assert {"endpoints", "persistentvolumeclaims"} <= by_name.keys()
     assert by_name["pods/status"]["verbs"] == ["get", "patch", "update"]
     assert by_name["namespaces"]["namespaced"] is False
     status, apps = await api.call("GET", "/apis/apps/v1")
     assert apps["groupVersion"] == "apps/v1"
     assert {r["name"] for r in apps["resources"]} >= {"deployments", "deployments/scale", "replicasets"}
-    status, missing = await api.call("GET", "/apis/batch/v1")
+    status, batch = await api.call("GET", "/apis/batch/v1")
+    assert {r["name"] for r in batch["resources"]} >= {"jobs", "cronjobs", "jobs/status"}
+    status, missing = await api.call("GET", "/apis/autoscaling/v2")
     assert_status(missing, 404, "NotFound")
 
 

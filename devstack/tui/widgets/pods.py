@@ -6,8 +6,11 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
+from devstack.core.sorting import SortFields
 from devstack.tui.format import age, age_changes_in, coloured, level_mark, parse_time
-from devstack.tui.widgets.table import Cells, KeyedTable, SyncStats
+from devstack.tui.widgets.table import Cells, KeyedTable, SyncStats, plain
+
+SEVERITY = {"error": 3, "warning": 2, "progressing": 1, "pending": 1}
 
 if TYPE_CHECKING:
     from devstack.core.health import Explanation
@@ -46,6 +49,7 @@ class PodsPane(KeyedTable):
     """Every pod of the namespace, sorted by name; `enter` explains the selected one."""
 
     BORDER_TITLE = "Pods"
+    SORTABLE = ("name", "status", "age", "restarts")
     COLUMNS = (
         ("mark", " "),
         ("name", "NAME"),
@@ -98,6 +102,18 @@ class PodsPane(KeyedTable):
         return min((d for d in delays if d is not None), default=None)
 
     def _sorted(self, frame: Frame) -> list[str]:
+        if self.ordering.column:
+            fields = {
+                key: SortFields(
+                    entry.pod.name,
+                    plain(entry.cells[3]),
+                    SEVERITY.get(entry.verdict.level.value, 0),
+                    entry.created,
+                    entry.pod.restarts,
+                )
+                for key, entry in self._entries.items()
+            }
+            return self.sorted_order(fields)
         keys, order = self._sort_cache
         if len(keys) != len(frame.state.pods) or not keys.issuperset(frame.state.pods.keys()):
             pods = frame.state.pods

@@ -20,10 +20,12 @@ from rich.console import RenderableType
 from rich.markup import escape
 from rich.text import Text
 from textual import events
+from textual.actions import SkipAction
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellKey, ColumnKey, RowKey
 
+from devstack.core.sorting import Sort, SortFields, sorted_keys
 from devstack.tui.messages import PaneReady
 
 if TYPE_CHECKING:
@@ -73,6 +75,8 @@ class KeyedTable(DataTable[Any]):
     its title; `FLEX` columns give way when the pane is too narrow, `RIGHT` ones are right-aligned."""
 
     COLUMNS: ClassVar[tuple[tuple[str, str], ...]] = ()
+    SORTABLE: ClassVar[tuple[str, ...]] = ()
+    """The columns (of `core.sorting.SORT_COLUMNS`) the sort keys can order this pane by."""
     FLEX: ClassVar[tuple[str, ...]] = ()
     RIGHT: ClassVar[tuple[str, ...]] = ()
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -80,7 +84,7 @@ class KeyedTable(DataTable[Any]):
         Binding("k", "cursor_up", "Up", show=False),
         Binding("g", "scroll_top", "First row", show=False),
         Binding("G", "scroll_bottom", "Last row", show=False),
-        Binding("escape", "app.clear_filter", "Clear filter", show=False),
+        Binding("escape", "clear_filter", "Clear filter", show=False),
     ]
     DEFAULT_CSS = """
     KeyedTable { height: 1fr; }
@@ -93,6 +97,7 @@ class KeyedTable(DataTable[Any]):
         self._columns_ready = False
         self.filter_text = ""
         self.totals = SyncStats()
+        self.ordering = Sort()
 
     def show(self, frame: Frame) -> SyncStats:
         """Repaint from a frame (each pane builds its rows and calls `sync`)."""
@@ -102,6 +107,11 @@ class KeyedTable(DataTable[Any]):
         """Seconds until a cell on screen shows another text by itself (ages); None: never."""
         return None
 
+    @property
+    def column_spec(self) -> tuple[tuple[str, str], ...]:
+        """(column key, label) of each column (`COLUMNS` unless a table changes its columns)."""
+        return self.COLUMNS
+
     def on_mount(self) -> None:
         """Add the columns; tell the screen."""
         self._ensure_columns()
@@ -109,9 +119,14 @@ class KeyedTable(DataTable[Any]):
 
     def _ensure_columns(self) -> None:
         if not self._columns_ready:
-            for key, label in self.COLUMNS:
-                self.add_column(Text(label, justify="right") if key in self.RIGHT else label, key=key)
+            for key, label in self.column_spec:
+                self.add_column(self._header(key, label), key=key)
             self._columns_ready = True
+
+    def _header(self, column: str, label: str) -> Text:
+        """A column's header: its label, the sort arrow when sorted by it, right-aligned for RIGHT."""
+        shown = f"{label} {self.ordering.arrow}" if column == self.ordering.column else label
+        return Text(shown, justify="right" if column in self.RIGHT else "left")
 
     def _shaped(self, column: str, cell: RenderableType) -> RenderableType:
         """A cell as its column shows it: FLEX cells end in an ellipsis, RIGHT cells right-aligned."""
@@ -192,7 +207,7 @@ class KeyedTable(DataTable[Any]):
             self.remove_row(key)
             del self._rows[key]
             stats.removed += 1
-        columns = [key for key, _ in self.COLUMNS]
+        columns = [key for key, _ in self.column_spec]
         changed_rows: list[str] = []
         for key, cells in wanted.items():
             shown = self._rows.get(key)
@@ -292,6 +307,47 @@ class KeyedTable(DataTable[Any]):
         index = self._order.index(selected)
         if index != self.cursor_row:
             self.move_cursor(row=index, animate=False, scroll=False)
+
+    @property
+    def sortable(self) -> tuple[str, ...]:
+        """The columns the sort keys can order this table by."""
+        return self.SORTABLE
+
+    def reset(self) -> None:
+        """Drop every row and column (the next `sync` adds the columns of `column_spec` again)."""
+        self.clear(columns=True)
+        self._rows.clear()
+        self._order.clear()
+        self._columns_ready = False
+        self.ordering = Sort()
+
+    def set_sort(self, column: str) -> bool:
+        """Sort by `column` (again: the other way); False when this pane has no such column.
+
+        The column's header shows the direction (`RESTARTS ↓`); the pane re-orders on its next repaint.
+        """
+        if column not in self.sortable:
+            return False
+        self.ordering = self.ordering.pressed(column)
+        self._ensure_columns()
+        for key, label in self.column_spec:
+            shown = self._header(key, label)
+            entry = self.columns[ColumnKey(key)]
+            entry.label = shown
+            entry.content_width = max(entry.content_width, shown.cell_len)
+        self._update_count += 1
+        self.refresh()
+        return True
+
+    def sorted_order(self, fields: Mapping[str, SortFields]) -> list[str]:
+        """Row keys in the pane's sort order (by name until a sort key was pressed)."""
+        return sorted_keys(fields, self.ordering)
+
+    async def action_clear_filter(self) -> None:
+        """escape: clear this pane's filter; with none set, the key goes on to the screen (back)."""
+        if not self.filter_text:
+            raise SkipAction()
+        await self.app.run_action("clear_filter")
 
     def set_filter(self, text: str) -> None:
         """Change the filter (the pane re-syncs on its next repaint)."""

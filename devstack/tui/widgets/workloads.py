@@ -6,7 +6,9 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from devstack.tui.format import coloured, level_mark
+from devstack.core.sorting import SortFields
+from devstack.tui.format import coloured, level_mark, parse_time
+from devstack.tui.widgets.pods import SEVERITY
 from devstack.tui.widgets.table import Cells, KeyedTable, SyncStats
 
 if TYPE_CHECKING:
@@ -18,11 +20,13 @@ class WorkloadsPane(KeyedTable):
 
     BORDER_TITLE = "Workloads"
     COLUMNS = (("mark", " "), ("name", "DEPLOYMENT"), ("ready", "READY"), ("status", "STATUS"))
+    SORTABLE = ("name", "status", "age")
     FLEX = ("name", "status")
 
     def show(self, frame: Frame) -> SyncStats:
         """Sync with the frame's workload verdicts."""
         rows: dict[str, Cells] = {}
+        fields: dict[str, SortFields] = {}
         for deployment, verdict in frame.workloads:
             level = verdict.level.value
             rows[deployment.key] = (
@@ -31,4 +35,8 @@ class WorkloadsPane(KeyedTable):
                 coloured(f"{deployment.ready_replicas}/{deployment.replicas}", level),
                 coloured(verdict.reason, level),
             )
-        return self.sync(rows)
+            created = parse_time(deployment.created)
+            fields[deployment.key] = SortFields(
+                deployment.name, verdict.reason, SEVERITY.get(level, 0), created
+            )
+        return self.sync(rows, self.sorted_order(fields) if self.ordering.column else None)

@@ -10,15 +10,19 @@ from __future__ import annotations
 import html
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
-from seed import crashloop_store, doctor_store, healthy_store, long_names_store, offline
+from seed import BACKEND, clock, crashloop_store, doctor_store, healthy_store, long_names_store, offline
+from seed_objects import backend_secret, crashloop_pod
 from textual.pilot import Pilot
 from tui_helpers import until
 
 from devstack.tui.app import DevstackApp
+from devstack.tui.objects import ObjectRef
 from devstack.tui.screens.detail import DetailScreen
 from devstack.tui.screens.help import HelpScreen
+from devstack.tui.screens.inspect import InspectScreen
 from devstack.tui.screens.walkthrough import WalkthroughScreen
 from devstack.tui.widgets.logpane import LogPane
 from devstack.tui.widgets.table import KeyedTable
@@ -115,4 +119,28 @@ def test_help_overlay(snap_compare, size: tuple[int, int]) -> None:
         await until(pilot, lambda: isinstance(app.screen, HelpScreen), what="the help overlay")
         await pilot.pause()
 
+    assert snap_compare(app, terminal_size=size, run_before=opened)
+
+
+def _inspect_app(found_of: Any, ref: ObjectRef, mode: str) -> tuple[DevstackApp, Any]:
+    app = DevstackApp(offline(crashloop_store()))
+
+    async def opened(pilot: Pilot[object]) -> None:
+        await _painted(pilot)
+        await app.push_screen(InspectScreen(ref, mode, found=found_of(), clock=clock))
+        await until(pilot, lambda: isinstance(app.screen, InspectScreen), what="the view")
+        await pilot.pause()
+
+    return app, opened
+
+
+@SIZES
+def test_describe_of_the_crashlooping_pod(snap_compare, size: tuple[int, int]) -> None:
+    app, opened = _inspect_app(crashloop_pod, ObjectRef("pods", "jetscale", BACKEND), "describe")
+    assert snap_compare(app, terminal_size=size, run_before=opened)
+
+
+@SIZES
+def test_yaml_of_a_secret_with_its_values_hidden(snap_compare, size: tuple[int, int]) -> None:
+    app, opened = _inspect_app(backend_secret, ObjectRef("secrets", "jetscale", "jetscale-backend"), "yaml")
     assert snap_compare(app, terminal_size=size, run_before=opened)
