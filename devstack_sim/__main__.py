@@ -95,23 +95,11 @@ async def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _runner() -> asyncio.Runner:
-    """uvloop's event loop where it is installed: its TLS transport is compiled, where asyncio's is
-    Python (relaying a port-forward, the server's TLS writes were most of its time: bulk through a
-    forward ~1.5x faster for every client), else asyncio's."""
-    try:
-        import uvloop
-    except ImportError:  # pragma: no cover - not on this platform
-        return asyncio.Runner()
-    return asyncio.Runner(loop_factory=uvloop.new_event_loop)
-
-
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit code."""
     args = _parser().parse_args(argv)
     if args.command == "serve":
-        with _runner() as runner:
-            return runner.run(_serve(args))
+        return asyncio.run(_serve(args))
     return 2
 
 
