@@ -37,8 +37,6 @@ from devstack.sources import janitor, kind, leases
 from devstack.sources.leases import Lease, new_folder
 from devstack.sources.tools import ToolEnv
 
-REPO = Path(__file__).resolve().parents[2]
-STACK_PARTS = ("profiles", "charts", "demo", "skaffold.yaml")
 SCENARIOS: dict[str, dict[str, Any]] = {
     "healthy": {},
     "crashloop": {"backend": {"env": {"DEMO_CRASH_ON_START": "1"}}},
@@ -67,12 +65,11 @@ def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
 
 
 def stack_source() -> Path:
-    """The stack the demo copies: the repository devstack runs from."""
-    if not all((REPO / part).exists() for part in STACK_PARTS):
-        raise FileNotFoundError(
-            f"the demo stack is not next to devstack ({REPO}): run from a clone of the repo"
-        )
-    return REPO
+    """The stack the demo copies: the simulator's demo stack (package data of an installed devstack,
+    or the clone it runs from)."""
+    from devstack_sim import demo_stack
+
+    return demo_stack()
 
 
 def demo_tools(base: Mapping[str, str], own: Mapping[str, str], standins: str) -> ToolEnv:
@@ -171,8 +168,10 @@ class DemoEnvironment:
 
     def _prepare(self) -> None:
         stack = self.stack
+        from devstack_sim import DEMO_STACK_PARTS
+
         source = stack_source()
-        for part in STACK_PARTS:
+        for part in DEMO_STACK_PARTS:
             origin = source / part
             if origin.is_dir():
                 shutil.copytree(origin, stack / part, ignore=shutil.ignore_patterns("__pycache__", "*.tgz"))

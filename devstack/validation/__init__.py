@@ -1,7 +1,8 @@
 """`devstack validate`: check the stack's files before anything reaches a cluster.
 
-It checks skaffold.yaml against the Skaffold v4beta14 schema, every values file against the chart
-schemas (umbrella and subcharts) with file, line and key path, renders the chart with each values file
+It checks skaffold.yaml against the Skaffold schema of its apiVersion (package data), every values
+file against the chart schemas (umbrella and subcharts) with file, line and key path, renders the
+chart with each values file
 and validates every manifest against the Kubernetes API schemas, checks that Chart.lock matches
 Chart.yaml, loads every profile, and cross-checks each profile against skaffold.yaml, the Tiltfile
 and the chart it deploys (`crosscheck.py`).
