@@ -56,6 +56,8 @@ class Settings:
         force_color: `FORCE_COLOR` is set: colour even when not on a terminal.
         home: `HOME` (the user's home folder).
         state_dir: `$XDG_STATE_HOME/devstack` (first-run marker, crash log, forward markers).
+        cache_dir: `$XDG_CACHE_HOME/devstack` (default `~/.cache/devstack`): the helm and kubectl
+            devstack provides where they are missing (`sources/provision.py`).
         kubeconfig: `KUBECONFIG` as given (colon-separated files; "" means `~/.kube/config`).
         https_proxy: `HTTPS_PROXY` (or `https_proxy`): the proxy for the API server when its
             kubeconfig cluster has no `proxy-url` (loopback servers are never proxied, as in kubectl).
@@ -75,6 +77,7 @@ class Settings:
     force_color: bool = False
     home: Path = field(default_factory=Path.home)
     state_dir: Path = field(default_factory=lambda: Path.home() / ".local" / "state" / "devstack")
+    cache_dir: Path = field(default_factory=lambda: Path.home() / ".cache" / "devstack")
     kubeconfig: str = ""
     https_proxy: str = ""
     no_proxy: str = ""
@@ -98,6 +101,7 @@ class Settings:
             force_color=bool(env.get("FORCE_COLOR")),
             home=home,
             state_dir=_absolute(env.get("XDG_STATE_HOME", ""), home / ".local" / "state") / "devstack",
+            cache_dir=_absolute(env.get("XDG_CACHE_HOME", ""), home / ".cache") / "devstack",
             kubeconfig=env.get("KUBECONFIG", ""),
             https_proxy=_first(env, "HTTPS_PROXY", "https_proxy"),
             no_proxy=_first(env, "NO_PROXY", "no_proxy"),

@@ -73,8 +73,9 @@ def stack_source() -> Path:
 
 
 def demo_tools(base: Mapping[str, str], own: Mapping[str, str], standins: str) -> ToolEnv:
-    """The demo's tool environment: `base` with the demo's own variables and its stand-ins first
-    on PATH (the simulator allowed). The one rule for the demo's children, wherever they start."""
+    """The demo's tool environment: `base` with the demo's own variables and its stand-ins (and the
+    programs devstack provided it: `standins` is a PATH fragment) first on PATH (the simulator
+    allowed). The one rule for the demo's children, wherever they start."""
     env = dict(base)
     env.update(own)
     env["PATH"] = os.pathsep.join([standins, env.get("PATH", os.defpath)])
@@ -124,6 +125,8 @@ class DemoEnvironment:
 
     settings: Settings
     scenario: str = "healthy"
+    tool_folders: tuple[str, ...] = ()
+    """Folders of programs devstack provided for the demo (helm, kubectl), after the stand-ins on PATH."""
     home: Path = field(init=False)
     tools: ToolEnv = field(init=False)
     loaded: LoadedProfile = field(init=False)
@@ -195,8 +198,9 @@ class DemoEnvironment:
             "DEVSTACK_SIM_PYTHON": sys.executable,
             "KUBECONFIG": str(self.home / "kubeconfig"),
         }
-        self.tools = demo_tools(self.settings.environ, own, str(standin_bin()))
-        record = {"env": own, "standins": str(standin_bin())}
+        programs = os.pathsep.join([str(standin_bin()), *self.tool_folders])
+        self.tools = demo_tools(self.settings.environ, own, programs)
+        record = {"env": own, "standins": programs}
         (self.home / ENVIRONMENT_FILE).write_text(json.dumps(record), encoding="utf-8")
         self.loaded = self.load(DEMO_PROFILE)
 

@@ -199,6 +199,22 @@ def demo(ctx: click.Context, headless: bool, scenario: str, as_json: bool) -> in
 
 
 @cli.command()
+@click.option(
+    "--into",
+    metavar="DIR",
+    type=click.Path(file_okay=False),
+    help="Also copy them into DIR (`make setup` uses .venv/bin).",
+)
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+@click.pass_context
+def tools(ctx: click.Context, into: str | None, as_json: bool) -> int:
+    """Provide helm and kubectl: pinned, sha256-verified, kept in devstack's cache."""
+    from devstack.cli.tools import run
+
+    return run(options_of(ctx), into, as_json)
+
+
+@cli.command()
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 def version(as_json: bool) -> int:
     """Print devstack's version."""

@@ -153,8 +153,9 @@ class DemoRun:
 
 
 def run_demo(command: list[str], env: dict[str, str], cwd: Path, timeout: float = 300) -> DemoRun:
-    """Start `command` (a `devstack demo --headless`), wait until it holds, fetch the frontend's
-    /config.js through its forward, then Ctrl-C (SIGINT) it and wait for it to end."""
+    """Start `command` (a `devstack demo --headless`, or a `make run` that ends in one) in its own
+    process group, wait until the demo holds, fetch the frontend's /config.js through its forward,
+    then Ctrl-C it (SIGINT to the group, as a terminal does) and wait for it to end."""
     import http.client
     import signal
 
@@ -163,7 +164,13 @@ def run_demo(command: list[str], env: dict[str, str], cwd: Path, timeout: float 
     frontend, backend = free_port(), free_port()
     env = {**env, "DEVSTACK_DEMO_FRONTEND_PORT": str(frontend), "DEVSTACK_DEMO_BACKEND_PORT": str(backend)}
     demo = subprocess.Popen(
-        command, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        command,
+        env=env,
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
     )
     lines, ready = read_lines_until(
         demo.stderr, lambda seen: "holds until Ctrl-C" in seen[-1] or "Ctrl-C ends it" in seen[-1]
@@ -176,7 +183,7 @@ def run_demo(command: list[str], env: dict[str, str], cwd: Path, timeout: float 
             config_js = conn.getresponse().read().decode()
             conn.close()
         if demo.poll() is None:
-            demo.send_signal(signal.SIGINT)
+            os.killpg(demo.pid, signal.SIGINT)
         code = demo.wait(timeout=120)
     finally:
         if demo.poll() is None:
