@@ -161,7 +161,7 @@ class DemoEnvironment:
 
     def load(self, name: str) -> LoadedProfile:
         """A profile of the demo's stack copy (every one of them sealed to the demo)."""
-        return load(name, self.stack)
+        return load(name, self.stack, self.settings.user)
 
     def _labels(self) -> list[str]:
         """The Docker labels of this demo's node containers (the kind stand-in's, for its home)."""
