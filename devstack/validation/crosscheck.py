@@ -157,9 +157,10 @@ def _render(
     """The Services the chart renders for this deployment (None when it does not render)."""
     chart = (root / deployment.chart).resolve()
     values = [(root / v).resolve() for v in deployment.values]
-    if not chart.is_dir() or not all(v.is_file() for v in values):
+    if not deployment.chart or not chart.is_dir() or not all(v.is_file() for v in values):
         return None  # a missing chart or values file is reported by the other checks
-    release, namespace = deployment.release or helm.RELEASE, deployment.namespace or helm.NAMESPACE
+    release = deployment.release or Path(deployment.chart).name
+    namespace = deployment.namespace or "default"
     rendered = helm.template(helm_path, chart, values, kube_version, release, namespace)
     documents = split_rendered(rendered.stdout, deployment.where) if rendered.ok else None
     if not isinstance(documents, list):

@@ -12,8 +12,6 @@ from devstack.validation.problems import HelmMissing
 from devstack.yamlfile import Problem
 
 HELM_TIMEOUT_SECONDS = 120
-RELEASE = "jetscale"
-NAMESPACE = "jetscale"
 GOOD_STATUSES = frozenset({"ok", "unpacked"})
 # Every STATUS `helm dependency list` prints (pkg/action/dependency.go); several contain spaces.
 STATUSES = (
@@ -72,10 +70,10 @@ def template(
     chart: Path,
     values: list[Path],
     kube_version: str,
-    release: str = RELEASE,
-    namespace: str = NAMESPACE,
+    release: str,
+    namespace: str,
 ) -> HelmResult:
-    """Render ``chart`` as ``release`` in ``namespace`` (jetscale, jetscale) with the given values files."""
+    """Render ``chart`` as ``release`` in ``namespace`` with the given values files."""
     args = ["template", release, str(chart), "--namespace", namespace, "--kube-version", kube_version]
     for path in values:
         args += ["--values", str(path)]
