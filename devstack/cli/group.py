@@ -199,6 +199,16 @@ def demo(ctx: click.Context, headless: bool, scenario: str, as_json: bool) -> in
 
 
 @cli.command()
+@click.option("--force", is_flag=True, help="Replace profiles that already exist.")
+@click.pass_context
+def init(ctx: click.Context, force: bool) -> int:
+    """Write profiles/local-kind.yaml and ci-kind.yaml from skaffold.yaml and the chart, then validate."""
+    from devstack.cli.init import run
+
+    return run(options_of(ctx), force)
+
+
+@cli.command()
 @click.option(
     "--into",
     metavar="DIR",
