@@ -24,7 +24,7 @@ import secrets
 import shutil
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -72,13 +72,15 @@ def stack_source() -> Path:
     return demo_stack()
 
 
-def demo_tools(base: Mapping[str, str], own: Mapping[str, str], standins: str) -> ToolEnv:
-    """The demo's tool environment: `base` with the demo's own variables and its stand-ins (and the
-    programs devstack provided it: `standins` is a PATH fragment) first on PATH (the simulator
-    allowed). The one rule for the demo's children, wherever they start."""
+def demo_tools(
+    base: Mapping[str, str], own: Mapping[str, str], standins: str, fallback: Sequence[str] = ()
+) -> ToolEnv:
+    """The demo's tool environment: `base` with the demo's own variables, its stand-ins first on
+    PATH (the simulator allowed) and the programs devstack provided it (`fallback`: helm, kubectl)
+    last, so the machine's own always win. The one rule for the demo's children, wherever they start."""
     env = dict(base)
     env.update(own)
-    env["PATH"] = os.pathsep.join([standins, env.get("PATH", os.defpath)])
+    env["PATH"] = os.pathsep.join([standins, env.get("PATH", os.defpath), *fallback])
     return ToolEnv(env, allow_sim=True)
 
 
@@ -111,12 +113,13 @@ def live_demo(loaded: LoadedProfile, settings: Settings) -> LiveDemo | None:
         recorded = json.loads((home / ENVIRONMENT_FILE).read_text(encoding="utf-8"))
         own = {key: str(recorded["env"][key]) for key in ENVIRONMENT_KEYS}
         standins = str(recorded["standins"])
+        fallback = [str(folder) for folder in recorded.get("fallback") or []]
     except (OSError, ValueError, TypeError, KeyError):
         return None
     with leases.taken(home) as record:
         if record is not None:  # the lease was free: its owner is gone
             return None
-    return LiveDemo(home, demo_tools(settings.environ, own, standins))
+    return LiveDemo(home, demo_tools(settings.environ, own, standins, fallback))
 
 
 @dataclass
@@ -126,7 +129,7 @@ class DemoEnvironment:
     settings: Settings
     scenario: str = "healthy"
     tool_folders: tuple[str, ...] = ()
-    """Folders of programs devstack provided for the demo (helm, kubectl), after the stand-ins on PATH."""
+    """Folders of programs devstack provided for the demo (helm, kubectl): last on its PATH."""
     home: Path = field(init=False)
     tools: ToolEnv = field(init=False)
     loaded: LoadedProfile = field(init=False)
@@ -198,9 +201,8 @@ class DemoEnvironment:
             "DEVSTACK_SIM_PYTHON": sys.executable,
             "KUBECONFIG": str(self.home / "kubeconfig"),
         }
-        programs = os.pathsep.join([str(standin_bin()), *self.tool_folders])
-        self.tools = demo_tools(self.settings.environ, own, programs)
-        record = {"env": own, "standins": programs}
+        self.tools = demo_tools(self.settings.environ, own, str(standin_bin()), self.tool_folders)
+        record = {"env": own, "standins": str(standin_bin()), "fallback": list(self.tool_folders)}
         (self.home / ENVIRONMENT_FILE).write_text(json.dumps(record), encoding="utf-8")
         self.loaded = self.load(DEMO_PROFILE)
 
