@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 import click
 
@@ -78,3 +78,12 @@ def echo_lines(lines: list[str]) -> None:
 def colour(options: Options, stream: TextIO | None = None) -> bool:
     """Whether `stream` (stdout by default) gets colour."""
     return options.settings.colour(stream or sys.stdout)
+
+
+def read_timeline(ctx: EngineContext) -> dict[str, Any] | None:
+    """The dev loop's timeline a devstack `up` of this profile keeps (None: none recorded)."""
+    from devstack.sources import timeline_file
+
+    if ctx.state_dir is None:
+        return None
+    return timeline_file.read(timeline_file.timeline_path(ctx.state_dir, ctx.profile.name, ctx.context))

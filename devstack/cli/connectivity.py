@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import threading
+from pathlib import Path
 
 import click
 
 from devstack.cli.common import colour, echo_lines, engine_context
 from devstack.cli.options import Options
-from devstack.core.checks import failed_summary
+from devstack.core.checks import CheckResult, failed_summary
 from devstack.core.events import ForwardChanged
 from devstack.engine.context import EngineContext
 from devstack.engine.feed import ClusterFeed, cluster_error
@@ -62,15 +63,21 @@ def _temporary_forwards(
     return feed, thread, f"started temporary forwards for {started}; {', '.join(served)} already forwarded"
 
 
-def check(options: Options, as_json: bool) -> int:
+def check(options: Options, as_json: bool, junit: str | None = None, report_dir: str | None = None) -> int:
     """Run every check of the profile; exit 0 when all pass, 1 otherwise.
 
-    A profile port held by a foreign process is named instead of probed (exit 1).
+    A profile port held by a foreign process is named instead of probed (exit 1). `--junit`
+    writes a testcase per check; `--report-dir` the failure report when one failed.
     """
+    from devstack.cli.ci_report import checked_paths
+
+    outputs = checked_paths(junit, report_dir)
     ctx = engine_context(options)
     free, foreign = _foreign_holders(ctx)
     if foreign:
-        return _refuse_foreign(ctx, foreign, as_json)
+        code = _refuse_foreign(ctx, foreign, as_json)
+        _ci_outputs(ctx, [], outputs, "; ".join(held.message() for held in foreign), foreign)
+        return code
     feed, thread, note = _temporary_forwards(ctx, free)
     lookup_api = feed.api if feed is not None else None
 
@@ -92,6 +99,7 @@ def check(options: Options, as_json: bool) -> int:
         if feed is not None:
             feed.stop()
     ok = all(r.ok for r in results)
+    _ci_outputs(ctx, results, outputs, "" if ok else failed_summary(results)[0])
     if as_json:
         click.echo(
             jsonview.dumps(
@@ -103,6 +111,30 @@ def check(options: Options, as_json: bool) -> int:
         message, _fix = failed_summary(results)
         click.echo("ok: every check passed" if ok else f"failed: {message}")
     return OK if ok else UNHEALTHY
+
+
+def _ci_outputs(
+    ctx: EngineContext,
+    results: list[CheckResult],
+    outputs: tuple[Path | None, Path | None],
+    failure: str,
+    foreign: list[HeldPort] | None = None,
+) -> None:
+    """`--junit` (a testcase per check, and per foreign port holder); `--report-dir` on failure."""
+    from devstack.cli.ci_report import write_junit, write_report_dir
+    from devstack.views import junit
+
+    junit_path, folder = outputs
+    if junit_path is not None:
+        cases = junit.check_cases(results)
+        for held in foreign or []:
+            cases.append(
+                junit.Case("devstack.ports", f"port {held.port}", failure=held.message(), details=held.fix())
+            )
+        write_junit(junit_path, [junit.Suite(f"devstack check {ctx.profile.name} ({ctx.context})", cases)])
+    if folder is not None and failure:
+        files = write_report_dir(ctx, folder, UNHEALTHY, f"check failed: {failure}")
+        click.echo(f"wrote the failure report to {folder} ({len(files)} files)", err=True)
 
 
 def _refuse_foreign(ctx: EngineContext, foreign: list[HeldPort], as_json: bool) -> int:

@@ -14,6 +14,8 @@ import click
 from devstack import __version__
 from devstack.cli.options import JSON_HELP, Options, options_of, profile_option
 
+JUNIT_HELP = "Write a JUnit XML report: one testcase per step, workload and check (CI)."
+REPORT_DIR_HELP = "On failure, write state, explanations, events, logs, deploy output and timeline here (CI)."
 TAKE_OVER_HELP = (
     "Stop what holds a forward port, only if it is provably a forward of this stack "
     "(a devstack forward by its marker, or a kubectl port-forward to the same context)."
@@ -92,6 +94,8 @@ def validate(ctx: click.Context, paths: tuple[str, ...], kube_version: str, as_j
 @click.option("--recreate", is_flag=True, help="Delete and recreate a cluster that differs from the profile.")
 @click.option("--hold", is_flag=True, help="Keep forwards open after the checks, until Ctrl-C.")
 @click.option("--take-over", is_flag=True, help=TAKE_OVER_HELP)
+@click.option("--junit", metavar="FILE", help=JUNIT_HELP)
+@click.option("--report-dir", metavar="DIR", help=REPORT_DIR_HELP)
 @profile_option
 @click.pass_context
 def up(
@@ -102,11 +106,13 @@ def up(
     recreate: bool,
     hold: bool,
     take_over: bool,
+    junit: str | None,
+    report_dir: str | None,
 ) -> int:
     """Create or reuse the cluster, deploy, wait until ready, forward ports, run checks."""
     from devstack.cli.lifecycle import up as run
 
-    return run(options_of(ctx), headless, as_json, timeout, recreate, hold, take_over)
+    return run(options_of(ctx), headless, as_json, timeout, recreate, hold, take_over, junit, report_dir)
 
 
 @cli.command()
@@ -145,13 +151,15 @@ def status(ctx: click.Context, as_json: bool) -> int:
 
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+@click.option("--junit", metavar="FILE", help=JUNIT_HELP)
+@click.option("--report-dir", metavar="DIR", help=REPORT_DIR_HELP)
 @profile_option
 @click.pass_context
-def check(ctx: click.Context, as_json: bool) -> int:
+def check(ctx: click.Context, as_json: bool, junit: str | None, report_dir: str | None) -> int:
     """Run the profile's HTTP checks and the API-base-URL check."""
     from devstack.cli.connectivity import check as run
 
-    return run(options_of(ctx), as_json)
+    return run(options_of(ctx), as_json, junit, report_dir)
 
 
 @cli.command()

@@ -5,11 +5,12 @@ from __future__ import annotations
 import sys
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from devstack.cli.common import colour, echo_lines, engine_context
+from devstack.cli.common import colour, echo_lines, engine_context, read_timeline
 from devstack.cli.options import Options
 from devstack.core.checks import failed_summary
 from devstack.core.events import CheckReported, Event, ForwardChanged, KubeSynced, SessionStarted
@@ -32,21 +33,31 @@ def up(
     recreate: bool,
     hold: bool,
     take_over: bool,
+    junit: str | None = None,
+    report_dir: str | None = None,
 ) -> int:
     """Bring the stack up; exit 0 only when every workload is healthy.
 
-    In a terminal (without --headless, --json or --hold) the terminal app shows it and `up` runs
-    `skaffold dev`; otherwise progress lines go to stderr and `skaffold run` deploys once.
+    In a terminal (without --headless, --json, --hold, --junit or --report-dir) the terminal app
+    shows it and `up` runs `skaffold dev`; otherwise progress lines go to stderr and `skaffold run`
+    deploys once.
     """
+    from devstack.cli.ci_report import checked_paths
     from devstack.tui.launch import interactive_terminal
 
-    if not (headless or as_json or hold) and interactive_terminal():
+    outputs = checked_paths(junit, report_dir)
+    if not (headless or as_json or hold or junit or report_dir) and interactive_terminal():
         return _up_tui(options, timeout, recreate, take_over)
     ctx = engine_context(
         options, recreate=recreate, overall_timeout=timeout, interactive=False, cluster_exists=False
     )
     return run_up_headless(
-        ctx, options, as_json, hold_when=lambda code: hold and code == OK, take_over=take_over
+        ctx,
+        options,
+        as_json,
+        hold_when=lambda code: hold and code == OK,
+        take_over=take_over,
+        outputs=outputs,
     )
 
 
@@ -58,9 +69,13 @@ def run_up_headless(
     hold_when: Callable[[int], bool],
     take_over: bool = False,
     hint: Callable[[int], str] | None = None,
+    outputs: tuple[Path | None, Path | None] = (None, None),
 ) -> int:
     """The headless `up` (for `up --headless` and the demo): progress lines on stderr (none with
-    --json), the result on stdout, then hold the forwards open when `hold_when(exit code)`."""
+    --json), the result on stdout, then hold the forwards open when `hold_when(exit code)`.
+
+    `outputs` are the `--junit` file and the `--report-dir` folder (written on failure) for CI.
+    """
     from devstack.engine.up import UpRun
 
     if not as_json:
@@ -71,6 +86,7 @@ def run_up_headless(
         code = run.run()
         ctx.store.flush()
         print_up(ctx, code, as_json, options)
+        write_ci_outputs(ctx, code, outputs)
         if hold_when(code):
             if hint is not None:
                 click.echo(hint(code), err=True)
@@ -80,6 +96,31 @@ def run_up_headless(
         ctx.store.flush(timeout=2)  # the progress lines of a run that ended in an exception
         run.stop()
     return code
+
+
+def write_ci_outputs(ctx: EngineContext, code: int, outputs: tuple[Path | None, Path | None]) -> None:
+    """`--junit` always; `--report-dir` when `up` failed (what it was still waiting for, and why)."""
+    from devstack.cli.ci_report import up_suites, write_junit, write_report_dir
+
+    junit_path, folder = outputs
+    if junit_path is not None:
+        write_junit(junit_path, up_suites(ctx.store.state, ctx.verdicts()))
+    if folder is not None and code != OK:
+        files = write_report_dir(ctx, folder, code, failure_summary(ctx))
+        click.echo(f"wrote the failure report to {folder} ({len(files)} files)", err=True)
+
+
+def failure_summary(ctx: EngineContext) -> str:
+    """The failed step's error, else what each unhealthy workload is still waiting for."""
+    from devstack.core.final_states import waiting_for
+    from devstack.core.model import Level
+
+    failed = ctx.store.state.failed_step
+    if failed is not None:
+        return f"{failed.name} failed: {failed.error}"
+    pods = ctx.store.state.pods
+    waiting = [waiting_for(pods, d, v.reason) for d, v in ctx.verdicts().workloads if v.level is not Level.OK]
+    return "not healthy: " + ("; ".join(waiting) or "no workload")
 
 
 def _up_tui(options: Options, timeout: float | None, recreate: bool, take_over: bool) -> int:
@@ -195,10 +236,11 @@ def status(options: Options, as_json: bool) -> int:
     from devstack.views.status import status_document, status_lines
 
     verdicts = ctx.verdicts()
+    timeline = read_timeline(ctx)
     if as_json:
-        click.echo(jsonview.dumps(status_document(ctx.store.state, version, verdicts)))
+        click.echo(jsonview.dumps(status_document(ctx.store.state, version, verdicts, timeline)))
     else:
-        echo_lines(status_lines(ctx.store.state, version, verdicts, colour(options)))
+        echo_lines(status_lines(ctx.store.state, version, verdicts, colour(options), timeline))
     return OK if verdicts.healthy else UNHEALTHY
 
 

@@ -17,7 +17,7 @@ from typing import Any
 import click
 
 from devstack import __version__
-from devstack.cli.common import engine_context
+from devstack.cli.common import engine_context, read_timeline
 from devstack.cli.options import Options
 from devstack.core.events import DoctorChecked, KubeSynced, SessionStarted
 from devstack.core.model import DoctorCheck
@@ -30,6 +30,7 @@ from devstack.sources.doctor import doctor_plan, run_doctor
 from devstack.sources.kube import describe_error
 from devstack.sources.kubeapi import KubeApi
 from devstack.views.status import status_lines
+from devstack.views.timeline import timeline_lines
 
 LOG_LINES = 200
 LINE_CHARS = 2000
@@ -113,7 +114,30 @@ def collect(ctx: EngineContext) -> dict[str, Any]:
         },
         "profile": profile_fields(ctx.profile),
         "cluster": _cluster(ctx),
+        "timeline": _timeline(ctx),
     }
+
+
+def _timeline(ctx: EngineContext) -> dict[str, Any]:
+    """The dev loop's iterations a devstack `up` recorded (texts redacted when recorded, and again)."""
+    document = read_timeline(ctx) or {}
+    iterations = document.get("iterations") if isinstance(document.get("iterations"), list) else []
+    return {
+        "channel": shown(document.get("channel") or ""),
+        "live": bool(document.get("live")),
+        "iterations": shown_tree(iterations),
+    }
+
+
+def shown_tree(value: Any) -> Any:
+    """A JSON value with every string in it (keys too) redacted and made printable."""
+    if isinstance(value, str):
+        return shown(value)
+    if isinstance(value, list):
+        return [shown_tree(v) for v in value]
+    if isinstance(value, dict):
+        return {shown(k): shown_tree(v) for k, v in value.items()}
+    return value if isinstance(value, (int, float, bool)) or value is None else shown(value)
 
 
 def _check(check: DoctorCheck) -> dict[str, str]:
@@ -245,6 +269,7 @@ def render(report: dict[str, Any]) -> str:
         + yaml.safe_dump(report["profile"], sort_keys=False, allow_unicode=True).rstrip()
         + "\n```",
         *_cluster_sections(report["cluster"]),
+        "## Dev loop timeline\n\n```\n" + "\n".join(timeline_lines(report["timeline"], last=20)) + "\n```",
     ]
     return "\n\n".join(sections) + "\n"
 

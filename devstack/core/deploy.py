@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 MAX_LINES = 400
 MAX_ERRORS = 12
+MAX_PENDING = 2000
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,10 @@ class DeployState:
         lines: The last output lines (for the log pane).
         errors: The last error lines (kept for `up`'s verdict and the report).
         exit_code: Set once the tool exited.
+        channel: How devstack follows the tool: "" (not started), `pending` (deciding), `events`
+            (its event API) or `log` (its output text, the fallback); `channel_detail` says why.
+        tags: (artifact, deployed image reference) of the current iteration.
+        pending: (time, line) read while the channel was undecided, replayed if it becomes `log`.
     """
 
     tool: str = ""
@@ -34,6 +39,10 @@ class DeployState:
     errors: tuple[str, ...] = ()
     exit_code: int | None = None
     started_at: float | None = None
+    channel: str = ""
+    channel_detail: str = ""
+    tags: tuple[tuple[str, str], ...] = ()
+    pending: tuple[tuple[float, str], ...] = ()
 
     def rollout(self, name: str) -> tuple[str, str] | None:
         """(status, message) of a deployment's rollout as skaffold reported it."""

@@ -141,6 +141,8 @@ class DeployStarted(Event):
     command: tuple[str, ...]
     mode: str
     at: float
+    channel: str = ""
+    """How it is followed: "" or `log` (its output), `pending` (its event API is being tried)."""
 
 
 @dataclass(frozen=True)
@@ -198,3 +200,120 @@ class CheckReported(Event):
 
     result: CheckResult
     at: float
+
+
+# ----------------------------------------------------------------------------- the dev loop (any tool)
+@dataclass(frozen=True)
+class DeployChannel(Event):
+    """How devstack follows the deploy tool: `events` (its event API) or `log` (its output text)."""
+
+    channel: str
+    detail: str
+    at: float
+
+
+@dataclass(frozen=True)
+class LoopIterationStarted(Event):
+    """The deploy tool began an iteration (`first`: the first deploy of this run)."""
+
+    tool_iteration: int
+    first: bool
+    at: float
+
+
+@dataclass(frozen=True)
+class LoopTriggered(Event):
+    """What the current iteration is about: the changed files (relative to the stack) and when the
+    change was saved, the files per artifact, and the artifacts with sync rules (None: unknown)."""
+
+    files: tuple[str, ...]
+    saved_at: float | None
+    changed: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    sync_rules: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class LoopPhase(Event):
+    """A phase of the current iteration began or ended (`core/timeline.py` names the phases)."""
+
+    phase: str
+    at: float
+    subject: str = ""
+    ended: bool = False
+    ok: bool = True
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class LoopIterationEnded(Event):
+    """The current iteration ended: ok (the browser sees it) or failed, and why."""
+
+    ok: bool
+    at: float
+    error: str = ""
+
+
+# ----------------------------------------------------------------------------- Skaffold's event API v2
+@dataclass(frozen=True)
+class SkaffoldTask(Event):
+    """`taskEvent`: DevLoop, Build, Deploy, StatusCheck, ... InProgress / Succeeded / Failed."""
+
+    task: str
+    iteration: int
+    status: str
+    at: float
+    description: str = ""
+    error: str = ""
+    code: str = ""
+
+
+@dataclass(frozen=True)
+class SkaffoldBuildStep(Event):
+    """`buildSubtaskEvent`: one artifact's `Cache` check (Succeeded: hit, Failed: miss) or `Build`."""
+
+    artifact: str
+    step: str
+    status: str
+    at: float
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class SkaffoldDeployStep(Event):
+    """`deploySubtaskEvent`: one deployer's progress."""
+
+    id: str
+    status: str
+    at: float
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class SkaffoldStatusCheck(Event):
+    """`statusCheckSubtaskEvent`: one resource (`deployment/x`, `ns:deployment/x`) of the status check."""
+
+    resource: str
+    status: str
+    at: float
+    message: str = ""
+    code: str = ""
+
+
+@dataclass(frozen=True)
+class SkaffoldFileSync(Event):
+    """`fileSyncEvent`: files copied into an image's running containers."""
+
+    image: str
+    file_count: int
+    status: str
+    at: float
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class SkaffoldTerminated(Event):
+    """`terminationEvent`: the session ended (Completed or Failed)."""
+
+    status: str
+    at: float
+    error: str = ""

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from devstack.core import reduce_deploy, reduce_forward, reduce_kube, reduce_steps
+from devstack.core import reduce_deploy, reduce_devloop, reduce_forward, reduce_kube, reduce_steps
 from devstack.core.events import Event
 from devstack.core.handlers import Handler
 from devstack.core.state import State
 
 _HANDLERS: dict[type[Event], Handler] = {}
-for _table in (reduce_steps.table, reduce_kube.table, reduce_deploy.table, reduce_forward.table):
+for _table in (
+    reduce_steps.table,
+    reduce_kube.table,
+    reduce_deploy.table,
+    reduce_devloop.table,
+    reduce_forward.table,
+):
     overlap = _HANDLERS.keys() & _table.handlers.keys()
     if overlap:
         raise ValueError(f"two reducers for {sorted(k.__name__ for k in overlap)}")

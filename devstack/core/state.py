@@ -11,6 +11,7 @@ from devstack.core.kube import DeploymentInfo, EndpointSliceInfo, KubeEventInfo,
 from devstack.core.model import CheckStatus, DoctorCheck, StepState, StepStatus
 from devstack.core.pipeline import RunPlan
 from devstack.core.portforward import ForwardView
+from devstack.core.timeline import Timeline
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,8 @@ class State:
     doctor: tuple[DoctorCheck, ...] = ()
     cluster: ClusterView = ClusterView()
     deploy: DeployState = field(default_factory=DeployState)
+    timeline: Timeline = field(default_factory=Timeline)
+    """The dev loop's iterations (`core/timeline.py`)."""
     pods: Mapping[str, PodInfo] = field(default_factory=dict)
     deployments: Mapping[str, DeploymentInfo] = field(default_factory=dict)
     services: Mapping[str, ServiceInfo] = field(default_factory=dict)

@@ -1,7 +1,10 @@
 """Reading the output lines of kind and skaffold (formats in `../shared/contracts/TOOLS.md`).
 
 Pure string parsing: the deploy and cluster sources hand raw lines to the store, and the reducer
-turns them into progress with these functions.
+turns them into progress with these functions. For Skaffold this is the fallback: devstack
+follows its event API v2 when it answers (`sources/skaffold_events.py`), and reads from the text
+only what that API does not carry (the image load into kind, the tags used in the deployment)
+and the lines shown in the Log pane.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ _CACHE = re.compile(
     r"^ - (?P<image>[^:\s]+): (?P<status>Found Locally|Found Remotely|Not found\. Building|Found\. .*)$"
 )
 _LOADED = re.compile(r"^ - (?P<tag>\S+) -> (?P<status>Found|Loaded|Failed)$")
+_TAG = re.compile(r"^ - (?P<image>[^\s:]+(?::\d+/[^\s:]+)?) -> (?P<ref>\S+)$")
+_IMAGES_LOADED = re.compile(r"^Images loaded in (?P<duration>.+)$")
 _STABILIZED = re.compile(r"^Deployments stabilized in (?P<duration>.+)$")
 _FAILED_COUNT = re.compile(r"^(?P<failed>\d+)/(?P<total>\d+) deployment\(s\) failed$")
 _PORT = re.compile(
@@ -40,9 +45,9 @@ def strip_ansi(line: str) -> str:
 class SkaffoldSignal:
     """What one skaffold output line means.
 
-    `kind` is one of: tags, cache, build-start, build-done, build-failed, deploy-start, image-load,
-    stabilizing, rollout-waiting, rollout-ready, rollout-failed, stabilized, status-failed,
-    watching, cleanup, port-forward, error.
+    `kind` is one of: tags, tag, cache, build-start, build-done, build-failed, deploy-start,
+    image-load, images-loaded, stabilizing, rollout-waiting, rollout-ready, rollout-failed,
+    stabilized, status-failed, watching, cleanup, port-forward, error.
     """
 
     kind: str
@@ -97,6 +102,12 @@ def _parse_misc(line: str) -> SkaffoldSignal | None:
     match = _LOADED.match(line)
     if match:
         return SkaffoldSignal("image-load", match["tag"], match["status"])
+    match = _IMAGES_LOADED.match(line)
+    if match:
+        return SkaffoldSignal("images-loaded", "", match["duration"])
+    match = _TAG.match(line)
+    if match and match["ref"].startswith(match["image"] + ":"):
+        return SkaffoldSignal("tag", match["image"], match["ref"])
     match = _PORT.match(line)
     if match:
         return SkaffoldSignal("port-forward", f"{match['kind']}/{match['name']}", match["local"])

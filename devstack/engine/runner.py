@@ -17,10 +17,12 @@ Progress = Callable[[str], None]
 
 
 class StepError(DevstackError):
-    """A step failed: the message names what, `fix` says how to fix it."""
+    """A step failed: the message names what, `fix` says how to fix it; `waiting`, what it was
+    still waiting for (kept when the run's deadline cuts the step short)."""
 
-    def __init__(self, message: str, fix: str = "", exit_code: int = UNHEALTHY):
+    def __init__(self, message: str, fix: str = "", exit_code: int = UNHEALTHY, waiting: str = ""):
         super().__init__(message, fix, exit_code)
+        self.waiting = waiting
 
 
 class SkipStep(Exception):
@@ -37,11 +39,15 @@ class Stopped(StepError):
 class DeadlinePassed(StepError):
     """The run's `--timeout` passed while `step` was running."""
 
-    def __init__(self, seconds: float, step: str):
+    def __init__(self, seconds: float, step: str, waiting: str = ""):
+        still = f": still waiting for {waiting}" if waiting else ""
         super().__init__(
-            f"not done within --timeout {seconds:g}s ({step} was still running)",
+            f"not done within --timeout {seconds:g}s ({step} was still running){still}",
             fix="give --timeout more seconds; the profile's deploy.timeouts limit each stage",
+            waiting=waiting,
         )
+        self.seconds = seconds
+        self.step = step
 
 
 @dataclass(frozen=True)
@@ -113,7 +119,7 @@ def run_steps(
             )
             if _cut_short(failure, deadline):
                 assert deadline is not None
-                failure = DeadlinePassed(deadline.seconds, name)
+                failure = DeadlinePassed(deadline.seconds, name, failure.waiting)
             emit(ev.StepFailed(name, failure.message, at=time.time(), fix=failure.fix))
             return failure
         emit(ev.StepFinished(name, at=time.time(), detail=detail))

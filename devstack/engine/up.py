@@ -13,6 +13,7 @@ from devstack.engine.connectivity import READY_WAIT, forwards_summary, run_check
 from devstack.engine.context import EngineContext, guard_context
 from devstack.engine.deploy import DeployRunner
 from devstack.engine.feed import ClusterFeed, start_feed
+from devstack.engine.looptracker import LoopTracker
 from devstack.engine.readiness import settle, wait_ready
 from devstack.engine.rechecks import CheckRerunner
 from devstack.engine.runner import Deadline, Progress, Step, StepError, Stopped, run_steps
@@ -38,6 +39,7 @@ class UpRun:
     forwards: ForwardThread | None = None
     failure: StepError | None = None
     rechecks: CheckRerunner | None = None
+    tracker: LoopTracker | None = None
 
     def __post_init__(self) -> None:
         self.feed = ClusterFeed(self.ctx)
@@ -132,6 +134,9 @@ class UpRun:
             names = tuple(f.name for f in self.ctx.profile.forwards)
             self.ctx.store.dispatch(ForwardsClosed(names, at=time.time()))
         self.deploy.shutdown()
+        if self.tracker is not None:
+            self.tracker.stop()
+            self.tracker = None
 
     def _forwards(self, progress: Progress, wait: float = READY_WAIT) -> str:
         self.forwards = start_forwards(self.ctx, progress, self.take_over, wait)
@@ -170,6 +175,8 @@ class UpRun:
                 f"deploy tool {self.ctx.profile.deploy.tool} is not supported by `devstack up` yet",
                 fix="use tool: skaffold in the profile, or run `tilt up` yourself",
             )
+        if self.tracker is None:
+            self.tracker = LoopTracker(self.ctx, self.deploy.watched_files()).start()
         if self.ctx.interactive and self.ctx.profile.deploy.mode == "dev":
             return self.deploy.start_dev(progress)
         return self.deploy.run_once(progress)

@@ -282,6 +282,13 @@ class ActionsApp(App[int]):
 
         self.push_screen(ProfilePicker(profiles, current), picked)
 
+    def action_timeline(self) -> None:
+        """The dev loop's timeline overlay."""
+        from devstack.tui.screens.timeline import TimelineScreen
+
+        if self.frame is not None and not isinstance(self.screen, TimelineScreen):
+            self.push_screen(TimelineScreen(self.frame, self.session.clock))
+
     def action_help(self) -> None:
         """The key overlay."""
         from devstack.tui.screens.help import HelpScreen

@@ -58,6 +58,13 @@ APP_KEYS: tuple[Key, ...] = (
     Key("c", "checks", "Checks", "Run the checks now", rank=40),
     Key("o", "open", "Open", f"Open the frontend ({FRONTEND_URL}) in the browser", rank=20),
     Key(
+        "t",
+        "timeline",
+        "Timeline",
+        "The dev loop's timeline: each iteration's phases and total, the slowest highlighted",
+        footer=False,
+    ),
+    Key(
         "slash", "filter", "Filter", "Filter the focused pane (pods, events, log, ...)", display="/", rank=50
     ),
     Key("p", "profile", "Profile", "Switch to another profile of this stack", rank=25),

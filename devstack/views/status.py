@@ -10,6 +10,7 @@ from devstack.core.verdicts import Verdicts
 from devstack.views import jsonview
 from devstack.views.style import mark
 from devstack.views.text import workload_lines
+from devstack.views.timeline import timeline_lines
 
 
 def pod_rows(state: State, verdicts: Verdicts) -> list[dict[str, Any]]:
@@ -51,8 +52,10 @@ def service_rows(state: State) -> list[dict[str, Any]]:
     return rows
 
 
-def status_document(state: State, version: str, verdicts: Verdicts) -> dict[str, Any]:
-    """The `devstack status --json` document."""
+def status_document(
+    state: State, version: str, verdicts: Verdicts, timeline: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The `devstack status --json` document; `timeline` is the dev loop's (the timeline file)."""
     warnings = [e for e in state.kube_events.values() if e.warning]
     return {
         "ok": verdicts.healthy,
@@ -71,11 +74,22 @@ def status_document(state: State, version: str, verdicts: Verdicts) -> dict[str,
             }
             for e in sorted(warnings, key=lambda e: e.last_seen, reverse=True)[:20]
         ],
+        "iterations": list((timeline or {}).get("iterations") or []),
+        "dev_loop": {
+            key: (timeline or {}).get(key)
+            for key in ("channel", "channel_detail", "live", "pid", "written_at")
+        },
     }
 
 
-def status_lines(state: State, version: str, verdicts: Verdicts, colour: bool = False) -> list[str]:
-    """The text of `devstack status`."""
+def status_lines(
+    state: State,
+    version: str,
+    verdicts: Verdicts,
+    colour: bool = False,
+    timeline: dict[str, Any] | None = None,
+) -> list[str]:
+    """The text of `devstack status` (with the dev loop's last iterations when there are any)."""
     lines = [f"context {state.context} (Kubernetes {version}), profile {state.profile}", "", "Workloads:"]
     lines += [f"  {line}" for line in workload_lines(verdicts.named, colour)]
     lines += ["", "Pods:"]
@@ -90,4 +104,6 @@ def status_lines(state: State, version: str, verdicts: Verdicts, colour: bool = 
             f"  {mark(row['level'], colour)} {row['name']:<30} {', '.join(row['ports']):<16} "
             f"{row['endpoints_ready']}/{row['endpoints']} endpoints ready"
         )
+    if timeline and timeline.get("iterations"):
+        lines += ["", "Dev loop:"] + [f"  {line}" for line in timeline_lines(timeline, colour)]
     return lines

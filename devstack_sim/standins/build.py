@@ -15,9 +15,12 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from devstack_sim.standins.record import built_images, record_built
+
+if TYPE_CHECKING:
+    from devstack_sim.standins.events import EventLog
 
 TAG_LENGTH = 12
 _ALWAYS_IGNORED = ("__pycache__", "*.pyc", ".git")
@@ -160,9 +163,23 @@ def build_lines(artifact: Artifact) -> list[str]:
 
 
 def build(
-    home: Path, items: list[Artifact], out: Out, use_cache: bool = True, parallel: bool = False
+    home: Path,
+    items: list[Artifact],
+    out: Out,
+    use_cache: bool = True,
+    parallel: bool = False,
+    events: EventLog | None = None,
 ) -> None:
-    """Print skaffold's tag, cache and build lines; record every built image."""
+    """Print skaffold's tag, cache and build lines; record every built image.
+
+    With `events`, each cache check and build is also a `buildSubtaskEvent` (Cache: Succeeded is a
+    hit, Failed a miss; Build: InProgress, then Succeeded), emitted next to the line that says it.
+    """
+
+    def event(artifact: Artifact, step: str, status: str) -> None:
+        if events is not None:
+            events.build_step(artifact.image, step, status)
+
     out("Generating tags...")
     for artifact in items:
         out(f" - {artifact.image} -> {artifact.ref}")
@@ -171,10 +188,13 @@ def build(
     if use_cache:
         out("Checking cache...")
         for artifact in items:
+            event(artifact, "Cache", "InProgress")
             if artifact.ref in known:
                 out(f" - {artifact.image}: Found Locally")
+                event(artifact, "Cache", "Succeeded")
             else:
                 out(f" - {artifact.image}: Not found. Building")
+                event(artifact, "Cache", "Failed")
                 to_build.append(artifact)
     else:
         to_build = list(items)
@@ -183,9 +203,11 @@ def build(
         if parallel and len(to_build) > 1:
             out(f"Building {len(to_build)} artifacts in parallel")
         for artifact in to_build:
+            event(artifact, "Build", "InProgress")
             out(f"Building [{artifact.image}]...")
             out("Target platforms: [linux/amd64]")
             for line in build_lines(artifact):
                 out(line)
             record_built(home, artifact.ref, artifact.image_id, str(artifact.context))
             out(f"Build [{artifact.image}] succeeded")
+            event(artifact, "Build", "Succeeded")

@@ -8,8 +8,10 @@ are simulated (images recorded in `$DEVSTACK_SIM_HOME/images.json`); releases ar
 real `helm template` and applied with the official kubernetes client to the cluster behind
 `--kube-context`. Exit codes: 0 success or Ctrl-C, 1 any error (status check included), 127 usage.
 `--port-forward` `user` and `services` forward through the API server's WebSocket port-forward
-(`pods` and `debug` are accepted and forward nothing). Not supported: log tailing, non-helm
-deployers, the local-registry-hosting push path.
+(`pods` and `debug` are accepted and forward nothing). `run` and `dev` serve the event API v2 over
+HTTP on 127.0.0.1 (`--rpc-http-port`, default 50052; on by default for `dev`, with `--enable-rpc`
+for `run`; `events.py`); `--rpc-port` (gRPC) is accepted and serves nothing. Not supported: log
+tailing, non-helm deployers, the local-registry-hosting push path.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from types import FrameType
 
 import yaml
 
-from devstack_sim.standins import build, devloop, portforward, render, skversion, statuscheck
+from devstack_sim.standins import build, devloop, events, portforward, render, skversion, statuscheck
 from devstack_sim.standins.flags import Flag, FlagError, Parsed, parse, parse_bool
 from devstack_sim.standins.home import StandinError, sim_home
 from devstack_sim.standins.record import fail, record_invocation
@@ -43,7 +45,7 @@ Commands: run, dev, delete, build, render, version
 
 Flags: -p/--profile, -f/--filename, --kube-context, --kubeconfig (not on render), --port-forward,
   --status-check, --tail, --cleanup, --cache-artifacts, --default-repo (ignored), -n/--namespace,
-  --keep-running-on-failure (dev)
+  --keep-running-on-failure (dev), --enable-rpc, --rpc-port, --rpc-http-port (run, dev)
 """
 COMMON = [
     Flag("profile", "p", "list"),
@@ -65,12 +67,14 @@ DEPLOY = [
     Flag("tail", kind="bool"),
     Flag("cleanup", kind="bool"),
 ]
+RPC = [Flag("enable-rpc", kind="bool"), Flag("rpc-port"), Flag("rpc-http-port")]
 COMMANDS = {
-    "run": [*COMMON, *KUBE, *DEPLOY],
+    "run": [*COMMON, *KUBE, *DEPLOY, *RPC],
     "dev": [
         *COMMON,
         *KUBE,
         *DEPLOY,
+        *RPC,
         Flag("trigger"),
         Flag("watch-poll-interval", "i"),
         Flag("keep-running-on-failure", kind="bool"),
@@ -140,6 +144,7 @@ def _run(session: Session) -> int:
         if forwards is None:
             deployer.close()
     if error is not None:
+        session.failure = error
         return fail(error)
     if forwards is not None:
         out("Press Ctrl+C to exit")
@@ -168,7 +173,7 @@ def _dev(session: Session) -> int:
 
     try:
         error = devloop.run(
-            lambda: session.iteration(deployer),
+            lambda: session.dev_iteration(deployer),
             paths,
             cleanup,
             out,
@@ -180,7 +185,10 @@ def _dev(session: Session) -> int:
         for running in forwarders:
             running.stop()
         deployer.close()
-    return fail(error) if error else 0
+    if error:
+        session.failure = error
+        return fail(error)
+    return 0
 
 
 def _delete(session: Session) -> int:
@@ -263,7 +271,36 @@ def run(home: Path, argv: list[str], stop: threading.Event) -> int:
     session = Session(home, command, parsed, stop)
     session.forward_modes = modes
     handlers = {"run": _run, "dev": _dev, "delete": _delete, "build": _build, "render": _render}
-    return handlers[command](session)
+    server = _serve_events(session) if command in ("run", "dev") else None
+    try:
+        code = handlers[command](session)
+    except Exception as err:
+        session.failure = session.failure or str(err)
+        raise
+    finally:
+        if server is not None:
+            session.events.termination(session.failure)
+            server.stop()
+    return code
+
+
+def _serve_events(session: Session) -> events.EventServer | None:
+    """The event API (skaffold starts it before building), when `--enable-rpc` is on."""
+    parsed = session.parsed
+    if not parsed.flag("enable-rpc", session.command == "dev"):
+        return None
+    requested = parsed.text("rpc-http-port", str(events.DEFAULT_HTTP_PORT))
+    server = events.start(session.events, requested, parsed.given("rpc-http-port"), warn)
+    config_version = session.loaded.config.get("apiVersion", "")
+    session.events.meta(
+        f"Starting Skaffold: &{{Version:{skversion.claimed_version()} ConfigVersion:{config_version}}}"
+    )
+    return server
+
+
+def warn(line: str) -> None:
+    """A logrus warning (stderr)."""
+    print(line, file=sys.stderr, flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from devstack_sim.standins import build, portforward, skconfig, statuscheck
 from devstack_sim.standins.deploy import Deployer, Target
+from devstack_sim.standins.events import FAILED, IN_PROGRESS, SUCCEEDED, EventLog, actionable
 from devstack_sim.standins.flags import Parsed
 from devstack_sim.standins.home import StandinError
 
@@ -53,6 +54,8 @@ class Session:
         self.loaded = skconfig.load(path.resolve(), parsed.items("profile"), self._context(), command, auto)
         self.run_id = str(uuid.uuid4())
         self.forward_modes = ["off"]
+        self.events = EventLog()
+        self.failure = ""  # the error a failed command ends with (its terminationEvent says it)
         self._target: Target | None = None
 
     def _context(self) -> str:
@@ -97,24 +100,71 @@ class Session:
             out,
             use_cache=self.parsed.flag("cache-artifacts", True),
             parallel=concurrency != 1,
+            events=self.events,
         )
         return items
 
+    def dev_iteration(self, deployer: Deployer) -> str | None:
+        """One `skaffold dev` iteration: the `DevLoop` task around build, deploy and status check."""
+        self.events.task("DevLoop", IN_PROGRESS)
+        try:
+            error = self.iteration(deployer)
+        except statuscheck.Cancelled:
+            raise
+        except Exception as err:
+            self.events.task("DevLoop", FAILED, error=actionable("UNKNOWN_ERROR", str(err)))
+            raise
+        if error is None:
+            self.events.task("DevLoop", SUCCEEDED)
+        else:
+            self.events.task(
+                "DevLoop", FAILED, error=actionable("STATUSCHECK_DEPLOYMENT_ROLLOUT_PENDING", error)
+            )
+        return error
+
     def iteration(self, deployer: Deployer) -> str | None:
-        """Build, deploy, status check; returns the status-check error, if any."""
-        items = self.build()
+        """Build, deploy, status check; returns the status-check error, if any.
+
+        Each phase is also a `taskEvent` (Build, Deploy, StatusCheck) on the event API.
+        """
+        events = self.events
+        events.task("Build", IN_PROGRESS, "Build containers")
+        try:
+            items = self.build()
+        except Exception as err:
+            events.task("Build", FAILED, error=actionable("BUILD_UNKNOWN", str(err)))
+            raise
+        events.task("Build", SUCCEEDED)
         out("Tags used in deployment:")
         for artifact in items:
             out(f" - {artifact.image} -> {artifact.ref}")
         out("Starting deploy...")
         deployer.load_images(items)
-        namespaces = deployer.deploy(items)
+        events.task("Deploy", IN_PROGRESS, "Deploy to cluster")
+        events.deploy_step(0, IN_PROGRESS)
+        try:
+            namespaces = deployer.deploy(items)
+        except Exception as err:
+            failure = actionable("DEPLOY_UNKNOWN", str(err))
+            events.deploy_step(0, FAILED, failure)
+            events.task("Deploy", FAILED, error=failure)
+            raise
+        events.deploy_step(0, SUCCEEDED)
+        events.task("Deploy", SUCCEEDED)
         deploy_config = self.loaded.deploy
         status_check = self.parsed.flag("status-check", deploy_config.get("statusCheck", True) is not False)
         if not status_check:
             return None
         deadline = int(deploy_config.get("statusCheckDeadlineSeconds") or statuscheck.DEFAULT_DEADLINE)
-        return statuscheck.run(deployer.kube, namespaces, self.run_id, deadline, out, self.stop)
+        events.task("StatusCheck", IN_PROGRESS, "Verify deployments are stable")
+        error = statuscheck.run(deployer.kube, namespaces, self.run_id, deadline, out, self.stop, events)
+        if error is None:
+            events.task("StatusCheck", SUCCEEDED)
+        else:
+            events.task(
+                "StatusCheck", FAILED, error=actionable("STATUSCHECK_DEPLOYMENT_ROLLOUT_PENDING", error)
+            )
+        return error
 
 
 def forwarder(session: Session, deployer: Deployer) -> portforward.PortForwarder | None:

@@ -20,6 +20,7 @@ from typing import Any
 
 from devstack_sim.standins import godur
 from devstack_sim.standins.apply import Kube
+from devstack_sim.standins.events import FAILED, IN_PROGRESS, STATUS_CODES, SUCCEEDED, EventLog
 from devstack_sim.standins.render import RUN_ID
 
 DEFAULT_DEADLINE = 600
@@ -45,7 +46,13 @@ class Tracked:
     reported: str = ""
     done: bool = False
     failed: str = ""
+    failed_code: str = ""
     pods: list[tuple[str, str, str]] = field(default_factory=list)  # (pod, message, code)
+
+    @property
+    def code(self) -> str:
+        """skaffold's status code for what is shown now (a pod's problem, else rollout pending)."""
+        return STATUS_CODES.get(self.pods[0][2] if self.pods else "pending", "STATUSCHECK_UNKNOWN")
 
     @property
     def shown(self) -> str:
@@ -176,6 +183,7 @@ def _check(kube: Kube, tracked: Tracked) -> None:
     fatal = next((p for p in tracked.pods if p[2] in _NON_RETRYABLE), None)
     if fatal is not None:
         tracked.failed = fatal[1]
+        tracked.failed_code = STATUS_CODES[fatal[2]]
 
 
 def _report(tracked: Tracked) -> str:
@@ -191,12 +199,17 @@ def run(
     deadline_seconds: int,
     out: Out,
     stop: threading.Event,
+    events: EventLog | None = None,
 ) -> str | None:
     """Check every deployment of this run; returns None when all are ready, else skaffold's error.
+
+    With `events`, every status line printed for a deployment is also a `statusCheckSubtaskEvent`
+    (InProgress with the message and status code, then Succeeded or Failed).
 
     Raises:
         Cancelled: `stop` was set.
     """
+    emit = events.status_check if events is not None else (lambda *args: None)
     started = time.monotonic()
     out("Waiting for deployments to stabilize...")
     tracked: list[Tracked] = []
@@ -223,20 +236,24 @@ def run(
                 # skaffold's error text prefers a pod's problem over the deadline message
                 deadline = f"could not stabilize within {godur.format_duration(item.deadline)}"
                 item.failed = item.pods[0][1] if item.pods else deadline
+                item.failed_code = STATUS_CODES["deadline"]
             if item.done:
                 pending.remove(item)
                 more = f" [{len(pending)}/{len(tracked)} deployment(s) still pending]" if pending else ""
                 out(f" - {item.shown} is ready.{more}")
+                emit(item.shown, SUCCEEDED, "", STATUS_CODES["ok"])
             elif item.failed:
                 pending.remove(item)
                 failed += 1
                 if item.message and _report(item) != item.reported:
                     out(_report(item))
                 out(f" - {item.shown} failed. Error: {item.failed}.")
+                emit(item.shown, FAILED, item.failed, item.failed_code)
                 pending.clear()  # skaffold cancels the other checks once one deployment failed
             elif report_due and _report(item) != item.reported:
                 item.reported = _report(item)
                 out(item.reported)
+                emit(item.shown, IN_PROGRESS, item.message, item.code)
         if report_due:
             last_report = time.monotonic()
     if failed:

@@ -191,3 +191,33 @@ def test_warnings_of_gone_objects_and_of_start_up_probes_are_not_counted_but_lis
     counted = sorted(e.name for e in headline_warnings(state))
     assert counted == ["later", "not-ready", "replicaset", "same-second"]
     assert len(state.kube_events) == 7, "every event stays listed"
+
+
+def test_redeploys_followed_through_skaffolds_event_api_move_the_steps_too() -> None:
+    state = apply(
+        up_done(),
+        ev.DeployChannel("events", "event API v2 on 127.0.0.1:50052", at=10.0),
+        ev.DeployOutput("Generating tags...", at=20.0),  # with the API, lines are not read for progress
+    )
+    assert statuses(state)["deploy"] is StepStatus.OK
+    state = reduce(state, ev.SkaffoldTask("DevLoop", 1, "InProgress", at=20.0))
+    deploy = state.step("deploy")
+    assert deploy is not None and deploy.status is StepStatus.RUNNING
+    assert deploy.message == "iteration 2: building"
+    state = apply(
+        state,
+        ev.SkaffoldTask("StatusCheck", 1, "InProgress", at=21.0),
+        ev.SkaffoldStatusCheck("deployment/jetscale-backend", "Succeeded", at=22.0),
+        ev.SkaffoldTask("StatusCheck", 1, "Succeeded", at=22.0),
+        ev.SkaffoldTask("DevLoop", 1, "Succeeded", at=22.0),
+    )
+    assert statuses(state)["deploy"] is StepStatus.OK and statuses(state)["ready"] is StepStatus.OK
+    assert state.step("deploy").message == "redeployed (iteration 2)"  # type: ignore[union-attr]
+    state = apply(
+        state,
+        ev.SkaffoldTask("DevLoop", 2, "InProgress", at=30.0),
+        ev.SkaffoldTask("Build", 2, "Failed", at=31.0, error="backend: exit status 1"),
+    )
+    deploy = state.step("deploy")
+    assert deploy is not None and deploy.status is StepStatus.FAILED
+    assert deploy.error.startswith("iteration 3 failed:") and "backend: exit status 1" in deploy.error

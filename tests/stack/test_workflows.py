@@ -94,8 +94,14 @@ def test_ci_kind_runs_devstack_on_a_kind_cluster_and_keeps_the_report_on_failure
     assert kind["with"] == {"cluster_name": "jetscale", "config": "profiles/kind/jetscale.yaml"}
     assert (REPO / kind["with"]["config"]).is_file()
     assert "devstack -p ci-kind up --headless" in runs and "devstack -p ci-kind check --json" in runs
+    up = next(s["run"] for s in all_steps if "up --headless" in s.get("run", ""))
+    check = next(s["run"] for s in all_steps if "check --json" in s.get("run", ""))
+    assert "--junit devstack-reports/up.xml --report-dir devstack-reports/up" in up
+    assert "--junit devstack-reports/check.xml --report-dir devstack-reports/check" in check
+    report = next(s for s in all_steps if "report >" in s.get("run", ""))
+    assert report["if"] == "failure()" and "> devstack-reports/report.md" in report["run"]
     upload = next(s for s in all_steps if str(s.get("uses", "")).startswith("actions/upload-artifact@"))
-    assert upload["if"] == "failure()" and upload["with"]["path"] == "report.md"
+    assert upload["if"] == "failure()" and upload["with"]["path"] == "devstack-reports/"
 
 
 def test_release_pushes_the_chart_to_ghcr_on_chart_tags_only():

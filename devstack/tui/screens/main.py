@@ -123,10 +123,11 @@ class MainScreen(Screen[None]):
 
     def show(self, frame: Frame) -> None:
         """Repaint every pane from one frame (nothing before the panes are mounted)."""
-        if not self.ready:
-            return
-        self.query_one(StatusHeader).show(frame)
-        self.query_one(StepsBar).show(frame.state)
+        headers, steps = self.query(StatusHeader), self.query(StepsBar)
+        if not self.ready or not headers or not steps:
+            return  # not mounted yet, or being taken down as the app exits
+        headers.first().show(frame)
+        steps.first().show(frame.state)
         for pane in self.query(KeyedTable):
             pane.show(frame)
         deploy = frame.state.deploy
