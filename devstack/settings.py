@@ -55,7 +55,10 @@ class Settings:
         no_color: `NO_COLOR` is set (https://no-color.org): never colour.
         force_color: `FORCE_COLOR` is set: colour even when not on a terminal.
         home: `HOME` (the user's home folder).
+        user: `USER` (else `LOGNAME`): `{user}` in a profile's `deploy.namespace`.
         state_dir: `$XDG_STATE_HOME/devstack` (first-run marker, crash log, forward markers).
+        cache_dir: `$XDG_CACHE_HOME/devstack` (default `~/.cache/devstack`): the helm and kubectl
+            devstack provides where they are missing (`sources/provision.py`).
         kubeconfig: `KUBECONFIG` as given (colon-separated files; "" means `~/.kube/config`).
         https_proxy: `HTTPS_PROXY` (or `https_proxy`): the proxy for the API server when its
             kubeconfig cluster has no `proxy-url` (loopback servers are never proxied, as in kubectl).
@@ -74,7 +77,9 @@ class Settings:
     no_color: bool = False
     force_color: bool = False
     home: Path = field(default_factory=Path.home)
+    user: str = ""
     state_dir: Path = field(default_factory=lambda: Path.home() / ".local" / "state" / "devstack")
+    cache_dir: Path = field(default_factory=lambda: Path.home() / ".cache" / "devstack")
     kubeconfig: str = ""
     https_proxy: str = ""
     no_proxy: str = ""
@@ -97,7 +102,9 @@ class Settings:
             no_color=bool(env.get("NO_COLOR")),
             force_color=bool(env.get("FORCE_COLOR")),
             home=home,
+            user=_first(env, "USER", "LOGNAME"),
             state_dir=_absolute(env.get("XDG_STATE_HOME", ""), home / ".local" / "state") / "devstack",
+            cache_dir=_absolute(env.get("XDG_CACHE_HOME", ""), home / ".cache") / "devstack",
             kubeconfig=env.get("KUBECONFIG", ""),
             https_proxy=_first(env, "HTTPS_PROXY", "https_proxy"),
             no_proxy=_first(env, "NO_PROXY", "no_proxy"),

@@ -7,6 +7,7 @@ pyproject.toml). Its own dependencies (e.g. `cryptography`) come with the `sim` 
 
 Public API for the product and the tests:
     standin_bin()  the folder holding the `kind` and `skaffold` stand-in programs
+    demo_stack()   the folder holding the demo stack (chart, profiles, demo apps, skaffold.yaml, Tiltfile)
     node_labels()  the Docker labels of the node containers the stand-ins make for a sim home
     MARKER         the text every stand-in program carries (the product refuses marked programs
                    unless told to allow the simulator)
@@ -19,6 +20,26 @@ from pathlib import Path
 
 MARKER = "devstack simulator stand-in"
 """Every program in `standin_bin()` carries this text in its first lines."""
+DEMO_STACK_PARTS = ("charts", "profiles", "demo", "skaffold.yaml", "Tiltfile")
+"""What makes up the demo stack (the repository's top-level files of those names)."""
+
+
+def demo_stack() -> Path:
+    """The demo stack the simulator plays: package data `demo_stack/` in an installed wheel (built
+    from the repository's top-level files, pyproject.toml `force-include`), else the clone itself.
+
+    Raises:
+        FileNotFoundError: neither holds every part of the stack (the message names both places).
+    """
+    packaged = Path(str(_package_files.files(__name__) / "demo_stack"))
+    clone = Path(__file__).resolve().parents[1]
+    for folder in (packaged, clone):
+        if all((folder / part).exists() for part in DEMO_STACK_PARTS):
+            return folder
+    raise FileNotFoundError(
+        f"the demo stack is missing: neither {packaged} (an installed devstack) nor {clone} (a clone) "
+        f"holds {', '.join(DEMO_STACK_PARTS)}; reinstall devstack"
+    )
 
 
 def standin_bin() -> Path:

@@ -50,7 +50,7 @@ def stack_copy(tmp_path: Path) -> Iterator[Path]:
 
     target = tmp_path / "stack"
     target.mkdir()
-    for name in ("profiles", "charts", "demo", "schemas"):
+    for name in ("profiles", "charts", "demo"):
         if (REPO / name).exists():
             shutil.copytree(REPO / name, target / name)
     for name in ("skaffold.yaml", "Tiltfile"):

@@ -18,9 +18,10 @@ from devstack.sources.kubeconfig import ContextNotFound
 from devstack.sources.tools import ToolEnv
 
 
-def load_profile(profile: str | None) -> LoadedProfile:
-    """Load and validate the profile named by `-p` (default `local-kind`); raises on any problem."""
-    return load(profile, Path.cwd())
+def load_profile(profile: str | None, user: str = "") -> LoadedProfile:
+    """Load and validate the profile named by `-p` (default `local-kind`), its namespace expanded
+    for `user` (`Settings.user`); raises on any problem."""
+    return load(profile, Path.cwd(), user)
 
 
 def engine_context(
@@ -38,7 +39,7 @@ def engine_context(
     or a kind context that is not the cluster's own API server, is exit 2. A context that is not
     there at all is said by whatever needs it (`check` can name a foreign port holder without it).
     """
-    loaded = load_profile(options.profile)
+    loaded = load_profile(options.profile, options.settings.user)
     guard_context(loaded)
     tools, state_dir = tools_for(loaded, options.settings)
     ctx = EngineContext(

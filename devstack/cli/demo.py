@@ -46,12 +46,36 @@ def run(options: Options, headless: bool, scenario: str, as_json: bool) -> int:
     from devstack.tui.launch import interactive_terminal
 
     require_simulator()
+    folders = provide_missing_tools(options)
     if not (headless or as_json) and interactive_terminal():
-        return _run_tui(options, scenario)
-    return _run_headless(options, headless, scenario, as_json)
+        return _run_tui(options, scenario, folders)
+    return _run_headless(options, headless, scenario, as_json, folders)
 
 
-def demo_session(options: Options, scenario: str) -> Session:
+def provide_missing_tools(options: Options) -> tuple[str, ...]:
+    """helm and kubectl for the demo when the machine has none (before any screen opens): pinned,
+    checksum-verified, from devstack's cache or fetched once into it, one line each on stderr.
+
+    Returns:
+        The folder of the provided programs ((), when the machine has them all).
+
+    Raises:
+        DevstackError: a missing one cannot be provided (exit 3, naming why).
+    """
+    from devstack.sources.provision import TOOLS, provide
+    from devstack.sources.tools import ToolEnv
+
+    tools = ToolEnv.from_settings(options.settings)
+    missing = [name for name in TOOLS if tools.which(name) is None]
+    if not missing:
+        return ()
+    provided = provide(missing, options.settings.cache_dir, options.settings.environ)
+    for item in provided:
+        click.echo(f"devstack demo: {item.tool.name} is not on PATH; using {item.notice()}", err=True)
+    return tuple(dict.fromkeys(str(item.path.parent) for item in provided))
+
+
+def demo_session(options: Options, scenario: str, tool_folders: tuple[str, ...] = ()) -> Session:
     """A session whose engine runs on a throwaway simulated environment, removed by `close`.
 
     Every profile the session switches to is one of the demo's stack copy, sealed to the demo's
@@ -67,7 +91,7 @@ def demo_session(options: Options, scenario: str) -> Session:
         from devstack.engine.context import EngineContext
 
         if not environments:
-            environment = DemoEnvironment(options.settings, scenario)
+            environment = DemoEnvironment(options.settings, scenario, tool_folders)
             environments.append(environment)
             environment.__enter__()
         environment = environments[0]
@@ -85,7 +109,7 @@ def demo_session(options: Options, scenario: str) -> Session:
     return session
 
 
-def _run_tui(options: Options, scenario: str) -> int:
+def _run_tui(options: Options, scenario: str, tool_folders: tuple[str, ...] = ()) -> int:
     """`devstack demo` in the terminal app; the demo environment is removed when it exits.
 
     The walkthrough opens on the first launch of the demo (remembered apart from plain
@@ -94,7 +118,7 @@ def _run_tui(options: Options, scenario: str) -> int:
     from devstack.tui.launch import run_tui
 
     closing = "devstack demo: removing the simulated cluster and its files…"
-    session = demo_session(options, scenario)
+    session = demo_session(options, scenario, tool_folders)
     tour = True if options.tour else None
     return run_tui(
         session, autostart=True, tour=tour, settings=options.settings, closing=closing, tour_name=DEMO_TOUR
@@ -108,7 +132,9 @@ def look_around(demo: DemoEnvironment) -> str:
     return f"devstack status -p {shlex.quote(str(demo.loaded.path))}"
 
 
-def _run_headless(options: Options, headless: bool, scenario: str, as_json: bool) -> int:
+def _run_headless(
+    options: Options, headless: bool, scenario: str, as_json: bool, tool_folders: tuple[str, ...]
+) -> int:
     """Set up the simulated environment, run `up` against it, hold until Ctrl-C."""
     from devstack.cli.demo_stack import DemoEnvironment
     from devstack.cli.lifecycle import run_up_headless
@@ -116,7 +142,7 @@ def _run_headless(options: Options, headless: bool, scenario: str, as_json: bool
     from devstack.engine.context import EngineContext
 
     settings = options.settings
-    with DemoEnvironment(settings, scenario) as demo:
+    with DemoEnvironment(settings, scenario, tool_folders) as demo:
         ctx = EngineContext(demo.loaded, Store(), demo.tools, state_dir=demo.state_dir)
         if not as_json:
             cluster = demo.loaded.profile.cluster.name

@@ -24,7 +24,7 @@ import secrets
 import shutil
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,8 +37,6 @@ from devstack.sources import janitor, kind, leases
 from devstack.sources.leases import Lease, new_folder
 from devstack.sources.tools import ToolEnv
 
-REPO = Path(__file__).resolve().parents[2]
-STACK_PARTS = ("profiles", "charts", "demo", "skaffold.yaml")
 SCENARIOS: dict[str, dict[str, Any]] = {
     "healthy": {},
     "crashloop": {"backend": {"env": {"DEMO_CRASH_ON_START": "1"}}},
@@ -67,20 +65,22 @@ def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
 
 
 def stack_source() -> Path:
-    """The stack the demo copies: the repository devstack runs from."""
-    if not all((REPO / part).exists() for part in STACK_PARTS):
-        raise FileNotFoundError(
-            f"the demo stack is not next to devstack ({REPO}): run from a clone of the repo"
-        )
-    return REPO
+    """The stack the demo copies: the simulator's demo stack (package data of an installed devstack,
+    or the clone it runs from)."""
+    from devstack_sim import demo_stack
+
+    return demo_stack()
 
 
-def demo_tools(base: Mapping[str, str], own: Mapping[str, str], standins: str) -> ToolEnv:
-    """The demo's tool environment: `base` with the demo's own variables and its stand-ins first
-    on PATH (the simulator allowed). The one rule for the demo's children, wherever they start."""
+def demo_tools(
+    base: Mapping[str, str], own: Mapping[str, str], standins: str, fallback: Sequence[str] = ()
+) -> ToolEnv:
+    """The demo's tool environment: `base` with the demo's own variables, its stand-ins first on
+    PATH (the simulator allowed) and the programs devstack provided it (`fallback`: helm, kubectl)
+    last, so the machine's own always win. The one rule for the demo's children, wherever they start."""
     env = dict(base)
     env.update(own)
-    env["PATH"] = os.pathsep.join([standins, env.get("PATH", os.defpath)])
+    env["PATH"] = os.pathsep.join([standins, env.get("PATH", os.defpath), *fallback])
     return ToolEnv(env, allow_sim=True)
 
 
@@ -113,12 +113,13 @@ def live_demo(loaded: LoadedProfile, settings: Settings) -> LiveDemo | None:
         recorded = json.loads((home / ENVIRONMENT_FILE).read_text(encoding="utf-8"))
         own = {key: str(recorded["env"][key]) for key in ENVIRONMENT_KEYS}
         standins = str(recorded["standins"])
+        fallback = [str(folder) for folder in recorded.get("fallback") or []]
     except (OSError, ValueError, TypeError, KeyError):
         return None
     with leases.taken(home) as record:
         if record is not None:  # the lease was free: its owner is gone
             return None
-    return LiveDemo(home, demo_tools(settings.environ, own, standins))
+    return LiveDemo(home, demo_tools(settings.environ, own, standins, fallback))
 
 
 @dataclass
@@ -127,6 +128,8 @@ class DemoEnvironment:
 
     settings: Settings
     scenario: str = "healthy"
+    tool_folders: tuple[str, ...] = ()
+    """Folders of programs devstack provided for the demo (helm, kubectl): last on its PATH."""
     home: Path = field(init=False)
     tools: ToolEnv = field(init=False)
     loaded: LoadedProfile = field(init=False)
@@ -161,7 +164,7 @@ class DemoEnvironment:
 
     def load(self, name: str) -> LoadedProfile:
         """A profile of the demo's stack copy (every one of them sealed to the demo)."""
-        return load(name, self.stack)
+        return load(name, self.stack, self.settings.user)
 
     def _labels(self) -> list[str]:
         """The Docker labels of this demo's node containers (the kind stand-in's, for its home)."""
@@ -171,8 +174,10 @@ class DemoEnvironment:
 
     def _prepare(self) -> None:
         stack = self.stack
+        from devstack_sim import DEMO_STACK_PARTS
+
         source = stack_source()
-        for part in STACK_PARTS:
+        for part in DEMO_STACK_PARTS:
             origin = source / part
             if origin.is_dir():
                 shutil.copytree(origin, stack / part, ignore=shutil.ignore_patterns("__pycache__", "*.tgz"))
@@ -196,8 +201,8 @@ class DemoEnvironment:
             "DEVSTACK_SIM_PYTHON": sys.executable,
             "KUBECONFIG": str(self.home / "kubeconfig"),
         }
-        self.tools = demo_tools(self.settings.environ, own, str(standin_bin()))
-        record = {"env": own, "standins": str(standin_bin())}
+        self.tools = demo_tools(self.settings.environ, own, str(standin_bin()), self.tool_folders)
+        record = {"env": own, "standins": str(standin_bin()), "fallback": list(self.tool_folders)}
         (self.home / ENVIRONMENT_FILE).write_text(json.dumps(record), encoding="utf-8")
         self.loaded = self.load(DEMO_PROFILE)
 

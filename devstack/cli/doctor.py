@@ -18,7 +18,7 @@ from devstack.views import jsonview, text
 
 def run(options: Options, as_json: bool) -> int:
     """Run every check; exit 3 if a required tool is missing, 1 on other failures."""
-    loaded, note = _profile_or_defaults(options.profile)
+    loaded, note = _profile_or_defaults(options.profile, options.settings.user)
     profile = loaded.profile if loaded is not None else None
     skaffold_file = loaded.root / loaded.profile.deploy.skaffold_file if loaded is not None else None
     tools, state_dir = tools_for(loaded, options.settings)
@@ -44,10 +44,10 @@ def _context(profile: Profile | None) -> str:
     return profile.context if profile else "kind-jetscale"
 
 
-def _profile_or_defaults(spec: str | None) -> tuple[LoadedProfile | None, DoctorCheck | None]:
+def _profile_or_defaults(spec: str | None, user: str = "") -> tuple[LoadedProfile | None, DoctorCheck | None]:
     """The profile; outside a stack (and without -p) devstack's defaults, with a warning."""
     try:
-        return load_profile(spec), None
+        return load_profile(spec, user), None
     except DevstackError as err:
         if spec is not None or "no stack found" not in err.message:
             raise

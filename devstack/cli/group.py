@@ -275,6 +275,32 @@ def describe(ctx: click.Context, reference: str, as_json: bool, as_yaml: bool) -
 
 
 @cli.command()
+@click.option("--force", is_flag=True, help="Replace profiles that already exist.")
+@click.pass_context
+def init(ctx: click.Context, force: bool) -> int:
+    """Write profiles/local-kind.yaml and ci-kind.yaml from skaffold.yaml and the chart, then validate."""
+    from devstack.cli.init import run
+
+    return run(options_of(ctx), force)
+
+
+@cli.command()
+@click.option(
+    "--into",
+    metavar="DIR",
+    type=click.Path(file_okay=False),
+    help="Also copy them into DIR (`make setup` uses .venv/bin).",
+)
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+@click.pass_context
+def tools(ctx: click.Context, into: str | None, as_json: bool) -> int:
+    """Provide helm and kubectl: pinned, sha256-verified, kept in devstack's cache."""
+    from devstack.cli.tools import run
+
+    return run(options_of(ctx), into, as_json)
+
+
+@cli.command()
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 def version(as_json: bool) -> int:
     """Print devstack's version."""

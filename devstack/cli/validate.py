@@ -37,7 +37,7 @@ def _validate(options: Options, paths: tuple[str, ...], kube_version: str) -> tu
     from devstack.profile.loader import display_path
     from devstack.validation import checked_files, validate_stack
 
-    loaded = load_profile(options.profile)
+    loaded = load_profile(options.profile, options.settings.user)
     if find_stack_root(loaded.root) is None:
         raise DevstackError(
             f"no stack found for {display_path(loaded.path)}: no folder from "

@@ -65,7 +65,9 @@ def skaffold_args(ctx: EngineContext, command: str, rpc_ports: tuple[int, int] |
     args = [skaffold, command, "-p", str(deploy.skaffold_profile), "--kube-context", ctx.context]
     if ctx.kubeconfig:
         args += ["--kubeconfig", ctx.kubeconfig]
-    args += ["--filename", deploy.skaffold_file]
+    # The profile's namespace, which may be the user's own ("{user}-{branch}"): skaffold deploys
+    # every helm release there (--namespace comes before a release's own namespace).
+    args += ["--filename", deploy.skaffold_file, "--namespace", deploy.namespace]
     if command in ("run", "dev"):
         args += ["--port-forward=off", "--status-check=true", "--tail=false"]
         if rpc_ports is not None:

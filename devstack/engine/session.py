@@ -314,5 +314,5 @@ class Session(SessionActions):
 
         assert self.ctx is not None
         ctx = self.ctx
-        loaded = load(name, ctx.loaded.root)
+        loaded = load(name, ctx.loaded.root, ctx.tools.settings().user)
         return EngineContext(loaded, store, ctx.tools, interactive=True, state_dir=ctx.state_dir)

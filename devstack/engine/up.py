@@ -159,7 +159,7 @@ class UpRun:
         if missing:
             first = missing[0]
             fix = first.fix
-            if not first.name.startswith("port:"):
+            if not first.name.startswith("port:") and not tools.allow_sim:  # not already the demo
                 fix += " — or `devstack demo` to try everything on a simulated cluster"
             raise StepError(
                 "missing: " + ", ".join(f"{c.name} ({c.detail})" for c in missing),

@@ -16,6 +16,7 @@ from devstack.core.shown import first_control_char, printable, show_value
 from devstack.errors import DevstackError
 from devstack.exitcodes import USAGE
 from devstack.profile.models import Profile
+from devstack.profile.namespace import NamespaceError, expand, is_template
 from devstack.yamlfile import KeyPath, Problem, YamlDoc, dotted, load_yaml
 
 DEFAULT_PROFILE = "local-kind"
@@ -107,10 +108,27 @@ def resolve_profile_path(spec: str | None, cwd: Path) -> tuple[Path, Path]:
     return path, root
 
 
-def load(spec: str | None, cwd: Path | None = None) -> LoadedProfile:
-    """Resolve `-p` and load the profile it names."""
+def load(spec: str | None, cwd: Path | None = None, user: str = "") -> LoadedProfile:
+    """Resolve `-p` and load the profile it names, its `deploy.namespace` expanded for `user` and
+    the stack's git branch (`profile/namespace.py`).
+
+    Raises:
+        DevstackError: no such profile or stack (exit 2).
+        ProfileError: a mistake in the profile, or a namespace template that cannot be expanded.
+    """
     path, root = resolve_profile_path(spec, cwd or Path.cwd())
-    return LoadedProfile(load_profile(path), path, root)
+    profile = load_profile(path)
+    template = profile.deploy.namespace
+    if is_template(template):
+        try:
+            namespace = expand(template, user, root)
+        except NamespaceError as err:
+            doc = load_yaml(path, display_path(path))
+            line = (doc.line(("deploy", "namespace")) if isinstance(doc, YamlDoc) else None) or 1
+            raise ProfileError([f"{display_path(path)}:{line}: deploy.namespace: {err}"]) from None
+        deploy = profile.deploy.model_copy(update={"namespace": namespace})
+        profile = profile.model_copy(update={"deploy": deploy})
+    return LoadedProfile(profile, path, root)
 
 
 def load_profile(path: Path) -> Profile:

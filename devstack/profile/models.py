@@ -14,6 +14,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 from pydantic_core import PydanticCustomError
 
 from devstack.core.shown import show_value
+from devstack.profile.namespace import DNS_LABEL, PLACEHOLDERS, is_template, placeholders
 
 KIND_NAME = re.compile(r"^[a-z0-9.-]+$")
 
@@ -123,7 +124,8 @@ class Deploy(_Strict):
     mode: Literal["dev", "run"] = "dev"
     """`dev`: rebuild on change (inner loop). `run`: deploy once (CI)."""
     namespace: str = "default"
-    """Namespace the workloads live in."""
+    """Namespace the workloads live in: a DNS label, or a template with `{user}` and `{branch}`
+    (e.g. `"{user}-{branch}"`) so people share one cluster; devstack deploys with `--namespace`."""
     skaffold_file: str = "skaffold.yaml"
     """skaffold.yaml, relative to the stack root."""
     timeouts: Timeouts = Field(default_factory=Timeouts)
@@ -131,6 +133,24 @@ class Deploy(_Strict):
 
     @model_validator(mode="after")
     def _check(self) -> Deploy:
+        if not is_template(self.namespace) and not DNS_LABEL.match(self.namespace):
+            raise PydanticCustomError(
+                "namespace",
+                "expected a DNS label (a-z, 0-9 and '-', at most 63) or a template with {user} "
+                "and {branch}, got {got}",
+                {"got": show_value(self.namespace), "field": "namespace"},
+            )
+        if is_template(self.namespace):
+            try:
+                unknown = [f for f in placeholders(self.namespace) if f not in PLACEHOLDERS]
+            except ValueError as err:
+                unknown = [str(err)]
+            if unknown:
+                raise PydanticCustomError(
+                    "namespace",
+                    "unknown placeholder {got}; use {user} and {branch}",
+                    {"got": show_value(unknown[0]), "field": "namespace"},
+                )
         if self.tool == "skaffold" and not self.skaffold_profile:
             raise PydanticCustomError(
                 "skaffold_profile_required", "required when tool is skaffold", {"field": "skaffold_profile"}

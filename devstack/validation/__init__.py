@@ -1,7 +1,8 @@
 """`devstack validate`: check the stack's files before anything reaches a cluster.
 
-It checks skaffold.yaml against the Skaffold v4beta14 schema, every values file against the chart
-schemas (umbrella and subcharts) with file, line and key path, renders the chart with each values file
+It checks skaffold.yaml against the Skaffold schema of its apiVersion (package data), every values
+file against the chart schemas (umbrella and subcharts) with file, line and key path, renders the
+chart with each values file
 and validates every manifest against the Kubernetes API schemas, checks that Chart.lock matches
 Chart.yaml, loads every profile, and cross-checks each profile against skaffold.yaml, the Tiltfile
 and the chart it deploys (`crosscheck.py`).
@@ -16,24 +17,32 @@ from devstack.errors import DevstackError
 from devstack.exitcodes import USAGE
 from devstack.validation import helm
 from devstack.validation.crosscheck import cross_check
+from devstack.validation.deployfacts import StackChart, stack_chart
 from devstack.validation.manifests import kube_version_problem, rendered_problems
 from devstack.validation.problems import HelmMissing, shown_path
 from devstack.validation.skaffold import SKAFFOLD_FILE, check_skaffold
 from devstack.validation.values import ValuesSchema, check_values_file, load_schemas, values_files
-from devstack.yamlfile import Problem
+from devstack.yamlfile import Problem, YamlDoc, load_yaml
 
-__all__ = ["CHART_DIR", "HelmMissing", "Problem", "checked_files", "validate_stack"]
+__all__ = ["HelmMissing", "Problem", "checked_files", "stack_chart_of", "validate_stack"]
 
-CHART_DIR = Path("charts") / "jetscale"
 DEFAULT_KUBE_VERSION = "1.33"
 PROFILE_LINE = re.compile(r"^(?P<file>.+?):(?P<line>\d+): (?P<message>.*)$")
 
 
+def stack_chart_of(root: Path) -> StackChart | None:
+    """The chart the stack deploys (skaffold.yaml's first helm release, else the one chart under
+    `charts/`), with the release and namespace to render it as."""
+    doc = load_yaml(root / SKAFFOLD_FILE, SKAFFOLD_FILE)
+    return stack_chart(root, doc if isinstance(doc, YamlDoc) else None)
+
+
 def checked_files(root: Path, extra_values: list[Path]) -> list[Path]:
     """Return every file `validate_stack` reads as a whole: skaffold.yaml, values files, profiles."""
+    chart = stack_chart_of(root)
     return [
         root / SKAFFOLD_FILE,
-        *values_files(root / CHART_DIR),
+        *(values_files(root / chart.folder) if chart is not None else []),
         *extra_values,
         *sorted((root / "profiles").glob("*.yaml")),
     ]
@@ -45,7 +54,7 @@ def validate_stack(
     """Check the stack in ``root`` and return its problems (empty when all is well).
 
     Args:
-        root: The stack's repository (holds skaffold.yaml, charts/jetscale and profiles/).
+        root: The stack's repository (holds skaffold.yaml, the chart it deploys and profiles/).
         extra_values: More values files to check and render with, besides the chart's own.
         kube_version: The Kubernetes version (MAJOR.MINOR) to render for and validate against.
 
@@ -56,16 +65,22 @@ def validate_stack(
     helm_path = helm.find_helm()
     if (reason := kube_version_problem(kube_version)) is not None:
         raise DevstackError(reason, fix="pass e.g. --kube-version 1.33", exit_code=USAGE)
-    chart = (root / CHART_DIR).resolve()
     problems = check_skaffold(root)
+    found = stack_chart_of(root)
+    if found is None:
+        missing = Problem(
+            SKAFFOLD_FILE, None, "no chart: no helm release with a chartPath, and not one chart in charts/"
+        )
+        return [*problems, missing, *_profile_problems(root)]
+    chart = (root / found.folder).resolve()
     if not chart.is_dir():
-        missing = Problem(CHART_DIR.as_posix(), None, "missing: no chart folder")
+        missing = Problem(found.folder, None, "missing: no chart folder")
         return [*problems, missing, *_profile_problems(root)]
     schemas, problems_loading = load_schemas(chart, root)
     problems += problems_loading
     if schemas:
         for path in [*values_files(chart), *extra_values]:
-            problems += _values_problems(helm_path, chart, root, schemas, path, kube_version)
+            problems += _values_problems(helm_path, found, root, schemas, path, kube_version)
     problems += helm.dependency_problems(helm_path, chart, shown_path(chart, root))
     problems += _profile_problems(root)
     problems += cross_check(root, helm_path, kube_version)
@@ -73,15 +88,17 @@ def validate_stack(
 
 
 def _values_problems(
-    helm_path: str, chart: Path, root: Path, schemas: list[ValuesSchema], path: Path, kube_version: str
+    helm_path: str, found: StackChart, root: Path, schemas: list[ValuesSchema], path: Path, kube_version: str
 ) -> list[Problem]:
     """Check one values file; when it is sound, render the chart with it and validate the output."""
     shown = shown_path(path, root)
     problems = check_values_file(schemas, path, shown)
     if problems:
         return problems
+    chart = (root / found.folder).resolve()
     own_defaults = path.resolve() == (chart / "values.yaml").resolve()
-    rendered = helm.template(helm_path, chart, [] if own_defaults else [path.resolve()], kube_version)
+    values = [] if own_defaults else [path.resolve()]
+    rendered = helm.template(helm_path, chart, values, kube_version, found.release, found.namespace)
     if not rendered.ok:
         return [Problem(shown, None, f"helm template failed: {helm.one_line(rendered.stderr)}")]
     return rendered_problems(rendered.stdout, kube_version, shown_path(chart, root), shown)

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from devstack.core.apiurl import is_cluster_internal, is_local
 from devstack.profile import Profile, ProfileError, load_profile
 from devstack.profile.models import backend_forward
+from devstack.profile.namespace import is_template
 from devstack.validation import helm
 from devstack.validation.deployfacts import (
     Deployment,
@@ -108,7 +109,9 @@ def _profile_problems(root: Path, p: _Profile, tilt: TiltFacts | None, render: R
         deployment = tilt_deployment(tilt)
     if deployment is None:
         return problems
-    if deployment.namespace and deployment.namespace != deploy.namespace:
+    # A per-user namespace ("{user}-{branch}") is devstack's to pass: it runs skaffold with --namespace.
+    per_user = deploy.tool == "skaffold" and is_template(deploy.namespace)
+    if deployment.namespace and deployment.namespace != deploy.namespace and not per_user:
         message = f"{deploy.namespace}, but {deployment.where} deploys into namespace {deployment.namespace}"
         problems.append(p.problem(message, "deploy", "namespace"))
     values = ValuesLookup(root, deployment.values, deployment.chart)
@@ -154,9 +157,10 @@ def _render(
     """The Services the chart renders for this deployment (None when it does not render)."""
     chart = (root / deployment.chart).resolve()
     values = [(root / v).resolve() for v in deployment.values]
-    if not chart.is_dir() or not all(v.is_file() for v in values):
+    if not deployment.chart or not chart.is_dir() or not all(v.is_file() for v in values):
         return None  # a missing chart or values file is reported by the other checks
-    release, namespace = deployment.release or helm.RELEASE, deployment.namespace or helm.NAMESPACE
+    release = deployment.release or Path(deployment.chart).name
+    namespace = deployment.namespace or "default"
     rendered = helm.template(helm_path, chart, values, kube_version, release, namespace)
     documents = split_rendered(rendered.stdout, deployment.where) if rendered.ok else None
     if not isinstance(documents, list):

@@ -4,6 +4,7 @@ values files (skaffold.yaml with the profile's patches, or the Tiltfile's `helm(
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from devstack.validation.skaffold import SKAFFOLD_FILE, VALUES_PATCH
@@ -29,7 +30,7 @@ class Deployment:
     namespace: str
     values: tuple[str, ...]
     where: str
-    chart: str = "charts/jetscale"
+    chart: str = ""
 
 
 def skaffold_profiles(doc: YamlDoc) -> dict[str, int]:
@@ -56,7 +57,7 @@ def skaffold_deployment(doc: YamlDoc, profile: str) -> Deployment | None:
             if isinstance(patch, dict) and VALUES_PATCH.match(str(patch.get("path", ""))):
                 values = _patched(values, patch)
                 where = f"{SKAFFOLD_FILE}:{doc.line(('profiles', index, 'patches', number))}"
-    chart = str(release.get("chartPath") or Deployment.chart)
+    chart = str(release.get("chartPath") or "")
     name, namespace = str(release.get("name") or ""), str(release.get("namespace") or "")
     return Deployment(name, namespace, tuple(values), where, chart)
 
@@ -65,7 +66,7 @@ def tilt_deployment(facts: TiltFacts) -> Deployment | None:
     """The chart release the Tiltfile's `helm(...)` renders."""
     if not facts.helm_line:
         return None
-    chart = facts.chart or Deployment.chart
+    chart = facts.chart
     return Deployment(facts.release, facts.namespace, facts.values, f"{TILTFILE}:{facts.helm_line}", chart)
 
 
@@ -102,3 +103,32 @@ def _get(data: Any, *keys: str | int) -> Any:
             return None
         data = data[key] if isinstance(key, int) else data.get(key)
     return data
+
+
+@dataclass(frozen=True)
+class StackChart:
+    """The chart a stack deploys, as `validate` renders it on its own.
+
+    Attributes:
+        folder: The chart folder, relative to the stack root (e.g. `charts/shop`).
+        release: The release name to render as (skaffold.yaml's, else the chart folder's name).
+        namespace: The namespace to render into (skaffold.yaml's, else `default`).
+    """
+
+    folder: str
+    release: str
+    namespace: str
+
+
+def stack_chart(root: Path, skaffold: YamlDoc | None) -> StackChart | None:
+    """skaffold.yaml's first helm release (no profile applied); without one, the one chart under
+    `charts/` (a folder holding Chart.yaml); None when neither says."""
+    base = skaffold_deployment(skaffold, "") if skaffold is not None else None
+    if base is not None and base.chart:
+        release = base.release if base.release and "{{" not in base.release else Path(base.chart).name
+        namespace = base.namespace if base.namespace and "{{" not in base.namespace else "default"
+        return StackChart(base.chart, release, namespace)
+    charts = sorted(p.parent for p in (root / "charts").glob("*/Chart.yaml"))
+    if len(charts) == 1:
+        return StackChart(charts[0].relative_to(root).as_posix(), charts[0].name, "default")
+    return None

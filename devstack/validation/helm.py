@@ -9,11 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from devstack.validation.problems import HelmMissing
-from devstack.yamlfile import Problem
+from devstack.yamlfile import Problem, load_yaml
 
 HELM_TIMEOUT_SECONDS = 120
-RELEASE = "jetscale"
-NAMESPACE = "jetscale"
 GOOD_STATUSES = frozenset({"ok", "unpacked"})
 # Every STATUS `helm dependency list` prints (pkg/action/dependency.go); several contain spaces.
 STATUSES = (
@@ -72,10 +70,10 @@ def template(
     chart: Path,
     values: list[Path],
     kube_version: str,
-    release: str = RELEASE,
-    namespace: str = NAMESPACE,
+    release: str,
+    namespace: str,
 ) -> HelmResult:
-    """Render ``chart`` as ``release`` in ``namespace`` (jetscale, jetscale) with the given values files."""
+    """Render ``chart`` as ``release`` in ``namespace`` with the given values files."""
     args = ["template", release, str(chart), "--namespace", namespace, "--kube-version", kube_version]
     for path in values:
         args += ["--values", str(path)]
@@ -84,11 +82,21 @@ def template(
 
 def dependency_problems(helm: str, chart: Path, shown_chart: str) -> list[Problem]:
     """Check that every dependency is present (``helm dependency list``) and Chart.lock is current."""
+    if not _declares_dependencies(chart):  # helm's "no dependencies at charts/" says nothing wrong then
+        return _lock_problems(helm, chart, shown_chart) if (chart / "Chart.lock").is_file() else []
     listed = run_helm(helm, ["dependency", "list", str(chart)], chart)
     problems = [Problem(f"{shown_chart}/Chart.yaml", None, message) for message in _list_problems(listed)]
     if (chart / "Chart.lock").is_file():
         problems += _lock_problems(helm, chart, shown_chart)
     return problems
+
+
+def _declares_dependencies(chart: Path) -> bool:
+    """Chart.yaml lists `dependencies` (True when it cannot be read: helm then says why)."""
+    loaded = load_yaml(chart / "Chart.yaml", "Chart.yaml")
+    if isinstance(loaded, Problem) or not isinstance(loaded.data, dict):
+        return True
+    return bool(loaded.data.get("dependencies"))
 
 
 def _list_problems(listed: HelmResult) -> list[str]:

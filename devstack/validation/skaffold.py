@@ -1,22 +1,31 @@
-"""Check skaffold.yaml: the v4beta14 schema, and that every path it names exists."""
+"""Check skaffold.yaml: the Skaffold schema of its `apiVersion`, and that every path it names exists.
+
+The schemas ship with devstack as package data (`devstack/validation/schemas/skaffold-<v>.json`,
+Skaffold's own `docs-v2/content/en/schemas/<v>.json`), read through importlib.resources, so
+`validate` works in any folder and for an installed wheel. A version Skaffold knows but devstack
+ships no schema for, and a version nobody knows, are one clear problem each, naming what is known.
+"""
 
 from __future__ import annotations
 
 import json
 import re
 from collections.abc import Iterator
+from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft7Validator
 
 from devstack.core.shown import printable, show_value
+from devstack.core.skaffold_versions import FIRST_READ_BY
 from devstack.validation.schema import schema_problems
 from devstack.yamlfile import KeyPath, Problem, YamlDoc, dotted, load_yaml
 
 SKAFFOLD_FILE = "skaffold.yaml"
-SCHEMA_FILE = Path("schemas") / "skaffold-v4beta14.json"
-API_VERSION = "skaffold/v4beta14"
+SCHEMA_FOLDER = "schemas"
+"""Package data of `devstack.validation`: one `skaffold-<version>.json` per shipped config version."""
 VALUES_PATCH = re.compile(r"^/deploy/helm/releases/\d+/valuesFiles(/\d+|/-)?$")
 
 
@@ -29,19 +38,52 @@ def check_skaffold(root: Path) -> list[Problem]:
     if not isinstance(doc.data, dict):
         return [Problem(SKAFFOLD_FILE, 1, "expected a skaffold Config mapping")]
     version = doc.data.get("apiVersion")
-    if version != API_VERSION:
-        line = doc.line(("apiVersion",))
-        return [
-            Problem(SKAFFOLD_FILE, line, f"apiVersion: expected {API_VERSION}, got {show_value(version)}")
-        ]
+    known = shipped_versions()
+    if version not in known:
+        return [Problem(SKAFFOLD_FILE, doc.line(("apiVersion",)), _unknown_version(version, known))]
     try:
-        schema = json.loads((root / SCHEMA_FILE).read_text(encoding="utf-8"))
+        schema = skaffold_schema(str(version))
     except (OSError, ValueError) as err:
-        return [Problem(SCHEMA_FILE.as_posix(), None, f"cannot read the Skaffold schema: {err}")]
+        return [Problem(SKAFFOLD_FILE, None, f"cannot read devstack's schema for {version}: {err}")]
     problems = schema_problems(
         Draft7Validator(schema), doc.data, lambda path, key: (SKAFFOLD_FILE, doc.line(path, key))
     )
     return doc.duplicates + problems + _missing_paths(root, doc)
+
+
+def shipped_versions() -> list[str]:
+    """The Skaffold config versions devstack has a schema for, oldest first (`skaffold/v4beta14`)."""
+    names = [entry.name for entry in resources.files(__package__).joinpath(SCHEMA_FOLDER).iterdir()]
+    versions = [f"skaffold/{n[len('skaffold-') : -len('.json')]}" for n in names if n.startswith("skaffold-")]
+    order = list(FIRST_READ_BY)
+    return sorted(versions, key=lambda v: (order.index(v) if v in order else len(order), v))
+
+
+@cache
+def skaffold_schema(version: str) -> dict[str, Any]:
+    """The JSON schema of Skaffold config `version` (one of `shipped_versions()`).
+
+    Raises:
+        OSError: the package data cannot be read.
+        ValueError: it is not JSON.
+    """
+    name = f"skaffold-{version.removeprefix('skaffold/')}.json"
+    text = resources.files(__package__).joinpath(SCHEMA_FOLDER, name).read_text(encoding="utf-8")
+    schema = json.loads(text)
+    if not isinstance(schema, dict):
+        raise ValueError(f"{name}: not a JSON schema object")
+    return schema
+
+
+def _unknown_version(version: Any, known: list[str]) -> str:
+    shown = show_value(version)
+    checked = ", ".join(known)
+    if isinstance(version, str) and version in FIRST_READ_BY:
+        return (
+            f"apiVersion: {shown} is a Skaffold config version devstack has no schema for (it checks "
+            f"{checked}); `skaffold fix --overwrite` upgrades the file"
+        )
+    return f"apiVersion: unknown Skaffold config version {shown}; known: {checked}"
 
 
 def _missing_paths(root: Path, doc: YamlDoc) -> list[Problem]:

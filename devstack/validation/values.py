@@ -159,7 +159,7 @@ class ValuesLookup:
         chart: The umbrella chart, relative to the root.
     """
 
-    def __init__(self, root: Path, files: Sequence[str], chart: str = "charts/jetscale"):
+    def __init__(self, root: Path, files: Sequence[str], chart: str):
         self._root = root
         self._chart = root / chart
         self._docs: dict[Path, YamlDoc | None] = {}

@@ -7,7 +7,8 @@ in this table and runs a local command instead. The table is YAML::
       jetscale-backend:            # matched against the ref without registry host, tag and digest
         command: ["{python}", "demo/backend/app.py"]   # {python} = sys.executable
         args: []                   # default arguments; a container's `args` replace them
-        cwd: "."                   # relative to the table file's folder (or absolute)
+        cwd: "."                   # relative to the table file's folder (or absolute);
+                                   # "{demo_stack}" is the demo stack (devstack_sim.demo_stack())
         env: {PYTHONUNBUFFERED: "1"}
       sim/noop: {}                 # no command: "running" without a process
 """
@@ -25,6 +26,8 @@ from typing import Any
 import yaml
 
 DEFAULT_TABLE = Path(__file__).with_name("default_images.yaml")
+DEMO_STACK = "{demo_stack}"
+"""In a `cwd`: the demo stack's folder (`devstack_sim.demo_stack()`), wherever devstack is installed."""
 
 # The grammar of distribution/reference, reduced to what decides "invalid reference format".
 _COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
@@ -194,6 +197,10 @@ def _parse_entry(entry: Any, base_dir: Path, where: str) -> ImageSpec:
     env = entry.get("env") or {}
     if not isinstance(env, dict):
         raise ImageTableError(f"{where}.env: expected a mapping")
+    if DEMO_STACK in cwd:
+        from devstack_sim import demo_stack
+
+        cwd = cwd.replace(DEMO_STACK, str(demo_stack()))
     return ImageSpec(
         command=tuple(part.replace("{python}", sys.executable) for part in command),
         args=args,

@@ -224,7 +224,7 @@ def record_path(home: Path, context: str) -> Path:
 
 
 def read_record(path: Path) -> dict[str, Any]:
-    """Release name → {namespace, revision, run_id, objects}."""
+    """Release key (`NAMESPACE/NAME`, `Release.key`) → {namespace, revision, run_id, objects}."""
     data = read_json(path, {})
     return data if isinstance(data, dict) else {}
 

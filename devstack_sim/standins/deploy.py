@@ -27,6 +27,7 @@ class Target:
     context: str
     cluster: str  # the kubeconfig cluster name of the context
     namespace: str  # default namespace for releases without one
+    namespace_flag: str = ""  # -n/--namespace: every release goes there
 
     @property
     def is_kind(self) -> bool:
@@ -51,7 +52,7 @@ class Deployer:
         self.target = target
         self.run_id = run_id
         self.out = out
-        self.releases = render.releases(deploy_config, root, target.namespace)
+        self.releases = render.releases(deploy_config, root, target.namespace, target.namespace_flag)
         self.record = apply.record_path(home, target.context)
         self._kube: apply.Kube | None = None
 
@@ -120,7 +121,7 @@ class Deployer:
         for release in self.releases:
             objects = render.render(release, items, self.root)
             render.add_labels(objects, self.run_id)
-            previous = apply.read_record(self.record).get(release.name)
+            previous = apply.read_record(self.record).get(release.key)
             try:
                 if release.create_namespace:
                     self._ensure_namespace(release.namespace)
@@ -139,7 +140,7 @@ class Deployer:
             self._helm_lines(release, revision, previous is None)
             apply.save_release(
                 self.record,
-                release.name,
+                release.key,
                 {
                     "namespace": release.namespace,
                     "revision": revision,
@@ -170,7 +171,7 @@ class Deployer:
 
         recorded = apply.read_record(self.record)
         for release in self.releases:
-            entry = recorded.get(release.name)
+            entry = recorded.get(release.key)
             if entry is None:
                 self.out(f' - release "{release.name}" was not deployed by this stand-in: nothing to delete')
                 continue
@@ -179,7 +180,7 @@ class Deployer:
                     self.kube.delete(ref)
             except ApiException as err:
                 raise StandinError(f"uninstall: {_api_message(err)}") from None
-            apply.save_release(self.record, release.name, None)
+            apply.save_release(self.record, release.key, None)
             self.out(f'release "{release.name}" uninstalled')
 
 

@@ -35,9 +35,19 @@ class Release:
     create_namespace: bool
     spec: dict[str, Any]
 
+    @property
+    def key(self) -> str:
+        """`NAMESPACE/NAME`: helm keeps a release per namespace, so the same name in two
+        namespaces is two releases (upgrading one never touches the other)."""
+        return f"{self.namespace}/{self.name}"
 
-def releases(deploy: dict[str, Any], root: Path, default_namespace: str) -> list[Release]:
-    """The config's helm releases (chart paths resolved against the config's folder)."""
+
+def releases(deploy: dict[str, Any], root: Path, default_namespace: str, flag: str = "") -> list[Release]:
+    """The config's helm releases (chart paths resolved against the config's folder).
+
+    The namespace is skaffold's (pkg/skaffold/helm `ReleaseNamespace`): `-n/--namespace` (`flag`)
+    first, else the release's own `namespace`, else the context's default.
+    """
     helm = deploy.get("helm") or {}
     result = []
     for spec in helm.get("releases") or []:
@@ -49,7 +59,7 @@ def releases(deploy: dict[str, Any], root: Path, default_namespace: str) -> list
             Release(
                 name=str(spec["name"]),
                 chart=(root / str(spec.get("chartPath") or ".")).resolve(),
-                namespace=str(spec.get("namespace") or default_namespace),
+                namespace=flag or str(spec.get("namespace") or default_namespace),
                 create_namespace=bool(spec.get("createNamespace", False)),
                 spec=spec,
             )

@@ -222,7 +222,8 @@ def _render(session: Session) -> int:
     items = build.artifacts(session.loaded.artifacts, session.loaded.root)
     namespace = session.parsed.text("namespace") or "default"
     documents = []
-    for release in render.releases(session.loaded.deploy, session.loaded.root, namespace):
+    flag = session.parsed.text("namespace")
+    for release in render.releases(session.loaded.deploy, session.loaded.root, namespace, flag):
         documents += render.render(release, items, session.loaded.root)
     text = yaml.safe_dump_all(documents, default_flow_style=False, sort_keys=False)
     if session.parsed.text("output"):

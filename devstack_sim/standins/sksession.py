@@ -38,7 +38,7 @@ def kube_target(parsed: Parsed) -> Target:
         raise StandinError(f'getting Kubernetes client: context "{name}" does not exist')
     details = entry.get("context") or {}
     namespace = parsed.text("namespace") or str(details.get("namespace") or "default")
-    return Target(kubeconfig, name, str(details.get("cluster") or ""), namespace)
+    return Target(kubeconfig, name, str(details.get("cluster") or ""), namespace, parsed.text("namespace"))
 
 
 class Session:

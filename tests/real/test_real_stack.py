@@ -27,7 +27,7 @@ pytestmark = pytest.mark.real
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, dict[str, str]]]:
     """A copy of the stack whose ci-kind profile targets `kind-devstack-real`, and its environment."""
     root = tmp_path_factory.mktemp("real-stack")
-    for name in ("profiles", "charts", "demo", "schemas"):
+    for name in ("profiles", "charts", "demo"):
         shutil.copytree(REPO / name, root / name)
     for name in ("skaffold.yaml", "Tiltfile"):
         shutil.copy(REPO / name, root / name)

@@ -11,7 +11,7 @@ import yaml
 from helpers import require
 from stack_helpers import CHART, REPO, Render, run_helm
 
-STACK_ENTRIES = ("skaffold.yaml", "Tiltfile", "schemas", "charts", "demo", "profiles")
+STACK_ENTRIES = ("skaffold.yaml", "Tiltfile", "charts", "demo", "profiles")
 
 
 @pytest.fixture(scope="session")

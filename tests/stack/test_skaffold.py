@@ -12,7 +12,7 @@ import yaml
 from jsonschema import Draft7Validator
 from stack_helpers import CHART, REPO, Render, by_kind
 
-SCHEMA = REPO / "schemas" / "skaffold-v4beta14.json"
+SCHEMA = REPO / "devstack" / "validation" / "schemas" / "skaffold-v4beta14.json"
 SCHEMA_SHA256 = "7c29a621995d2c6143d3c423c8e3d3dfb25703a49fd1cf77644b54168414b39e"
 SHARED_SCHEMA = REPO.parent / "shared" / "schemas" / "skaffold-v4beta14.json"
 
