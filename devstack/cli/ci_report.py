@@ -24,7 +24,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from devstack.cli.report import LOG_LINES, shown, shown_tree
+from devstack.cli.report import container_logs, shown, shown_tree
 from devstack.core import timeline as tl
 from devstack.core.events import KubeSynced
 from devstack.core.model import Level
@@ -218,13 +218,7 @@ def _logs(folder: Path, state: State, api: KubeApi, note: str, written: list[str
     if note:
         _write(folder, "logs/README.txt", note + "\n", written)
         return
-    for pod in sorted(state.pods.values(), key=lambda p: p.name):
-        for container in pod.containers:
-            for previous in (False, True) if container.restart_count else (False,):
-                try:
-                    lines = api.logs(pod.name, container.name, previous=previous, tail=LOG_LINES)
-                except Exception as err:  # noqa: BLE001 - e.g. a container that never started
-                    lines = [f"(no log: {describe_error(err)})"]
-                suffix = ".previous.log" if previous else ".log"
-                name = f"logs/{_safe(pod.name)}_{_safe(container.name)}{suffix}"
-                _write(folder, name, "\n".join(shown(line) for line in lines[-LOG_LINES:]) + "\n", written)
+    for pod, container, previous, lines in container_logs(state, api):
+        suffix = ".previous.log" if previous else ".log"
+        name = f"logs/{_safe(pod)}_{_safe(container)}{suffix}"
+        _write(folder, name, "\n".join(lines) + "\n", written)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import platform
+from collections.abc import Iterator
 from typing import Any
 
 import click
@@ -23,6 +24,7 @@ from devstack.core.events import DoctorChecked, KubeSynced, SessionStarted
 from devstack.core.model import DoctorCheck
 from devstack.core.redact import REDACTED, redact_text, redact_value
 from devstack.core.shown import printable
+from devstack.core.state import State
 from devstack.engine.context import EngineContext
 from devstack.exitcodes import OK
 from devstack.profile import Profile
@@ -236,23 +238,23 @@ def _secret(secret: dict[str, Any]) -> dict[str, Any]:
 
 
 def _logs(ctx: EngineContext, api: KubeApi) -> list[dict[str, Any]]:
-    logs = []
-    for pod in sorted(ctx.store.state.pods.values(), key=lambda p: p.name):
+    return [
+        {"pod": pod, "container": container, "previous": previous, "lines": lines}
+        for pod, container, previous, lines in container_logs(ctx.store.state, api)
+    ]
+
+
+def container_logs(state: State, api: KubeApi) -> Iterator[tuple[str, str, bool, list[str]]]:
+    """(pod, container, previous, lines) for every container of every pod, and its previous instance after a
+    restart: the last `LOG_LINES` lines, made safe to show (a log that cannot be read says why)."""
+    for pod in sorted(state.pods.values(), key=lambda p: p.name):
         for container in pod.containers:
             for previous in (False, True) if container.restart_count else (False,):
                 try:
                     lines = api.logs(pod.name, container.name, previous=previous, tail=LOG_LINES)
                 except Exception as err:  # noqa: BLE001 - e.g. a container that never started
                     lines = [f"(no log: {describe_error(err)})"]
-                logs.append(
-                    {
-                        "pod": pod.name,
-                        "container": container.name,
-                        "previous": previous,
-                        "lines": [shown(line) for line in lines[-LOG_LINES:]],
-                    }
-                )
-    return logs
+                yield pod.name, container.name, previous, [shown(line) for line in lines[-LOG_LINES:]]
 
 
 def render(report: dict[str, Any]) -> str:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from helpers import free_port, read_lines_until
+from helpers import free_port, read_lines_until, require
 
 from devstack.cli.demo_stack import DemoEnvironment
 from devstack.exitcodes import INTERRUPTED, OK, USAGE
@@ -149,8 +149,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 def test_the_detectors_see_a_tool_that_uses_the_current_context(stack: Stack) -> None:
     """The listener and the plugin log do notice a client of the current context (control)."""
     kubectl = shutil.which("kubectl")
-    if kubectl is None:
-        pytest.skip("kubectl is not on PATH")
+    require(kubectl is not None, "kubectl on PATH (the control needs a real client of the current context)")
+    assert kubectl is not None
     before = stack.listener.connections
     subprocess.run(
         [kubectl, "--request-timeout=3s", "get", "namespaces"],
