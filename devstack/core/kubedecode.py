@@ -60,17 +60,24 @@ def _state(state: wire.ContainerState | None) -> tuple[str, wire.StateDetail | N
 
 # ----------------------------------------------------------------------------- rules per kind
 def _container(spec: wire.Container, status: wire.ContainerStatus | None, init: bool) -> kube.ContainerInfo:
-    limits = spec.resources.limits if spec.resources is not None else None
+    resources = spec.resources
+    limits = resources.limits if resources is not None else None
     memory = str(limits.memory) if limits is not None and limits.memory else ""
     if status is None:
         return kube.ContainerInfo(spec.name, spec.image, memory_limit=memory, init=init)
     kind, detail = _state(status.state)
-    last = status.last_state.terminated if status.last_state is not None else None
+    last_state = status.last_state
+    last = last_state.terminated if last_state is not None else None
     if detail is None:
         reason = message = ""
-        exit_code = 0
+        exit_code = None
     else:
-        reason, message, exit_code = detail.reason, detail.message, detail.exit_code or 0
+        reason, message = detail.reason, detail.message
+        exit_code = (detail.exit_code or 0) if kind == "terminated" else None
+    if last is None:
+        last_exit_code, last_reason, last_message = None, "", ""
+    else:
+        last_exit_code, last_reason, last_message = last.exit_code, last.reason, last.message
     return kube.ContainerInfo(
         spec.name,
         status.image or spec.image,
@@ -80,10 +87,10 @@ def _container(spec: wire.Container, status: wire.ContainerStatus | None, init: 
         kind,
         reason,
         message,
-        exit_code if kind == "terminated" else None,
-        None if last is None else last.exit_code,
-        "" if last is None else last.reason,
-        "" if last is None else last.message,
+        exit_code,
+        last_exit_code,
+        last_reason,
+        last_message,
         memory,
         init,
     )
