@@ -177,7 +177,8 @@ def run_demo(command: list[str], env: dict[str, str], cwd: Path, timeout: float 
     )
     config_js = ""
     try:
-        if ready.wait(timeout) and "holds until Ctrl-C" in lines[-1]:
+        # not `lines[-1]`: the reader thread may have appended the next line already
+        if ready.wait(timeout) and any("holds until Ctrl-C" in line for line in lines):
             conn = http.client.HTTPConnection("127.0.0.1", frontend, timeout=10)
             conn.request("GET", "/config.js")
             config_js = conn.getresponse().read().decode()
