@@ -135,11 +135,17 @@ def env_defaults(parsed: Parsed) -> None:
 
 def run(argv: list[str], stop: threading.Event) -> int:
     """Dispatch one command line; returns the exit code."""
-    if argv in (["--version"], ["-v"]) and tiltversion.at_least((0, 37, 0)) and argv == ["--version"]:
-        print(tiltversion.stamp(), flush=True)
-        return 0
     command, rest = _split(argv)
-    if not command or command == "help" or argv in (["-h"], ["--help"]):
+    if not command:
+        root = [*GLOBAL, *([Flag("version", kind="bool")] if tiltversion.at_least((0, 37, 0)) else [])]
+        try:
+            parsed = parse(rest, root)
+        except FlagError as err:
+            return cobra_error(str(err))
+        if parsed.flag("version"):
+            print(tiltversion.stamp(), flush=True)
+            return 0
+    if not command or command == "help":
         print(HELP, end="", flush=True)
         return 0
     if command not in USAGE and command not in ("version", *tiltclient.COMMANDS):
