@@ -159,6 +159,8 @@ def up(command: str, parsed: Parsed, stop: threading.Event) -> int:
         engine.close()
         servers.close()
         tiltserver.remove_entry(name)
+    if engine.fatal:
+        raise fail(engine.fatal)
     if command == "up":
         return 0
     if state.done and not state.error:
