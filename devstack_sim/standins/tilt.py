@@ -20,7 +20,7 @@ from types import FrameType
 
 from devstack_sim.standins import tiltclient, tiltrun, tiltversion
 from devstack_sim.standins.flags import Flag, FlagError, Parsed, parse
-from devstack_sim.standins.home import HOME_ENV, sim_home
+from devstack_sim.standins.home import HOME_ENV, StandinError, sim_home
 from devstack_sim.standins.record import record_invocation
 
 GLOBAL = [Flag("debug", "d", "bool"), Flag("verbose", "v", "bool"), Flag("klog"), Flag("help", "h", "bool")]
@@ -203,6 +203,17 @@ def main(argv: list[str] | None = None) -> int:
         return run(args, stop)
     except tiltrun.Exit as done:
         return done.code
+    except StandinError as err:
+        print(f"Error: {err}", file=sys.stderr, flush=True)
+        return 1
+    except Exception as err:  # a cluster or API error Tilt would report as `Error: ...` (exit 1)
+        from devstack_sim.standins.skaffold import client_error
+
+        message = client_error(err)
+        if message is None:
+            raise
+        print(f"Error: {message}", file=sys.stderr, flush=True)
+        return 1
 
 
 if __name__ == "__main__":
