@@ -227,6 +227,8 @@ def wait(parsed: Parsed) -> int:
         raise ClientError(f"error: {err}") from None
     timeout = 7 * 24 * 3600 if timeout < 0 else timeout
     api = Api(parsed)
+    if not names and not parsed.flag("all") and not parsed.text("selector"):
+        raise ClientError("error: resource(s) were provided, but no name was specified")
     if parsed.flag("all") or not names:
         names = [o["metadata"]["name"] for o in api.get(plural).get("items") or []]
         if not names:
