@@ -89,6 +89,26 @@ class Api:
         return body
 
 
+def _selected(items: list[dict[str, Any]], selector: str) -> list[dict[str, Any]]:
+    """The items whose labels match a `-l` selector (`k=v`, `k!=v`, `k`, `!k`, comma-separated)."""
+    for term in [t.strip() for t in selector.split(",") if t.strip()]:
+
+        def keep(item: dict[str, Any], term: str = term) -> bool:
+            labels = (item.get("metadata") or {}).get("labels") or {}
+            if "!=" in term:
+                key, value = term.split("!=", 1)
+                return labels.get(key) != value
+            if "=" in term:
+                key, value = term.replace("==", "=").split("=", 1)
+                return labels.get(key) == value
+            if term.startswith("!"):
+                return term[1:] not in labels
+            return term in labels
+
+        items = [i for i in items if keep(i)]
+    return items
+
+
 def _targets(args: list[str]) -> tuple[str, list[str]]:
     """(plural, names) from `TYPE [NAME...]` or `TYPE/NAME ...`."""
     if not args:
@@ -157,7 +177,7 @@ def get(parsed: Parsed) -> int:
                 if not parsed.flag("ignore-not-found"):
                     raise
     else:
-        objects = list(api.get(plural).get("items") or [])
+        objects = _selected(list(api.get(plural).get("items") or []), parsed.text("selector"))
     if not parsed.flag("watch-only"):
         if objects or output:
             _print(objects, len(names) == 1, output, plural)
@@ -230,7 +250,8 @@ def wait(parsed: Parsed) -> int:
     if not names and not parsed.flag("all") and not parsed.text("selector"):
         raise ClientError("error: resource(s) were provided, but no name was specified")
     if parsed.flag("all") or not names:
-        names = [o["metadata"]["name"] for o in api.get(plural).get("items") or []]
+        items = _selected(list(api.get(plural).get("items") or []), parsed.text("selector"))
+        names = [o["metadata"]["name"] for o in items]
         if not names:
             raise ClientError("error: no matching resources found")
     deadline = time.monotonic() + timeout
