@@ -43,6 +43,7 @@ class TiltFacts:
         values: The values files `helm(...)` passes, as written.
         helm_line: The line of the `helm(...)` call (0 when there is none).
         forwards: Every port forward of every `k8s_resource`.
+        images: The line of each `docker_build` call, by image name.
     """
 
     contexts: tuple[str, ...] | None = None
@@ -53,6 +54,7 @@ class TiltFacts:
     values: tuple[str, ...] = ()
     helm_line: int = 0
     forwards: list[TiltForward] = field(default_factory=list)
+    images: dict[str, int] = field(default_factory=dict)
 
 
 def read_tiltfile(root: Path) -> TiltFacts | Problem | None:
@@ -125,6 +127,10 @@ class _Reader:
                 facts.values = tuple(v for v in values if isinstance(v, str))
         elif name == "k8s_resource":
             self.resource(call)
+        elif name == "docker_build":
+            image = self.argument(call, 0, "ref")
+            if isinstance(image, str):
+                facts.images.setdefault(image, call.lineno)
 
     def resource(self, call: ast.Call) -> None:
         workload = self.argument(call, 0, "workload")
@@ -133,7 +139,9 @@ class _Reader:
             found = call.args[2]
         if not isinstance(workload, str) or found is None:
             return
-        items = found.elts if isinstance(found, (ast.List, ast.Tuple)) else [found]
+        # `[] if cfg.get("no-port-forwards") else [...]`: the forwards of a `tilt up` by hand.
+        branches = [found.body, found.orelse] if isinstance(found, ast.IfExp) else [found]
+        items = [i for b in branches for i in (b.elts if isinstance(b, (ast.List, ast.Tuple)) else [b])]
         for item in items:
             ports = self.forward(item)
             if ports is not None:

@@ -1,0 +1,170 @@
+"""The deploy step with Tilt: `tilt ci` (headless/CI) or `tilt up` (interactive dev), and `tilt down`.
+
+Tilt is started like every child: the one allowed context (`--context` and the private
+kubeconfig of `ctx.tools.child_env()`), here with `--file`, `--namespace`, a free 127.0.0.1 web
+port, a private `TILT_DEV_DIR` (removed when Tilt exits) and `-- --no-port-forwards`, the
+Tiltfile's switch that leaves localhost:3000/8000 to devstack's forwarder (TILT.md §6).
+Its output goes to the Log pane; its state is read from its API objects (`sources/tilt.py`).
+
+Stopping: one SIGTERM to Tilt's process group. Tilt exits 0 when its teardown is quick, 1 when it
+takes over 2 s (TILT.md §1.5); both are a normal stop (`DeployExited.requested`). A Tilt that
+does not exit within `STOP_GRACE` gets SIGKILL on its whole group.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from devstack.core import events as ev
+from devstack.core.model import Level
+from devstack.core.state import State
+from devstack.core.tilt import log_source, resolve_name
+from devstack.core.tilt_explain import explain_exit
+from devstack.engine.context import EngineContext
+from devstack.engine.runner import Progress, StepError
+from devstack.errors import DevstackError
+from devstack.sources import processes
+from devstack.sources.confine import private_folder
+from devstack.sources.ports import free_local_port
+from devstack.sources.tilt import POLL_SECONDS, TiltHome, TiltPoller, tilt_args
+from devstack.validation.tiltfile import read_tiltfile
+
+STOP_GRACE = 5.0
+"""Seconds between the one SIGTERM and SIGKILL (Tilt itself gives up after 2 s)."""
+CI_EXTRA = 30.0
+"""`tilt ci` has its own `--timeout`; devstack stops it this much later if it overruns that."""
+_ERROR = "ERROR: "
+
+
+class TiltRunner:
+    """Runs `tilt ci` or `tilt up` as a child process; its state goes to the store."""
+
+    def __init__(self, ctx: EngineContext):
+        self.ctx = ctx
+        self.stop = threading.Event()
+        self.exit_code: int | None = None
+        self.failing = ""
+        self.last_error = ""
+        self._thread: threading.Thread | None = None
+
+    def _emit(self, event: ev.Event) -> None:
+        self.ctx.store.dispatch(event)
+
+    def watched_files(self) -> None:
+        """Tilt watches its own files (the Tiltfile's `docker_build` contexts): not known here."""
+        return None
+
+    def _images(self) -> tuple[tuple[str, str], ...]:
+        """(image, `Tiltfile:N`) of the Tiltfile's `docker_build` calls (for explanations)."""
+        root = self.ctx.loaded.root
+        facts = read_tiltfile(root) if self.ctx.profile.deploy.tiltfile == "Tiltfile" else None
+        images = getattr(facts, "images", {}) or {}
+        return tuple((image, f"Tiltfile:{line}") for image, line in images.items())
+
+    def _on_line(self, line: str) -> None:
+        self._emit(ev.DeployOutput(line, at=time.time()))
+        shown, text = log_source(line)
+        if text.startswith(_ERROR) or text.startswith("Error: "):
+            names = tuple(r.name for r in self.ctx.store.state.tilt.resources) + tuple(
+                i for i, _ in self._images()
+            )
+            self.failing = resolve_name(shown, names) if shown else "(Tiltfile)"
+        if text.startswith("Error: ") and not shown:
+            self.last_error = text.removeprefix("Error: ").strip()
+
+    def _run(self, command: str, timeout: float | None) -> int:
+        """Run `tilt <command>` to its end, polling its state meanwhile."""
+        program = self.ctx.tools.require("tilt")
+        deploy = self.ctx.profile.deploy
+        home = TiltHome.create(program, free_local_port(), parent=private_folder())
+        try:
+            env = home.env(self.ctx.tools.child_env())
+            args = tilt_args(program, command, self.ctx.context, deploy.tiltfile, deploy.namespace, home)
+            if command == "ci" and timeout is not None:
+                args[2:2] = ["--timeout", f"{int(timeout)}s"]
+            self._emit(ev.DeployStarted("tilt", tuple(args), command, at=time.time(), channel="events"))
+            detail = f"Tilt's API objects (tilt get uiresources/session, every {POLL_SECONDS:.0f} s)"
+            self._emit(ev.DeployChannel("events", detail, at=time.time()))
+            poller = TiltPoller(home, env, self._emit, self._images()).start()
+            try:
+                code = processes.stream(
+                    args,
+                    self._on_line,
+                    env=env,
+                    cwd=str(self.ctx.loaded.root),
+                    cancel=self.stop,
+                    timeout=None if timeout is None else timeout + CI_EXTRA,
+                    grace=STOP_GRACE,
+                )
+            finally:
+                poller.stop()
+        finally:
+            home.remove()
+        self.exit_code = code
+        self._emit(ev.DeployExited(code, at=time.time(), requested=self.stop.is_set()))
+        return code
+
+    def run_once(self, progress: Progress) -> str:
+        """`tilt ci`: build, deploy and wait until every resource is ready; fails on a non-zero exit."""
+        progress("tilt ci: building and deploying")
+        timeout = self.ctx.timeout("deploy")
+        code = self._run("ci", timeout)
+        if code == 124:
+            raise StepError(f"tilt ci did not finish within {timeout:.0f}s")
+        if code != 0:
+            raise self._failure("tilt ci", code)
+        return "tilt ci: all workloads healthy"
+
+    def start_dev(self, progress: Progress) -> str:
+        """`tilt up` in the background; the step ends when every resource's first update is done."""
+        self._thread = threading.Thread(target=self._run, args=("up", None), name="tilt-up", daemon=True)
+        self._thread.start()
+        progress("tilt up: building and deploying")
+        timeout = self.ctx.timeout("deploy")
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and not self.ctx.cancel.is_set():
+            deploy = self.ctx.store.state.deploy
+            if deploy.exit_code is not None:
+                raise self._failure("tilt up", deploy.exit_code)
+            if deploy.phase == "failed":
+                raise self._failure("tilt up", None)
+            if deploy.phase == "deployed":
+                resources = len(self.ctx.store.state.tilt.workloads)
+                return f"tilt up is watching for changes ({resources} resources updated)"
+            time.sleep(0.1)
+        raise StepError(f"tilt up did not deploy within {timeout:.0f}s")
+
+    def _failure(self, what: str, code: int | None) -> StepError:
+        state: State = self.ctx.store.state
+        found = explain_exit(self.last_error, state.tilt, self.failing)
+        exit_text = f" (exit {code})" if code is not None else ""
+        if found is not None and found[1].level is Level.ERROR:
+            name, verdict = found
+            return StepError(f"{what} failed{exit_text}: {name}: {verdict.summary}", fix=verdict.action)
+        said = (self.last_error,) if self.last_error else state.deploy.lines[-3:]
+        errors = state.deploy.errors[-3:] or said
+        return StepError(f"{what} failed{exit_text}: " + " | ".join(errors), fix="see the workloads below")
+
+    def shutdown(self) -> None:
+        """Stop a running `tilt up` (one SIGTERM to its group, SIGKILL after `STOP_GRACE`)."""
+        self.stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=STOP_GRACE + 10)
+
+
+def tilt_down(ctx: EngineContext) -> str:
+    """`tilt down` with the profile's Tiltfile, namespace and the explicit context (TILT.md §3)."""
+    program = ctx.tools.require("tilt")
+    deploy = ctx.profile.deploy
+    home = TiltHome.create(program, 0, parent=private_folder())
+    try:
+        args = tilt_args(program, "down", ctx.context, deploy.tiltfile, deploy.namespace, None)
+        env = home.env(ctx.tools.child_env())
+        result = processes.run(args, env=env, cwd=str(ctx.loaded.root), timeout=600)
+    finally:
+        home.remove()
+    if result.returncode != 0:
+        said = (result.stderr.strip() or result.stdout.strip())[-300:]
+        raise DevstackError(f"tilt down failed (exit {result.returncode}): {said}")
+    return (result.stdout + result.stderr).strip()
