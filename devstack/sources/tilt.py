@@ -70,8 +70,6 @@ def tilt_args(
     args = [program, command, "--context", context, "--file", tiltfile, "--namespace", namespace]
     if command in ("up", "ci") and home is not None:
         args += home.server_args()
-    if command == "up":
-        args.append("--legacy=false")
     return [*args, "--", NO_PORT_FORWARDS]
 
 
