@@ -261,3 +261,23 @@ def resolve_name(shown: str, names: tuple[str, ...]) -> str:
     if shown in names or not shown.endswith("…"):
         return shown
     return next((n for n in names if n.startswith(shown[:-1])), shown)
+
+
+def resource_state(resource: TiltResource) -> tuple[str, str]:
+    """(status, words) of one resource for the views: status ok, running, pending or failed."""
+    if resource.disabled:
+        return "pending", "disabled"
+    if resource.building_since is not None:
+        return "running", "building"
+    if resource.update_status == "error":
+        return "failed", "build failed" if not resource.is_tiltfile else "Tiltfile error"
+    if resource.waiting_reason:
+        return "pending", f"waiting on {', '.join(resource.waiting_on) or resource.waiting_reason}"
+    if resource.runtime_status == "error":
+        return "failed", resource.pod_status or "runtime error"
+    if resource.ready:
+        restarts = f", {resource.pod_restarts} restarts" if resource.pod_restarts else ""
+        return "ok", f"ok{restarts}" if not resource.is_tiltfile else "loaded"
+    if resource.update_status in ("pending", "in_progress"):
+        return "pending", "update pending"
+    return "pending", resource.pod_status or resource.runtime_status

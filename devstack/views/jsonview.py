@@ -10,6 +10,7 @@ from devstack.core.health import Explanation
 from devstack.core.model import DoctorCheck
 from devstack.core.portforward import ForwardView
 from devstack.core.state import State
+from devstack.core.tilt import resource_state
 
 
 def doctor_check(check: DoctorCheck) -> dict[str, Any]:
@@ -98,8 +99,31 @@ def up_document(state: State, ok: bool, verdicts: list[tuple[str, Explanation]])
             "exit_code": state.deploy.exit_code,
             "iteration": state.deploy.iteration,
             "errors": list(state.deploy.errors),
+            **({"tilt": tilt_resources(state)} if state.deploy.tool == "tilt" else {}),
         },
     }
+
+
+def tilt_resources(state: State) -> list[dict[str, Any]]:
+    """Tilt's resources as last read: name, status, state words, update/runtime, pod, build time, error."""
+    rows = []
+    for resource in state.tilt.resources:
+        status, words = resource_state(resource)
+        build = resource.last_build
+        rows.append(
+            {
+                "name": resource.name,
+                "status": status,
+                "state": words,
+                "update": resource.update_status,
+                "runtime": resource.runtime_status,
+                "pod": resource.pod_name,
+                "restarts": resource.pod_restarts,
+                "build_seconds": build.seconds if build is not None else None,
+                "error": resource.build_error,
+            }
+        )
+    return rows
 
 
 def checks(results: tuple[CheckResult, ...] | list[CheckResult]) -> list[dict[str, Any]]:

@@ -18,6 +18,7 @@ from devstack.tui.format import level_mark, mark, style_of
 if TYPE_CHECKING:
     from devstack.core.deploy import DeployState
     from devstack.core.state import ClusterView
+    from devstack.core.tilt import TiltView
     from devstack.tui.frames import Frame
 
 
@@ -61,6 +62,23 @@ def deploy_text(deploy: DeployState, short: bool = False) -> Text:
     return text
 
 
+def tilt_text(view: TiltView) -> Text:
+    """`tilt: (Tiltfile) ✓ loaded, jetscale-backend ✓ ok, jetscale-frontend ⋯ waiting on …`."""
+    from devstack.core.tilt import resource_state
+
+    text = Text("tilt: ", style="dim")
+    for n, resource in enumerate(view.resources):
+        status, words = resource_state(resource)
+        if n:
+            text.append(", ")
+        text.append(f"{resource.name} ")
+        text.append_text(mark(status))
+        text.append(f" {words}", style=style_of(status))
+    if not view.reachable and view.detail:
+        text.append(f" (not answering: {view.detail})", style=style_of("pending"))
+    return text
+
+
 def health_text(frame: Frame) -> Text:
     """`health ✗ jetscale-backend: CrashLoopBackOff`."""
     level, summary = frame.health
@@ -85,6 +103,9 @@ def two_lines(frame: Frame) -> Text:
     second = deploy_text(state.deploy)
     second.append("   ")
     second.append_text(health_text(frame))
+    if state.deploy.tool == "tilt" and state.tilt.resources:
+        first.append("   ")
+        first.append_text(tilt_text(state.tilt))
     return Text("\n").join([first, second])
 
 
