@@ -46,7 +46,22 @@ def _polled(state: State, event: ev.TiltPolled) -> State:
     for name, verdict in explain_tilt(view):
         if verdict.level is Level.ERROR:
             deploy = add_error(deploy, f"{name}: {verdict.summary}")
-    return replace(state, deploy=replace(deploy, phase=_PHASE_OF[first_deploy_state(view)]))
+    phase = _PHASE_OF[first_deploy_state(view)]
+    return replace(state, deploy=replace(deploy, phase=phase, artifacts=_artifacts(view)))
+
+
+def _artifacts(view: TiltView) -> tuple[tuple[str, str], ...]:
+    """(image, status) of the Tiltfile's images: building, built or failed as the resource that
+    builds it says, `declared` for an image no resource builds (no object uses it)."""
+    status_of: dict[str, str] = {}
+    for resource in view.workloads:
+        status = "building" if resource.building_since is not None else ""
+        if not status and resource.last_build is not None:
+            status = "failed" if resource.build_error else "built"
+        for image in resource.images:
+            status_of[image] = status or "declared"
+    names = dict.fromkeys([*(image for image, _ in view.images), *status_of])
+    return tuple((image, status_of.get(image, "declared")) for image in names)
 
 
 @on(ev.TiltUnreachable)

@@ -65,6 +65,8 @@ class TiltResource:
     ready: bool = False
     disabled: bool = False
     order: int = 0
+    images: tuple[str, ...] = ()
+    """The images Tilt builds for it (its `specs` of type image)."""
 
     @property
     def is_tiltfile(self) -> bool:
@@ -182,6 +184,11 @@ def resource_from_json(item: Mapping[str, Any]) -> TiltResource:
         ready=conditions.get("Ready") == "True",
         disabled=_dict(status.get("disableStatus")).get("state") == "Disabled",
         order=order if isinstance(order, int) else 0,
+        images=tuple(
+            str(_dict(s).get("id") or "").removeprefix("image:")
+            for s in _list(status.get("specs"))
+            if _dict(s).get("type") == "image"
+        ),
     )
 
 

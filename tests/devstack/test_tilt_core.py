@@ -175,3 +175,13 @@ def test_unreachable_keeps_the_last_view() -> None:
     state = reduce(state, ev.TiltUnreachable("Error: No tilt apiserver found: tilt-10351", at=2.0))
     assert not state.tilt.reachable and len(state.tilt.resources) == 3
     assert "No tilt apiserver" in state.tilt.detail
+
+
+def test_images_become_the_deploy_tools_artifacts() -> None:
+    """An image typo is compared with what Tilt builds, as with Skaffold's artifacts."""
+    state = reduce(tilt_state(), polled("uiresources-deploying.json", 1.0))
+    assert dict(state.deploy.artifacts) == {"jetscale-backend": "building", "jetscale-frontend": "declared"}
+    state = reduce(state, polled("uiresources-build-failed.json", 2.0))
+    assert dict(state.deploy.artifacts)["jetscale-backend"] == "failed"
+    state = reduce(state, polled("uiresources-healthy.json", 3.0))
+    assert dict(state.deploy.artifacts) == {"jetscale-backend": "built", "jetscale-frontend": "built"}
