@@ -88,8 +88,9 @@ def health_text(frame: Frame) -> Text:
     return text
 
 
-def two_lines(frame: Frame) -> Text:
-    """The wide header: where devstack points, then the deploy tool and the health."""
+def two_lines(frame: Frame, width: int = 0) -> Text:
+    """The wide header: where devstack points, then the deploy tool, the health and (with Tilt)
+    Tilt's resources; each line cut to `width` cells (0: not cut)."""
     state = frame.state
     first = Text.assemble(
         ("devstack", "bold"),
@@ -104,8 +105,13 @@ def two_lines(frame: Frame) -> Text:
     second.append("   ")
     second.append_text(health_text(frame))
     if state.deploy.tool == "tilt" and state.tilt.resources:
-        first.append("   ")
-        first.append_text(tilt_text(state.tilt))
+        # After the health, cut at the edge: the health always shows, Tilt's rows as room allows.
+        second.append("   ")
+        second.append_text(tilt_text(state.tilt))
+    for line in (first, second):
+        line.no_wrap = True
+        if width:
+            line.truncate(width, overflow="ellipsis")
     return Text("\n").join([first, second])
 
 
@@ -156,7 +162,7 @@ class StatusHeader(Static):
         self._frame = frame
         width = self.content_size.width or self.app.size.width
         if self.app.size.width >= TWO_LINES:
-            self.update(two_lines(frame))
+            self.update(two_lines(frame, width))
         else:
             self.update(one_line(frame, width))
 
