@@ -124,13 +124,13 @@ def test_a_tilt_profile_the_tiltfile_disagrees_with(stack_copy: Path, helm: str)
     tilt_profile(stack_copy, "kind-other", 3000)
     found = problems(stack_copy, helm)
     assert found[0] == (
-        "profiles/tilt-local.yaml:4: cluster: kind-other, but Tiltfile:4 allows only kind-jetscale "
+        "profiles/tilt-local.yaml:4: cluster: kind-other, but Tiltfile:14 allows only kind-jetscale "
         "(allow_k8s_contexts)"
     )
     tilt_profile(stack_copy, "kind-jetscale", 3100)
     found = problems(stack_copy, helm)
     assert (
-        "profiles/tilt-local.yaml:20: forwards[0].local_port: 3100, but Tiltfile:27 forwards "
+        "profiles/tilt-local.yaml:20: forwards[0].local_port: 3100, but Tiltfile:48 forwards "
         "jetscale-frontend on localhost:3000"
     ) in found
     (stack_copy / "Tiltfile").unlink()
