@@ -1,0 +1,182 @@
+"""`up` with Tilt end to end (the tilt stand-in on a simulated cluster): what only Tilt has.
+
+The assertions Skaffold and Tilt share (the `up --json` document, crash loop and image typo
+explanations) are the parametrised tests of test_up.py. Here: the forwards stay devstack's
+(0 failed requests across a pod replacement), Tilt's private settings dir goes with it, a
+Tiltfile syntax error and a failed docker_build are explained with their Tiltfile line, and
+`tilt up` (dev) stops on devstack's stop as a normal stop.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import subprocess
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from helpers import demo_settings, wait_for
+
+from devstack.cli.demo_stack import DemoEnvironment
+from devstack.core.store import Store
+from devstack.engine.context import EngineContext
+from devstack.engine.up import UpRun
+from devstack.exitcodes import OK, UNHEALTHY
+from devstack_sim.standins.record import read_invocations
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def tilt_env() -> Iterator[DemoEnvironment]:
+    with DemoEnvironment(demo_settings(), "healthy", tool="tilt") as env:
+        yield env
+
+
+def tilt_invocations(env: DemoEnvironment, *words: str) -> list[list[str]]:
+    home = Path(env.tools.env["DEVSTACK_SIM_HOME"])
+    return [
+        e["argv"]
+        for e in read_invocations(home)
+        if e["tool"] == "tilt" and all(w in e["argv"] for w in words)
+    ]
+
+
+def get(port: int, path: str) -> tuple[int, bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("GET", path, headers={"Connection": "close"})
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+def kubectl(env: DemoEnvironment, *args: str) -> subprocess.CompletedProcess[str]:
+    context = env.loaded.profile.context
+    kubeconfig = env.tools.env["KUBECONFIG"]
+    command = ["kubectl", "--kubeconfig", kubeconfig, "--context", context, "-n", "jetscale", *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+
+
+def test_forwards_are_devstacks_and_survive_a_pod_replacement(tilt_env: DemoEnvironment) -> None:
+    ctx = EngineContext(tilt_env.loaded, Store(), tilt_env.tools)
+    run = UpRun(ctx)
+    try:
+        code = run.run()
+        state = ctx.store.state
+        assert code == OK, [s for s in state.steps if s.error]
+        assert {r.name for r in state.tilt.workloads} == {"jetscale-backend", "jetscale-frontend"}
+        [ci] = tilt_invocations(tilt_env, "ci")
+        assert ci[ci.index("--context") + 1] == tilt_env.loaded.profile.context
+        assert ci[ci.index("--host") + 1] == "127.0.0.1" and ci[-2:] == ["--", "--no-port-forwards"]
+        backend = next(f for f in tilt_env.loaded.profile.forwards if f.name == "backend")
+        first_pod = state.forwards["backend"].pod
+        failures: list[str] = []
+        pods_seen: list[str] = []
+        stop = threading.Event()
+
+        def loop() -> None:
+            while not stop.is_set():
+                try:
+                    status, body = get(backend.local_port, "/api/hello")
+                    if status != 200:
+                        failures.append(f"HTTP {status}")
+                    else:
+                        pods_seen.append(json.loads(body)["pod"])
+                except (OSError, http.client.HTTPException, ValueError) as err:
+                    failures.append(repr(err))
+
+        client = threading.Thread(target=loop)
+        client.start()
+        try:
+            wait_for(lambda: len(pods_seen) >= 5, what="requests flowing")
+            deleted = kubectl(tilt_env, "delete", "pod", first_pod.split("/")[-1], "--wait=false")
+            assert deleted.returncode == 0, deleted.stderr
+            wait_for(
+                lambda: pods_seen and pods_seen[-1] != first_pod.split("/")[-1], timeout=60, what="new pod"
+            )
+            wait_for(lambda: len(pods_seen) >= 10, what="more requests")
+        finally:
+            stop.set()
+            client.join(timeout=40)
+        assert failures == []
+    finally:
+        run.stop()
+    dev_dirs = [a for a in ci if "devstack-tilt-" in a]
+    assert not dev_dirs, "the private TILT_DEV_DIR is passed in the environment, not on the command line"
+
+
+def test_tilt_up_stops_as_a_normal_stop_and_leaves_no_process(tilt_env: DemoEnvironment) -> None:
+    ctx = EngineContext(tilt_env.loaded, Store(), tilt_env.tools, interactive=True)
+    run = UpRun(ctx)
+    try:
+        run.run()
+        assert ctx.store.state.deploy.phase in ("deployed", "watching"), ctx.store.state.deploy
+    finally:
+        run.stop()
+    deploy = ctx.store.state.deploy
+    assert deploy.phase == "stopped" and deploy.exit_code in (0, 1)
+    timeline = ctx.store.state.timeline
+    assert timeline.iterations and timeline.iterations[0].phase("build", "jetscale-backend") is not None
+    assert tilt_processes(tilt_env) == []
+
+
+def tilt_processes(env: DemoEnvironment) -> list[str]:
+    """Tilt processes still running in the demo's stack folder."""
+    import psutil
+
+    found = []
+    for process in psutil.process_iter(["cmdline", "cwd"]):
+        argv = process.info["cmdline"] or []
+        if process.info["cwd"] == str(env.stack) and "--no-port-forwards" in argv:
+            found.append(" ".join(argv))
+    return found
+
+
+def break_file(path: Path, old: str, new: str) -> int:
+    """Replace `old` by `new` in `path`; the 1-based line of the change."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return text[: text.index(old)].count("\n") + 1
+
+
+def failed_deploy(env: DemoEnvironment) -> tuple[int, str, str]:
+    ctx = EngineContext(env.loaded, Store(), env.tools, overall_timeout=120)
+    run = UpRun(ctx)
+    try:
+        code = run.run()
+    finally:
+        run.stop()
+    step = ctx.store.state.failed_step
+    assert step is not None and step.name == "deploy", ctx.store.state.steps
+    return code, step.error, step.fix
+
+
+def test_a_tiltfile_syntax_error_is_explained_with_its_line(tilt_env: DemoEnvironment) -> None:
+    line = break_file(
+        tilt_env.stack / "Tiltfile",
+        "k8s_resource(\n    'jetscale-backend',",
+        "k8s_resource((\n    'jetscale-backend',",
+    )
+    code, error, fix = failed_deploy(tilt_env)
+    assert code == UNHEALTHY
+    assert "The Tiltfile does not load at Tiltfile:" in error, error
+    assert any(f"Tiltfile:{n}" in error for n in (line, line + 1, line + 2)), (line, error)
+    assert fix.startswith("fix Tiltfile:")
+
+
+def test_a_failed_docker_build_is_explained_with_its_tiltfile_line(tilt_env: DemoEnvironment) -> None:
+    tiltfile = (tilt_env.stack / "Tiltfile").read_text().splitlines()
+    declared = next(
+        n for n, text in enumerate(tiltfile, 1) if text.startswith("docker_build('jetscale-backend'")
+    )
+    break_file(tilt_env.stack / "demo" / "backend" / "Dockerfile", "WORKDIR /app", "RUNN true\nWORKDIR /app")
+    code, error, fix = failed_deploy(tilt_env)
+    assert code == UNHEALTHY
+    assert f"Tilt's build of jetscale-backend failed (docker_build at Tiltfile:{declared})" in error, error
+    assert "RUNN" in error or "unknown instruction" in error.lower(), error
+    assert "tilt trigger jetscale-backend" in fix
