@@ -66,7 +66,6 @@ def cross_check(root: Path, helm_path: str, kube_version: str) -> list[Problem]:
     """Every mismatch between a profile and skaffold.yaml, the Tiltfile and the chart it deploys."""
     tilt = read_tiltfile(root)
     problems: list[Problem] = [tilt] if isinstance(tilt, Problem) else []
-    tilt_facts = tilt if isinstance(tilt, TiltFacts) else None
     renders: dict[tuple[str, str, tuple[str, ...]], dict[str, ServiceFacts] | None] = {}
 
     def render(deployment: Deployment) -> dict[str, ServiceFacts] | None:
@@ -78,7 +77,7 @@ def cross_check(root: Path, helm_path: str, kube_version: str) -> list[Problem]:
     for path in sorted((root / "profiles").glob("*.yaml")):
         checked = _load(path, root)
         if checked is not None:
-            problems += _profile_problems(root, checked, tilt_facts, render)
+            problems += _profile_problems(root, checked, tilt, render)
     return problems
 
 
@@ -92,7 +91,9 @@ def _load(path: Path, root: Path) -> _Profile | None:
     return None if isinstance(doc, Problem) else _Profile(profile, doc)
 
 
-def _profile_problems(root: Path, p: _Profile, tilt: TiltFacts | None, render: Render) -> list[Problem]:
+def _profile_problems(
+    root: Path, p: _Profile, tilt: TiltFacts | Problem | None, render: Render
+) -> list[Problem]:
     problems = list(_url_problems(p))
     deploy = p.profile.deploy
     deployment: Deployment | None = None
@@ -102,6 +103,8 @@ def _profile_problems(root: Path, p: _Profile, tilt: TiltFacts | None, render: R
             return problems  # skaffold.yaml's own problems are reported by its check
         problems += _skaffold_profile_problems(p, skaffold)
         deployment = skaffold_deployment(skaffold, str(deploy.skaffold_profile))
+    elif isinstance(tilt, Problem):
+        return problems  # the Tiltfile's own problem is reported once, by `cross_check`
     elif tilt is None:
         problems.append(p.problem(f"tilt, but there is no {TILTFILE} in the stack", "deploy", "tool"))
     else:
