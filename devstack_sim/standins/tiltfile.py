@@ -374,7 +374,11 @@ def _error_text(state: _State, err: Exception) -> str:
         detail = text.split("Parse error:", 1)[1].split("\n", 1)[0].strip()
         parsed = _PARSE.match(detail)
         if parsed:
-            detail = f"got {parsed['got']}, want {parsed['want']}"
+            # Go's parser names the closing token it needed: prefer `)`, `]`, `}` when expected
+            expected = re.findall(r'"([^"]*)"', detail.split("expected one of", 1)[1])
+            want = next((c for c in (")", "]", "}") if c in expected), expected[0] if expected else "?")
+            want = "newline" if want == "\\n" else want
+            detail = f"got {parsed['got']}, want {want}"
         return f"{where}: {detail}"
     if state.raised is not None:
         raised = state.raised

@@ -38,6 +38,26 @@ class HelmError(Exception):
     """helm is missing or failed (the message is what Tilt reports)."""
 
 
+def _check_helm_version(helm: str, env: dict[str, str] | None) -> None:
+    """Tilt before v0.36.0 reads only Helm v3 versions (internal/tiltfile/helm.go `parseVersion`)."""
+    from devstack_sim.standins import tiltversion
+
+    if tiltversion.at_least((0, 36, 0)):
+        return
+    done = subprocess.run(
+        [helm, "version", "--client", "--short"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    lines = done.stdout.strip().splitlines()
+    version = lines[-1] if lines else ""
+    if not version.startswith("v3."):
+        raise HelmError(f"could not parse Helm version from string: {done.stdout!r}".replace("'", '"'))
+
+
 def template(
     chart: Path,
     name: str,
@@ -58,6 +78,7 @@ def template(
     helm = shutil.which("helm", path=(env or {}).get("PATH")) if env else shutil.which("helm")
     if helm is None:
         raise HelmError("Unable to find Helm installation. Make sure `helm` is on your $PATH.")
+    _check_helm_version(helm, env)
     args = [helm, "template", name or "chart", str(chart)]
     if namespace:
         args += ["--namespace", namespace]
