@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import replace
 
 from devstack.core import events as ev
 from devstack.core.model import Level
 from devstack.core.state import State
-from devstack.core.tilt import log_source, resolve_name
+from devstack.core.tilt import TILTFILE_RESOURCE, log_source, resolve_name
 from devstack.core.tilt_explain import explain_exit
 from devstack.engine.context import EngineContext
 from devstack.engine.runner import Progress, StepError
@@ -47,6 +48,7 @@ class TiltRunner:
         self.failing = ""
         self.last_error = ""
         self._thread: threading.Thread | None = None
+        self.images = self._images()
 
     def _emit(self, event: ev.Event) -> None:
         self.ctx.store.dispatch(event)
@@ -65,13 +67,12 @@ class TiltRunner:
     def _on_line(self, line: str) -> None:
         self._emit(ev.DeployOutput(line, at=time.time()))
         shown, text = log_source(line)
-        if text.startswith(_ERROR) or text.startswith("Error: "):
-            names = tuple(r.name for r in self.ctx.store.state.tilt.resources) + tuple(
-                i for i, _ in self._images()
-            )
-            self.failing = resolve_name(shown, names) if shown else "(Tiltfile)"
-        if text.startswith("Error: ") and not shown:
-            self.last_error = text.removeprefix("Error: ").strip()
+        if text.startswith(_ERROR):
+            # Tilt's error anchor line, in the log of the resource it names (none: the Tiltfile's)
+            names = (*(r.name for r in self.ctx.store.state.tilt.resources), *(i for i, _ in self.images))
+            self.failing = resolve_name(shown, names) if shown else TILTFILE_RESOURCE
+        elif text.startswith("Error: ") and not shown:
+            self.last_error = text.removeprefix("Error: ").strip()  # why the process ended
 
     def _run(self, command: str, timeout: float | None) -> int:
         """Run `tilt <command>` to its end, polling its state meanwhile."""
@@ -86,7 +87,7 @@ class TiltRunner:
             self._emit(ev.DeployStarted("tilt", tuple(args), command, at=time.time(), channel="events"))
             detail = f"Tilt's API objects (tilt get uiresources/session, every {POLL_SECONDS:.0f} s)"
             self._emit(ev.DeployChannel("events", detail, at=time.time()))
-            poller = TiltPoller(home, env, self._emit, self._images()).start()
+            poller = TiltPoller(home, env, self._emit, self.images).start()
             try:
                 code = processes.stream(
                     args,
@@ -137,7 +138,9 @@ class TiltRunner:
 
     def _failure(self, what: str, code: int | None) -> StepError:
         state: State = self.ctx.store.state
-        found = explain_exit(self.last_error, state.tilt, self.failing)
+        # `tilt ci` may end before a read of its state saw the failure: its own words then
+        view = state.tilt if state.tilt.images else replace(state.tilt, images=self.images)
+        found = explain_exit(self.last_error, view, self.failing)
         exit_text = f" (exit {code})" if code is not None else ""
         if found is not None and found[1].level is Level.ERROR:
             name, verdict = found
