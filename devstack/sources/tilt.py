@@ -117,6 +117,7 @@ class TiltPoller:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="tilt-poll", daemon=True)
         self._last: object = None
+        self._reading = threading.Lock()
 
     def start(self) -> TiltPoller:
         """Start polling on a worker thread."""
@@ -124,7 +125,11 @@ class TiltPoller:
         return self
 
     def poll_once(self) -> None:
-        """One read, dispatched (unchanged answers are not dispatched again)."""
+        """One read, dispatched (unchanged answers are not dispatched again); one at a time."""
+        with self._reading:
+            self._poll()
+
+    def _poll(self) -> None:
         try:
             resources, session = read_tilt(self.home, self.env)
         except OSError as err:

@@ -105,7 +105,9 @@ def up_document(state: State, ok: bool, verdicts: list[tuple[str, Explanation]])
 
 
 def tilt_resources(state: State) -> list[dict[str, Any]]:
-    """Tilt's resources as last read: name, status, state words, update/runtime, pod, build time, error."""
+    """Tilt's resources as last read (once a second while Tilt ran: `tilt ci` may exit between two
+    reads, so a resource can show the state it had a moment before): name, status, state words,
+    update/runtime, pod, build time, error."""
     rows = []
     for resource in state.tilt.resources:
         status, words = resource_state(resource)
