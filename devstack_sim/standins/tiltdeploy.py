@@ -106,8 +106,9 @@ def update(
     resource: K8sResource,
     images: dict[str, ImageBuild],
     log: Log,
-) -> None:
-    """Build, push (kind load) and deploy one resource, logging Tilt's STEP lines.
+) -> str:
+    """Build, push (kind load) and deploy one resource, logging Tilt's STEP lines; returns the pod
+    template hash of its workload ("" when it has none).
 
     Raises:
         UpdateError: a build, the kind load or the apply failed.
@@ -162,6 +163,8 @@ def update(
         log(f"     Step {index} - {_span(took)} ({title})")
     log(f"     DONE IN: {_span(sum(t for _, t in timings))}")
     log("")
+    workload = next((o for o in objects if pod_template(o) and o.get("kind") != "Pod"), None)
+    return template_hash(workload) if workload is not None else ""
 
 
 def _api_message(err: Any) -> str:
@@ -180,10 +183,18 @@ def _selector(workload: dict[str, Any]) -> str:
     return ",".join(f"{k}={v}" for k, v in sorted(labels.items()))
 
 
+def template_hash(workload: dict[str, Any]) -> str:
+    """The `tilt.dev/pod-template-hash` label Tilt put on the workload's pod template ("" if none)."""
+    return str(
+        ((pod_template(workload).get("metadata") or {}).get("labels") or {}).get(POD_TEMPLATE_HASH) or ""
+    )
+
+
 def newest_pod(
-    kube: apply.Kube, workload: dict[str, Any], namespace: str, running: bool = False
+    kube: apply.Kube, workload: dict[str, Any], namespace: str, running: bool = False, spec_hash: str = ""
 ) -> dict[str, Any] | None:
-    """The newest pod of a workload that is not being deleted (and, with `running`, is Running)."""
+    """The newest pod of a workload that is not being deleted (with `running`, a Running one; with
+    `spec_hash`, one of that pod template, as Tilt matches pods to the update that made them)."""
     meta = workload.get("metadata") or {}
     namespace = str(meta.get("namespace") or namespace)
     if workload.get("kind") == "Pod":
@@ -193,7 +204,10 @@ def newest_pod(
             if p["metadata"]["name"] == meta.get("name")
         ]
     else:
-        pods = kube.list(f"/api/v1/namespaces/{namespace}/pods", _selector(workload))
+        selector = _selector(workload)
+        if spec_hash:
+            selector = ",".join(s for s in (selector, f"{POD_TEMPLATE_HASH}={spec_hash}") if s)
+        pods = kube.list(f"/api/v1/namespaces/{namespace}/pods", selector)
     live = [p for p in pods if not (p.get("metadata") or {}).get("deletionTimestamp")]
     if running:
         live = [p for p in live if (p.get("status") or {}).get("phase") == "Running"]

@@ -224,8 +224,9 @@ class Engine:
         self.log.line(resource.name, "Initial Build" if first else f"Building: {resource.name}")
         images = {image.ref: image for image in self.loaded.assembled.images}
         error = ""
+        spec_hash = ""
         try:
-            tiltdeploy.update(
+            spec_hash = tiltdeploy.update(
                 self.o.home,
                 self.kube,
                 self.o.cluster,
@@ -246,7 +247,8 @@ class Engine:
             state.current = None
             if not error:
                 state.deployed_at = finished
-                state.pod = None
+                state.spec_hash = spec_hash
+                state.pod = None  # the pods of this update are looked up again
             self.state.touch(state)
         if (
             not error
@@ -264,6 +266,7 @@ class Engine:
                 resource.port_forwards,
                 self.o.host,
                 lambda line: self.log.line(resource.name, line),
+                lambda: state.spec_hash,
             )
             forwards.start()
             self.forwards[resource.name] = forwards
@@ -275,14 +278,12 @@ class Engine:
             if state is None or state.deployed_at is None or resource.workload is None:
                 continue
             try:
-                pod = tiltdeploy.newest_pod(self.kube, resource.workload, self.o.cluster.namespace)
+                pod = tiltdeploy.newest_pod(
+                    self.kube, resource.workload, self.o.cluster.namespace, spec_hash=state.spec_hash
+                )
             except Exception:  # noqa: BLE001 - the API may be briefly unreachable; Tilt's watch retries
                 continue
             info = tiltdeploy.pod_info(pod) if pod is not None else None
-            if pod is not None and info is not None and pod.get("metadata", {}).get("creationTimestamp"):
-                created = info.created or 0
-                if created + 1 < state.deployed_at and state.pod is None:
-                    continue  # a pod of the previous rollout; wait for this update's
             with self.state.lock:
                 if info != state.pod:
                     restarted = info is not None and (

@@ -76,6 +76,7 @@ class ResourceForwards:
         specs: list[PortForwardSpec],
         default_host: str,
         log: Log,
+        spec_hash: Callable[[], str] = lambda: "",
     ) -> None:
         self.kube = kube
         self.resource = resource
@@ -84,6 +85,7 @@ class ResourceForwards:
         self.specs = specs
         self.default_host = default_host
         self.log = log
+        self.spec_hash = spec_hash
         self.stopped = threading.Event()
         self._listeners: list[socket.socket] = []
         self._lock = threading.Lock()
@@ -130,7 +132,9 @@ class ResourceForwards:
 
         with conn:
             try:
-                pod = newest_pod(self.kube, self.workload, self.namespace, running=True)
+                pod = newest_pod(
+                    self.kube, self.workload, self.namespace, running=True, spec_hash=self.spec_hash()
+                )
                 if pod is None:
                     raise OSError("no running pod")
                 core = client.CoreV1Api(self.kube.client)

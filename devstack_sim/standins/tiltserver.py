@@ -339,6 +339,9 @@ class Servers:
         self.web.socket.close()
         self.web.socket = web_socket
         self.web.server_activate()
+        # Shutdown waits for requests in flight (Go's graceful Shutdown): a client that hangs keeps
+        # Tilt from exiting, until the 2 s watchdog or a second signal ends it with exit 1.
+        self.web.daemon_threads = False
         self.api_port = int(self.api.server_address[1])
         for server in (self.api, self.web):
             threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True).start()

@@ -86,6 +86,7 @@ class ResourceState:
     version: int = 1
     conditions: dict[str, tuple[str, str, float]] = field(default_factory=dict)  # type -> (status, reason, t)
     build_count: int = 0
+    spec_hash: str = ""  # the pod template hash of the last deploy
 
     @property
     def update_status(self) -> str:

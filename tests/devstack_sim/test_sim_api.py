@@ -70,7 +70,10 @@ async def test_version_health_and_discovery(api: Api) -> None:
     assert "watch" in by_name["pods"]["verbs"] and by_name["pods"]["singularName"] == "pod"
     assert by_name["pods/log"]["verbs"] == ["get"]
     assert by_name["pods/portforward"]["kind"] == "PodPortForwardOptions"
-    assert by_name["pods/exec"]["kind"] == "PodExecOptions" and by_name["pods/exec"]["verbs"] == ["create", "get"]
+    assert by_name["pods/exec"]["kind"] == "PodExecOptions" and by_name["pods/exec"]["verbs"] == [
+        "create",
+        "get",
+    ]
     assert {"endpoints", "persistentvolumeclaims"} <= by_name.keys()
     assert by_name["pods/status"]["verbs"] == ["get", "patch", "update"]
     assert by_name["namespaces"]["namespaced"] is False

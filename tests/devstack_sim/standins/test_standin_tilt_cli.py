@@ -4,11 +4,13 @@ a context Tilt will not deploy to) as `tilt ci` reports them (TILT.md §0, §1.4
 
 from __future__ import annotations
 
+import signal
 import socket
 from pathlib import Path
 
 import pytest
-from tilt_helpers import EKS_CONTEXT, run, stack, tilt_env
+from helpers import free_port, wait_for
+from tilt_helpers import EKS_CONTEXT, run, stack, start, tilt_env
 
 
 @pytest.fixture
@@ -117,3 +119,29 @@ def test_down_with_a_broken_tiltfile_fails(env: dict[str, str], tmp_path: Path) 
     done = run(env, "down", "--context", EKS_CONTEXT, cwd=stack(tmp_path, "fail('not today')\n"))
     assert done.returncode == 1
     assert done.stderr.endswith("Error in fail: not today\n")
+
+
+def test_a_shutdown_held_up_past_two_seconds_exits_1(env: dict[str, str], tmp_path: Path) -> None:
+    """Tilt's watchdog: still running 2 s after the signal (here a client that started a request
+    holds the web server's graceful shutdown) → exit 1. Without it the same SIGTERM gives exit 0."""
+    port = free_port()
+    port_env = {**env, "TILT_PORT": str(port)}
+    for hold, expected in ((False, 0), (True, 1)):
+        running = start(
+            port_env,
+            "up",
+            "--context",
+            EKS_CONTEXT,
+            cwd=stack(tmp_path / str(hold)),
+            log=tmp_path / f"{hold}.log",
+        )
+        try:
+            wait_for(lambda: run(port_env, "get", "session").returncode == 0, 30, "tilt up")
+            client = socket.create_connection(("127.0.0.1", port)) if hold else None
+            if client is not None:
+                client.sendall(b"GET / HTTP/1.1\r\n")
+            assert running.stop(signal.SIGTERM, timeout=10) == expected, running.output
+            if client is not None:
+                client.close()
+        finally:
+            running.stop()
