@@ -20,6 +20,8 @@ from types import FrameType
 
 from devstack_sim.standins import tiltclient, tiltrun, tiltversion
 from devstack_sim.standins.flags import Flag, FlagError, Parsed, parse
+from devstack_sim.standins.home import HOME_ENV, sim_home
+from devstack_sim.standins.record import record_invocation
 
 GLOBAL = [Flag("debug", "d", "bool"), Flag("verbose", "v", "bool"), Flag("klog"), Flag("help", "h", "bool")]
 SERVER = [
@@ -195,6 +197,8 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as err:
         print(f"Error: {err}", file=sys.stderr, flush=True)
         return 1
+    if os.environ.get(HOME_ENV, "").strip():
+        record_invocation(sim_home(), "tilt", args)
     try:
         return run(args, stop)
     except tiltrun.Exit as done:

@@ -285,7 +285,10 @@ def trigger(parsed: Parsed) -> int:
     request = urllib.request.Request(url, data=body, method="POST")
     request.add_header("Content-Type", "application/json")
     try:
-        request.add_header("X-Tilt-Token", tiltserver.web_token())
+        from devstack_sim.standins import tiltversion
+
+        if tiltversion.at_least((0, 37, 4)):
+            request.add_header("X-Tilt-Token", tiltserver.web_token())
         with urllib.request.urlopen(request, timeout=10) as response:
             text = response.read().decode()
     except urllib.error.HTTPError as err:

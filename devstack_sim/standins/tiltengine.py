@@ -22,8 +22,10 @@ from devstack_sim.standins.tiltassembly import UNCATEGORIZED
 from devstack_sim.standins.tiltlog import TiltLog
 from devstack_sim.standins.tiltmodel import K8sResource
 from devstack_sim.standins.tiltstate import TILTFILE, Build, EngineState, ResourceState, targets
+from devstack_sim.standins.tiltwatch import Watcher, changed_line
 
 TICK = 0.25
+WATCH_EVERY = 4  # ticks between looks at the watched files
 
 
 @dataclass
@@ -55,6 +57,8 @@ class Engine:
         self.new_args: list[str] | None = None
         self._kube: apply.Kube | None = None
         self.finished = threading.Event()
+        self.watcher = Watcher(options.tiltfile.resolve().parent)
+        self._ticks = 0
 
     @property
     def kube(self) -> apply.Kube:
@@ -94,6 +98,9 @@ class Engine:
                     self.o.args, self.new_args = self.new_args, None
                     self._load()
                 self._follow_pods()
+                self._ticks += 1
+                if self.o.subcommand == "up" and self._ticks % WATCH_EVERY == 0:
+                    self._watch_files()
                 self._next_update()
                 if self.o.subcommand == "ci" and self._ci_done():
                     return
@@ -175,6 +182,28 @@ class Engine:
                 self.state.touch(state)
             for name in [n for n in self.state.resources if n != TILTFILE and n not in self.resources]:
                 del self.state.resources[name]
+
+    def _watch_files(self) -> None:
+        """Reload on a Tiltfile change; queue the resources whose image sources changed."""
+        watched = self.loaded.watched if self.loaded is not None else [self.o.tiltfile.resolve()]
+        changes = self.watcher.changed("(Tiltfile)", watched)
+        if changes:
+            self.log.line(TILTFILE, changed_line(changes))
+            self._load()
+            return
+        if self.loaded is None:
+            return
+        for image in self.loaded.assembled.images:
+            changes = self.watcher.changed(image.ref, [image.context, image.dockerfile])
+            if not changes:
+                continue
+            with self.state.lock:
+                for resource in self.resources.values():
+                    state = self.state.resources.get(resource.name)
+                    if image.ref in resource.images and state is not None and not state.disabled:
+                        self.log.line(resource.name, changed_line(changes))
+                        state.pending_since = state.pending_since or time.time()
+                        self.state.touch(state)
 
     def _ready(self, name: str) -> bool:
         state = self.state.resources.get(name)

@@ -87,6 +87,7 @@ class Loaded:
     logs: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     config_parsed: bool = False
+    watched: list[Path] = field(default_factory=list)  # files and folders whose change reloads it
 
 
 class _Raised(Exception):
@@ -112,6 +113,7 @@ class _State:
     logs: list[str] = field(default_factory=list)
     config: tiltargs.ConfigDefs = field(default_factory=tiltargs.ConfigDefs)
     raised: _Raised | None = None
+    watched: list[Path] = field(default_factory=list)
 
     @property
     def root(self) -> Path:
@@ -208,6 +210,7 @@ class _Builtins:
             if text is None:
                 if not isinstance(item, str):
                     raise ValueError(f"expected blob | path (string) | list, got {type(item).__name__}")
+                self.s.watched.append(self.s.resolve(item))
                 text = self.s.resolve(item).read_text(encoding="utf-8")
             texts.append(text)
         for text in texts:
@@ -241,6 +244,7 @@ class _Builtins:
     ) -> dict[str, str]:  # fmt: skip
         chart = self.s.resolve(pathToChartDir)
         files = [str(self.s.resolve(v)) for v in _strings(values, "values")]
+        self.s.watched += [chart, *(Path(f) for f in files)]
         text = tilthelm.template(
             chart, name, namespace, files, _strings(set, "set"), kube_version, skip_crds,
             _strings(flags, "flags"), self.s.root, self.helm_env,
@@ -251,6 +255,7 @@ class _Builtins:
         return {BLOB: str(input)}
 
     def read_file(self, file_path: str, default: Any = None) -> dict[str, str]:
+        self.s.watched.append(self.s.resolve(file_path))
         try:
             return {BLOB: self.s.resolve(file_path).read_text(encoding="utf-8")}
         except OSError as err:
@@ -469,6 +474,7 @@ def load(
         logs=state.logs,
         warnings=assembled.warnings,
         config_parsed=state.config.parsed,
+        watched=list(dict.fromkeys([path, *state.watched])),
     )
 
 
