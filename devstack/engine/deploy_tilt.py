@@ -28,8 +28,9 @@ from devstack.errors import DevstackError
 from devstack.sources import processes
 from devstack.sources.confine import private_folder
 from devstack.sources.ports import free_local_port
+from devstack.sources.stackfiles import Artifact, StackFiles
 from devstack.sources.tilt import POLL_SECONDS, TiltHome, TiltPoller, tilt_args
-from devstack.validation.tiltfile import read_tiltfile
+from devstack.validation.tiltfile import TILTFILE, TiltFacts, read_tiltfile
 
 STOP_GRACE = 5.0
 """Seconds between the one SIGTERM and SIGKILL (Tilt itself gives up after 2 s)."""
@@ -53,16 +54,29 @@ class TiltRunner:
     def _emit(self, event: ev.Event) -> None:
         self.ctx.store.dispatch(event)
 
-    def watched_files(self) -> None:
-        """Tilt watches its own files (the Tiltfile's `docker_build` contexts): not known here."""
-        return None
+    def _facts(self) -> TiltFacts | None:
+        """What the Tiltfile says (None when it is not the stack's `Tiltfile` or cannot be read)."""
+        if self.ctx.profile.deploy.tiltfile != TILTFILE:
+            return None
+        facts = read_tiltfile(self.ctx.loaded.root)
+        return facts if isinstance(facts, TiltFacts) else None
+
+    def watched_files(self) -> StackFiles | None:
+        """What Tilt watches: the `docker_build` contexts, the chart and values `helm()` reads and
+        the Tiltfile (None when the Tiltfile cannot be read: the trigger is then not named)."""
+        facts = self._facts()
+        if facts is None:
+            return None
+        contexts = facts.build_contexts
+        artifacts = tuple(Artifact(image, context, False) for image, context in contexts.items())
+        paths = [*contexts.values(), *([facts.chart] if facts.chart else []), *facts.values, TILTFILE]
+        return StackFiles(self.ctx.loaded.root, artifacts, tuple(dict.fromkeys(paths)), syncs_known=False)
 
     def _images(self) -> tuple[tuple[str, str], ...]:
         """(image, `Tiltfile:N`) of the Tiltfile's `docker_build` calls (for explanations)."""
-        root = self.ctx.loaded.root
-        facts = read_tiltfile(root) if self.ctx.profile.deploy.tiltfile == "Tiltfile" else None
-        images = getattr(facts, "images", {}) or {}
-        return tuple((image, f"Tiltfile:{line}") for image, line in images.items())
+        facts = self._facts()
+        images = facts.images if facts is not None else {}
+        return tuple((image, f"{TILTFILE}:{line}") for image, line in images.items())
 
     def _on_line(self, line: str) -> None:
         self._emit(ev.DeployOutput(line, at=time.time()))

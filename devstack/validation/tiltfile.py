@@ -44,6 +44,7 @@ class TiltFacts:
         helm_line: The line of the `helm(...)` call (0 when there is none).
         forwards: Every port forward of every `k8s_resource`.
         images: The line of each `docker_build` call, by image name.
+        build_contexts: The build context of each `docker_build` (as written), by image name.
     """
 
     contexts: tuple[str, ...] | None = None
@@ -55,6 +56,7 @@ class TiltFacts:
     helm_line: int = 0
     forwards: list[TiltForward] = field(default_factory=list)
     images: dict[str, int] = field(default_factory=dict)
+    build_contexts: dict[str, str] = field(default_factory=dict)
 
 
 def read_tiltfile(root: Path) -> TiltFacts | Problem | None:
@@ -129,8 +131,11 @@ class _Reader:
             self.resource(call)
         elif name == "docker_build":
             image = self.argument(call, 0, "ref")
+            context = self.argument(call, 1, "context")
             if isinstance(image, str):
                 facts.images.setdefault(image, call.lineno)
+                if isinstance(context, str):
+                    facts.build_contexts.setdefault(image, context)
 
     def resource(self, call: ast.Call) -> None:
         workload = self.argument(call, 0, "workload")

@@ -136,3 +136,38 @@ def test_a_skaffold_without_the_event_api_is_read_from_its_output_and_the_state_
         "forwards",
         "http",
     ]
+
+
+def test_with_tilt_an_edit_is_an_iteration_with_tilts_build_and_devstacks_phases() -> None:
+    """`tilt up` (dev mode): Tilt rebuilds the resource whose docker_build context changed; its
+    build is a phase with Tilt's own times, then devstack's rollout, forwards and http."""
+    with DemoEnvironment(demo_settings(), "healthy", tool="tilt") as env:
+        ctx = EngineContext(env.loaded, Store(), env.tools, interactive=True, state_dir=env.state_dir)
+        run = UpRun(ctx)
+        try:
+            assert run.run() == OK, [s for s in ctx.store.state.steps if s.error]
+            assert ctx.store.state.deploy.tool == "tilt" and ctx.store.state.deploy.channel == "events"
+            wait_for(lambda: finished(ctx, 1), 60, "the first iteration to end")
+            first = finished(ctx, 1)
+            assert first is not None and first.ok and first.trigger == FIRST_DEPLOY
+            app = env.loaded.root / "demo" / "backend" / "app.py"
+            with app.open("a", encoding="utf-8") as handle:
+                handle.write("\n# saved by the dev-loop test\n")
+            saved = app.stat().st_mtime
+            wait_for(lambda: finished(ctx, 2), 120, "the iteration of the edit to end")
+            second = finished(ctx, 2)
+            assert second is not None and second.ok is True, second
+        finally:
+            run.stop()
+    assert second.trigger == "files changed: demo/backend/app.py"
+    assert second.saved_at == pytest.approx(saved, abs=1e-3)
+    phases = sorted(second.phases, key=lambda p: p.start)
+    assert [p.name for p in phases] == [
+        "detect",
+        "build:jetscale-backend",  # only the resource whose image context changed
+        "deploy",
+        *DEVSTACK_PHASES,
+    ]
+    assert all(p.ok and p.seconds is not None for p in phases)
+    assert not any("sync" in note for note in second.notes), "Tilt's live_update is not read: no claim"
+    assert ctx.store.state.deploy.phase == "stopped"

@@ -70,8 +70,7 @@ def test_forwards_are_devstacks_and_survive_a_pod_replacement(tilt_env: DemoEnvi
         assert code == OK, [s for s in state.steps if s.error]
         # `uncategorized` holds the objects of no workload (the Namespace), as in Tilt
         assert {"jetscale-backend", "jetscale-frontend"} <= {r.name for r in state.tilt.workloads}
-        ci = list(state.deploy.command)  # the argv devstack started
-        assert ci[1] == "ci"
+        [ci] = tilt_invocations(tilt_env, "ci")  # as the stand-in received it
         assert ci[ci.index("--context") + 1] == tilt_env.loaded.profile.context
         assert ci[ci.index("--host") + 1] == "127.0.0.1" and ci[-2:] == ["--", "--no-port-forwards"]
         backend = next(f for f in tilt_env.loaded.profile.forwards if f.name == "backend")
