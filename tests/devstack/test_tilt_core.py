@@ -185,3 +185,13 @@ def test_images_become_the_deploy_tools_artifacts() -> None:
     assert dict(state.deploy.artifacts)["jetscale-backend"] == "failed"
     state = reduce(state, polled("uiresources-healthy.json", 3.0))
     assert dict(state.deploy.artifacts) == {"jetscale-backend": "built", "jetscale-frontend": "built"}
+
+
+def test_the_overall_verdict_names_tilts_own_failure_first() -> None:
+    from devstack.core.explain import overall
+
+    state = reduce(tilt_state(), polled("uiresources-tiltfile-error.json", 1.0))
+    level, summary = overall(state, [])
+    assert level is Level.ERROR and summary.startswith("(Tiltfile): TiltfileError")
+    healthy = reduce(tilt_state(), polled("uiresources-healthy.json", 1.0))
+    assert "TiltfileError" not in overall(healthy, [])[1]

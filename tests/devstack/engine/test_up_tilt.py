@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from helpers import demo_settings, wait_for
 
+from devstack.cli.ci_report import write_report_dir
 from devstack.cli.demo_stack import DemoEnvironment
 from devstack.core.store import Store
 from devstack.engine.context import EngineContext
@@ -145,7 +146,7 @@ def break_file(path: Path, old: str, new: str) -> int:
     return text[: text.index(old)].count("\n") + 1
 
 
-def failed_deploy(env: DemoEnvironment) -> tuple[int, str, str]:
+def failed_deploy(env: DemoEnvironment) -> tuple[int, str, str, EngineContext]:
     ctx = EngineContext(env.loaded, Store(), env.tools, overall_timeout=120)
     run = UpRun(ctx)
     try:
@@ -154,20 +155,25 @@ def failed_deploy(env: DemoEnvironment) -> tuple[int, str, str]:
         run.stop()
     step = ctx.store.state.failed_step
     assert step is not None and step.name == "deploy", ctx.store.state.steps
-    return code, step.error, step.fix
+    return code, step.error, step.fix, ctx
 
 
-def test_a_tiltfile_syntax_error_is_explained_with_its_line(tilt_env: DemoEnvironment) -> None:
+def test_a_tiltfile_syntax_error_is_explained_with_its_line(
+    tilt_env: DemoEnvironment, tmp_path: Path
+) -> None:
     line = break_file(
         tilt_env.stack / "Tiltfile",
         "k8s_resource(\n    'jetscale-backend',",
         "k8s_resource((\n    'jetscale-backend',",
     )
-    code, error, fix = failed_deploy(tilt_env)
+    code, error, fix, ctx = failed_deploy(tilt_env)
     assert code == UNHEALTHY
     assert "The Tiltfile does not load at Tiltfile:" in error, error
     assert any(f"Tiltfile:{n}" in error for n in (line, line + 1, line + 2)), (line, error)
     assert fix.startswith("fix Tiltfile:")
+    # the CI report says the same (summary.txt names the failed step with its Tiltfile line)
+    written = write_report_dir(ctx, tmp_path / "report", code, "deploy failed")
+    assert "summary.txt" in written and "Tiltfile:" in (tmp_path / "report" / "summary.txt").read_text()
 
 
 def test_a_failed_docker_build_is_explained_with_its_tiltfile_line(tilt_env: DemoEnvironment) -> None:
@@ -176,7 +182,7 @@ def test_a_failed_docker_build_is_explained_with_its_tiltfile_line(tilt_env: Dem
         n for n, text in enumerate(tiltfile, 1) if text.startswith("docker_build('jetscale-backend'")
     )
     break_file(tilt_env.stack / "demo" / "backend" / "Dockerfile", "WORKDIR /app", "RUNN true\nWORKDIR /app")
-    code, error, fix = failed_deploy(tilt_env)
+    code, error, fix, _ctx = failed_deploy(tilt_env)
     assert code == UNHEALTHY
     assert f"Tilt's build of jetscale-backend failed (docker_build at Tiltfile:{declared})" in error, error
     assert "RUNN" in error or "unknown instruction" in error.lower(), error
