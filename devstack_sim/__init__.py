@@ -1,12 +1,12 @@
-"""devstack's simulator: a Kubernetes API server, cluster controllers, and stand-ins for kind and
-skaffold, so devstack can be built and demonstrated where no kind cluster can run.
+"""devstack's simulator: a Kubernetes API server, cluster controllers, and stand-ins for kind,
+skaffold and tilt, so devstack can be built and demonstrated where no kind cluster can run.
 
 It is a separate package from the product: `devstack` imports it only in `devstack demo`
 (`devstack.cli.demo`), and it imports nothing of `devstack` (import-linter contracts in
 pyproject.toml). Its own dependencies (e.g. `cryptography`) come with the `sim` extra.
 
 Public API for the product and the tests:
-    standin_bin()  the folder holding the `kind` and `skaffold` stand-in programs
+    standin_bin()  the folder holding the `kind`, `skaffold` and `tilt` stand-in programs
     demo_stack()   the folder holding the demo stack (chart, profiles, demo apps, skaffold.yaml, Tiltfile)
     node_labels()  the Docker labels of the node containers the stand-ins make for a sim home
     MARKER         the text every stand-in program carries (the product refuses marked programs

@@ -21,6 +21,7 @@ from devstack_sim.standins.godur import format_duration
 from devstack_sim.standins.tiltassembly import UNCATEGORIZED
 from devstack_sim.standins.tiltlog import TiltLog
 from devstack_sim.standins.tiltmodel import K8sResource
+from devstack_sim.standins.tiltpodlogs import PodLogs
 from devstack_sim.standins.tiltstate import TILTFILE, Build, EngineState, ResourceState, targets
 from devstack_sim.standins.tiltwatch import Watcher, changed_line
 
@@ -57,6 +58,7 @@ class Engine:
         self.new_args: list[str] | None = None
         self._kube: apply.Kube | None = None
         self.finished = threading.Event()
+        self.logs: dict[str, PodLogs] = {}
         self.watcher = Watcher(options.tiltfile.resolve().parent)
         self._ticks = 0
 
@@ -112,6 +114,8 @@ class Engine:
         """Stop the forwards and release the client."""
         for forwards in list(self.forwards.values()):
             forwards.stop()  # type: ignore[attr-defined]
+        for logs in list(self.logs.values()):
+            logs.stop()
         if self._kube is not None:
             self._kube.close()
 
@@ -182,6 +186,11 @@ class Engine:
                 self.state.touch(state)
             for name in [n for n in self.state.resources if n != TILTFILE and n not in self.resources]:
                 del self.state.resources[name]
+
+    def _pod_logs(self, name: str) -> PodLogs:
+        if name not in self.logs:
+            self.logs[name] = PodLogs(self.kube, lambda line: self.log.line(name, line))
+        return self.logs[name]
 
     def _watch_files(self) -> None:
         """Reload on a Tiltfile change; queue the resources whose image sources changed."""
@@ -313,6 +322,8 @@ class Engine:
             except Exception:  # noqa: BLE001 - the API may be briefly unreachable; Tilt's watch retries
                 continue
             info = tiltdeploy.pod_info(pod) if pod is not None else None
+            if pod is not None:
+                self._pod_logs(resource.name).follow(pod)
             with self.state.lock:
                 if info != state.pod:
                     restarted = info is not None and (
