@@ -10,14 +10,12 @@ Tiltfile syntax error and a failed docker_build are explained with their Tiltfil
 from __future__ import annotations
 
 import http.client
-import json
 import subprocess
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import demo_settings, wait_for
+from helpers import demo_settings, pods_answering
 
 from devstack.cli.ci_report import write_report_dir
 from devstack.cli.demo_stack import DemoEnvironment
@@ -25,6 +23,7 @@ from devstack.core.store import Store
 from devstack.engine.context import EngineContext
 from devstack.engine.up import UpRun
 from devstack.exitcodes import OK, UNHEALTHY
+from devstack.sources.confine import private_folder
 from devstack_sim.standins.record import read_invocations
 
 pytestmark = pytest.mark.slow
@@ -75,40 +74,17 @@ def test_forwards_are_devstacks_and_survive_a_pod_replacement(tilt_env: DemoEnvi
         assert ci[ci.index("--context") + 1] == tilt_env.loaded.profile.context
         assert ci[ci.index("--host") + 1] == "127.0.0.1" and ci[-2:] == ["--", "--no-port-forwards"]
         backend = next(f for f in tilt_env.loaded.profile.forwards if f.name == "backend")
-        first_pod = state.forwards["backend"].pod
-        failures: list[str] = []
-        pods_seen: list[str] = []
-        stop = threading.Event()
 
-        def loop() -> None:
-            while not stop.is_set():
-                try:
-                    status, body = get(backend.local_port, "/api/hello")
-                    if status != 200:
-                        failures.append(f"HTTP {status}")
-                    else:
-                        pods_seen.append(json.loads(body)["pod"])
-                except (OSError, http.client.HTTPException, ValueError) as err:
-                    failures.append(repr(err))
-
-        client = threading.Thread(target=loop)
-        client.start()
-        try:
-            wait_for(lambda: len(pods_seen) >= 5, what="requests flowing")
-            deleted = kubectl(tilt_env, "delete", "pod", first_pod.split("/")[-1], "--wait=false")
+        def replace(pod: str) -> None:
+            deleted = kubectl(tilt_env, "delete", "pod", pod, "--wait=false")
             assert deleted.returncode == 0, deleted.stderr
-            wait_for(
-                lambda: pods_seen and pods_seen[-1] != first_pod.split("/")[-1], timeout=60, what="new pod"
-            )
-            wait_for(lambda: len(pods_seen) >= 10, what="more requests")
-        finally:
-            stop.set()
-            client.join(timeout=40)
+
+        pods, failures = pods_answering(backend.local_port, replace)
+        assert len(set(pods)) >= 2, "a new pod served after the replacement"
         assert failures == []
     finally:
         run.stop()
-    dev_dirs = [a for a in ci if "devstack-tilt-" in a]
-    assert not dev_dirs, "the private TILT_DEV_DIR is passed in the environment, not on the command line"
+    assert not list(private_folder().glob("devstack-tilt-*")), "Tilt's private TILT_DEV_DIR went with it"
 
 
 def test_tilt_up_stops_as_a_normal_stop_and_leaves_no_process(tilt_env: DemoEnvironment) -> None:
