@@ -178,7 +178,7 @@ def hold_until_interrupted(ctx: EngineContext, options: Options) -> None:
 def down(options: Options, delete_cluster: bool, as_json: bool) -> int:
     """`skaffold delete` (or `tilt down`); with --delete-cluster also `kind delete cluster`. Other
     entries stay."""
-    from devstack.engine.deploy_tool import remove_stack
+    from devstack.engine.deploy_select import remove_stack
     from devstack.sources import kind
 
     ctx = engine_context(options)

@@ -23,6 +23,7 @@ from devstack.core import events as ev
 from devstack.core.state import State
 from devstack.core.versions import parse_version
 from devstack.engine.context import EngineContext
+from devstack.engine.deploy_tool import await_first_deploy
 from devstack.engine.runner import Progress, StepError
 from devstack.errors import DevstackError
 from devstack.sources import processes
@@ -171,18 +172,13 @@ class DeployRunner:
         )
         self._thread.start()
         progress("skaffold dev: building and deploying")
-        timeout = self.ctx.timeout("deploy")
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            deploy = self.ctx.store.state.deploy
-            if deploy.exit_code is not None:
-                raise StepError(_failure("skaffold dev", deploy.exit_code, self.ctx.store.state))
-            if deploy.iteration >= 1 and deploy.phase in ("watching", "deployed"):
-                return f"skaffold dev is watching for changes (iteration {deploy.iteration})"
-            if deploy.phase == "failed":
-                raise StepError(_failure("skaffold dev", None, self.ctx.store.state))
-            time.sleep(0.1)
-        raise StepError(f"skaffold dev did not deploy within {timeout:.0f}s")
+        deploy = await_first_deploy(
+            self.ctx,
+            "skaffold dev",
+            lambda d: d.iteration >= 1 and d.phase in ("watching", "deployed"),
+            lambda code: StepError(_failure("skaffold dev", code, self.ctx.store.state)),
+        )
+        return f"skaffold dev is watching for changes (iteration {deploy.iteration})"
 
     def shutdown(self) -> None:
         """Stop a running `skaffold dev` (TERM: it cleans up, then KILL after the grace)."""

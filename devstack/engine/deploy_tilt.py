@@ -23,6 +23,7 @@ from devstack.core.state import State
 from devstack.core.tilt import TILTFILE_RESOURCE, log_source, resolve_name
 from devstack.core.tilt_explain import explain_exit
 from devstack.engine.context import EngineContext
+from devstack.engine.deploy_tool import await_first_deploy
 from devstack.engine.runner import Progress, StepError
 from devstack.errors import DevstackError
 from devstack.sources import processes
@@ -136,19 +137,12 @@ class TiltRunner:
         self._thread = threading.Thread(target=self._run, args=("up", None), name="tilt-up", daemon=True)
         self._thread.start()
         progress("tilt up: building and deploying")
-        timeout = self.ctx.timeout("deploy")
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and not self.ctx.cancel.is_set():
-            deploy = self.ctx.store.state.deploy
-            if deploy.exit_code is not None:
-                raise self._failure("tilt up", deploy.exit_code)
-            if deploy.phase == "failed":
-                raise self._failure("tilt up", None)
-            if deploy.phase == "deployed":
-                resources = len(self.ctx.store.state.tilt.workloads)
-                return f"tilt up is watching for changes ({resources} resources updated)"
-            time.sleep(0.1)
-        raise StepError(f"tilt up did not deploy within {timeout:.0f}s")
+        await_first_deploy(
+            self.ctx, "tilt up", lambda d: d.phase == "deployed", lambda code: self._failure("tilt up", code)
+        )
+        return (
+            f"tilt up is watching for changes ({len(self.ctx.store.state.tilt.workloads)} resources updated)"
+        )
 
     def _failure(self, what: str, code: int | None) -> StepError:
         state: State = self.ctx.store.state

@@ -1,17 +1,20 @@
-"""The common interface of deploy tools' runners, and the one place that picks a runner.
+"""The common interface of deploy tools' runners (`DeployTool`) and what they share: waiting for
+a dev loop's first deploy. `engine/deploy_select.py` picks the runner of a profile.
 
-`up` asks `runner_for(ctx)` and drives whatever comes back through `DeployTool`; `down` asks
-`remove_stack(ctx)`. Both runners are given the same `EngineContext`: the one allowed context
-(`guard_context` refused every other before any tool starts) and `ctx.tools.child_env()`, whose
-KUBECONFIG holds only that context.
+Both runners are given the same `EngineContext`: the one allowed context (`guard_context`
+refused every other before any tool starts) and `ctx.tools.child_env()`, whose KUBECONFIG holds
+only that context.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Protocol
 
+from devstack.core.deploy import DeployState
 from devstack.engine.context import EngineContext
-from devstack.engine.runner import Progress
+from devstack.engine.runner import Progress, StepError
 from devstack.sources.stackfiles import StackFiles
 
 
@@ -33,23 +36,23 @@ class DeployTool(Protocol):
         """The stack files a change of which starts an iteration (None: unknown)."""
 
 
-def runner_for(ctx: EngineContext) -> DeployTool:
-    """The runner of the profile's `deploy.tool`."""
-    if ctx.profile.deploy.tool == "tilt":
-        from devstack.engine.deploy_tilt import TiltRunner
-
-        return TiltRunner(ctx)
-    from devstack.engine.deploy import DeployRunner
-
-    return DeployRunner(ctx)
-
-
-def remove_stack(ctx: EngineContext) -> str:
-    """`skaffold delete` or `tilt down`, with the profile's file and the explicit context."""
-    if ctx.profile.deploy.tool == "tilt":
-        from devstack.engine.deploy_tilt import tilt_down
-
-        return tilt_down(ctx)
-    from devstack.engine.deploy import skaffold_delete
-
-    return skaffold_delete(ctx)
+def await_first_deploy(
+    ctx: EngineContext,
+    what: str,
+    deployed: Callable[[DeployState], bool],
+    failure: Callable[[int | None], StepError],
+) -> DeployState:
+    """Wait until a dev loop's first deploy is done (`deployed`); its exit or a `failed` phase
+    raises `failure(exit code or None)`, the deploy timeout a StepError naming `what`."""
+    timeout = ctx.timeout("deploy")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and not ctx.cancel.is_set():
+        deploy = ctx.store.state.deploy
+        if deploy.exit_code is not None:
+            raise failure(deploy.exit_code)
+        if deployed(deploy):
+            return deploy
+        if deploy.phase == "failed":
+            raise failure(None)
+        time.sleep(0.1)
+    raise StepError(f"{what} did not deploy within {timeout:.0f}s")

@@ -98,7 +98,7 @@ class SessionActions:
         Once the delete succeeded, `StackRemoved` resets what no longer holds (steps, checks).
         """
         from devstack.core.events import StackRemoved
-        from devstack.engine.deploy_tool import remove_stack
+        from devstack.engine.deploy_select import remove_stack
 
         ctx = self._context("down")
         self.stop(keep_watches=True)

@@ -11,7 +11,8 @@ from devstack.core.events import ForwardsClosed, SessionStarted
 from devstack.engine.cluster import run_cluster
 from devstack.engine.connectivity import READY_WAIT, forwards_summary, run_check_step, start_forwards
 from devstack.engine.context import EngineContext, guard_context
-from devstack.engine.deploy_tool import DeployTool, runner_for
+from devstack.engine.deploy_select import runner_for
+from devstack.engine.deploy_tool import DeployTool
 from devstack.engine.feed import ClusterFeed, start_feed
 from devstack.engine.looptracker import LoopTracker
 from devstack.engine.readiness import settle, wait_ready
