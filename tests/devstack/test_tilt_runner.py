@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import os
 import stat
+import sys
 from pathlib import Path
 
 from devstack.core.model import CheckStatus
 from devstack.sources.doctor import TOOLS, check_tool, doctor_plan
 from devstack.sources.tilt import NO_PORT_FORWARDS, TiltHome, tilt_args
 from devstack.sources.tools import ToolEnv
+from devstack_sim import standin_bin
 
 
 def test_up_and_ci_args_pin_context_file_port_and_turn_tilts_forwards_off(tmp_path: Path) -> None:
@@ -56,27 +58,27 @@ def test_private_dev_dir_and_no_redirecting_variables(tmp_path: Path) -> None:
     assert not home.dev_dir.exists()
 
 
-def fake_tilt(folder: Path, version: str) -> Path:
-    """A `tilt` that answers `tilt version` as TILT.md §7 shows (nothing else is asked of it)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    program = folder / "tilt"
-    program.write_text(
-        f'#!/bin/sh\n[ "$1" = version ] && echo "{version}, built 2026-07-28" && exit 0\nexit 1\n'
-    )
-    program.chmod(0o755)
-    return program
+def tilt_standin(tmp_path: Path, version: str) -> ToolEnv:
+    """The simulator's tilt (its `tilt version` as TILT.md §7 shows it) claiming `version`."""
+    env = {
+        **os.environ,
+        "DEVSTACK_SIM_HOME": str(tmp_path / "sim-home"),
+        "DEVSTACK_SIM_PYTHON": sys.executable,
+        "DEVSTACK_SIM_TILT_VERSION": version,
+        "PATH": f"{standin_bin()}{os.pathsep}{os.environ['PATH']}",
+    }
+    return ToolEnv(env, allow_sim=True)
 
 
 def test_doctor_requires_tilt_036_for_the_tiltfiles_helm_v4(tmp_path: Path) -> None:
-    old = ToolEnv({"PATH": f"{fake_tilt(tmp_path / 'old', 'v0.35.2').parent}{os.pathsep}/usr/bin"})
-    check = check_tool(TOOLS["tilt"], True, old)
+    check = check_tool(TOOLS["tilt"], True, tilt_standin(tmp_path, "0.35.2"))
     assert check.status is CheckStatus.FAIL and check.required
     assert "tilt v0.35.2 is older than v0.36.0" in check.detail and "Helm v4" in check.detail
     assert "https://docs.tilt.dev/install.html" in check.fix
-    new = ToolEnv({"PATH": f"{fake_tilt(tmp_path / 'new', 'v0.37.6').parent}{os.pathsep}/usr/bin"})
-    assert check_tool(TOOLS["tilt"], True, new).status is CheckStatus.OK
-    dev = ToolEnv({"PATH": f"{fake_tilt(tmp_path / 'dev', 'v0.36.0-dev').parent}{os.pathsep}/usr/bin"})
-    assert check_tool(TOOLS["tilt"], True, dev).status is CheckStatus.OK
+    assert check_tool(TOOLS["tilt"], True, tilt_standin(tmp_path, "0.37.6")).status is CheckStatus.OK
+    assert check_tool(TOOLS["tilt"], True, tilt_standin(tmp_path, "0.36.0")).status is CheckStatus.OK
+    optional = check_tool(TOOLS["tilt"], False, tilt_standin(tmp_path, "0.35.2"))
+    assert optional.status is CheckStatus.WARN and not optional.required
 
 
 def test_tilt_is_required_only_by_tilt_profiles() -> None:
