@@ -26,12 +26,13 @@ from devstack.engine.context import EngineContext
 from devstack.engine.deploy_tool import await_first_deploy
 from devstack.engine.runner import Progress, StepError
 from devstack.errors import DevstackError
+from devstack.exitcodes import USAGE
 from devstack.sources import processes
 from devstack.sources.confine import private_folder
 from devstack.sources.ports import free_local_port
 from devstack.sources.stackfiles import Artifact, StackFiles
 from devstack.sources.tilt import POLL_SECONDS, TiltHome, TiltPoller, tilt_args
-from devstack.validation.tiltfile import TILTFILE, TiltFacts, read_tiltfile
+from devstack.validation.tiltfile import TILTFILE, TiltFacts, missing_forward_switch, read_tiltfile
 
 STOP_GRACE = 5.0
 """Seconds between the one SIGTERM and SIGKILL (Tilt itself gives up after 2 s)."""
@@ -121,8 +122,17 @@ class TiltRunner:
         self._emit(ev.DeployExited(code, at=time.time(), requested=self.stop.is_set()))
         return code
 
+    def _check_switch(self) -> None:
+        """Refuse a Tiltfile without the switch that turns Tilt's forwards off (exit 2): Tilt
+        would take the profile's ports, or fail on the argument."""
+        facts = self._facts()
+        switch = missing_forward_switch(facts) if facts is not None else None
+        if switch is not None:
+            raise StepError(f"cannot run {TILTFILE} with Tilt's forwards off", fix=switch, exit_code=USAGE)
+
     def run_once(self, progress: Progress) -> str:
         """`tilt ci`: build, deploy and wait until every resource is ready; fails on a non-zero exit."""
+        self._check_switch()
         progress("tilt ci: building and deploying")
         timeout = self.ctx.timeout("deploy")
         code = self._run("ci", timeout)
@@ -134,6 +144,7 @@ class TiltRunner:
 
     def start_dev(self, progress: Progress) -> str:
         """`tilt up` in the background; the step ends when every resource's first update is done."""
+        self._check_switch()
         self._thread = threading.Thread(target=self._run, args=("up", None), name="tilt-up", daemon=True)
         self._thread.start()
         progress("tilt up: building and deploying")

@@ -28,7 +28,7 @@ from devstack.validation.deployfacts import (
 )
 from devstack.validation.manifests import split_rendered
 from devstack.validation.problems import shown_path
-from devstack.validation.tiltfile import TILTFILE, TiltFacts, read_tiltfile
+from devstack.validation.tiltfile import TILTFILE, TiltFacts, missing_forward_switch, read_tiltfile
 from devstack.validation.values import ValuesLookup
 from devstack.yamlfile import KeyPath, Problem, YamlDoc, dotted, load_yaml
 
@@ -143,6 +143,9 @@ def _tilt_problems(p: _Profile, tilt: TiltFacts) -> list[Problem]:
         allowed = ", ".join(tilt.contexts)
         message = f"{context}, but {TILTFILE}:{tilt.contexts_line} allows only {allowed} (allow_k8s_contexts)"
         problems.append(p.problem(message, "cluster"))
+    switch = missing_forward_switch(tilt)
+    if switch is not None:
+        problems.append(p.problem(f"tilt, but {switch}", "deploy", "tool"))
     for index, forward in enumerate(p.profile.forwards):
         for tilted in (t for t in tilt.forwards if forward.service in (t.resource, forward.name)):
             if tilted.local != forward.local_port:

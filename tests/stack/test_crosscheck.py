@@ -161,3 +161,11 @@ def test_a_tiltfile_that_is_not_starlark_is_one_problem(stack_copy: Path, helm: 
     found = cross_check(stack_copy, helm, "1.33")
     assert len(found) == 1 and isinstance(found[0], Problem)
     assert found[0].file == "Tiltfile" and "cannot be read as Starlark" in found[0].message
+
+
+def test_a_tiltfile_without_the_no_port_forwards_switch(stack_copy: Path, helm: str) -> None:
+    """devstack runs `tilt up -- --no-port-forwards`: a Tiltfile that does not define it is named."""
+    edit(stack_copy, "Tiltfile", "config.define_bool('no-port-forwards'", "config.define_bool('quiet'")
+    found = [p for p in problems(stack_copy, helm) if "no-port-forwards" in p]
+    assert len(found) == 1
+    assert found[0].startswith("profiles/local-kind-tilt.yaml:9: deploy.tool: tilt, but the Tiltfile defines no ")

@@ -22,7 +22,7 @@ from devstack.cli.demo_stack import DemoEnvironment
 from devstack.core.store import Store
 from devstack.engine.context import EngineContext
 from devstack.engine.up import UpRun
-from devstack.exitcodes import OK, UNHEALTHY
+from devstack.exitcodes import OK, UNHEALTHY, USAGE
 from devstack.sources.confine import private_folder
 from devstack_sim.standins.record import read_invocations
 
@@ -163,3 +163,18 @@ def test_a_failed_docker_build_is_explained_with_its_tiltfile_line(tilt_env: Dem
     assert f"Tilt's build of jetscale-backend failed (docker_build at Tiltfile:{declared})" in error, error
     assert "RUNN" in error or "unknown instruction" in error.lower(), error
     assert "tilt trigger jetscale-backend" in fix
+
+
+def test_a_tiltfile_without_the_forward_switch_is_refused_before_tilt_runs(
+    tilt_env: DemoEnvironment,
+) -> None:
+    tiltfile = tilt_env.stack / "Tiltfile"
+    text = tiltfile.read_text(encoding="utf-8")
+    tiltfile.write_text(
+        text.replace("config.define_bool('no-port-forwards'", "config.define_bool('no-forwards'")
+    )
+    code, error, fix, _ctx = failed_deploy(tilt_env)
+    assert code == USAGE
+    assert error == "cannot run Tiltfile with Tilt's forwards off"
+    assert "config.define_bool('no-port-forwards')" in fix
+    assert tilt_invocations(tilt_env, "ci") == [] and tilt_invocations(tilt_env, "up") == []
