@@ -172,7 +172,7 @@ def _snapshot(state: State, verdicts: Verdicts) -> dict[str, Any]:
             "artifacts": [list(a) for a in deploy.artifacts],
             "rollouts": [list(r) for r in deploy.rollouts],
             "errors": list(deploy.errors),
-            **({"tilt": jsonview.tilt_resources(state)} if deploy.tool == "tilt" else {}),
+            **({"tilt": jsonview.tilt_document(state)} if deploy.tool == "tilt" else {}),
         },
         "workloads": jsonview.workloads(state, verdicts.named),
         "pods": pod_rows(state, verdicts),

@@ -99,20 +99,21 @@ def up_document(state: State, ok: bool, verdicts: list[tuple[str, Explanation]])
             "exit_code": state.deploy.exit_code,
             "iteration": state.deploy.iteration,
             "errors": list(state.deploy.errors),
-            **({"tilt": tilt_resources(state)} if state.deploy.tool == "tilt" else {}),
+            **({"tilt": tilt_document(state)} if state.deploy.tool == "tilt" else {}),
         },
     }
 
 
-def tilt_resources(state: State) -> list[dict[str, Any]]:
-    """Tilt's resources as last read (once a second while Tilt ran: `tilt ci` may exit between two
-    reads, so a resource can show the state it had a moment before): name, status, state words,
-    update/runtime, pod, build time, error."""
-    rows = []
+def tilt_document(state: State) -> dict[str, Any]:
+    """Tilt's state as last read (once a second while Tilt ran: `tilt ci` may exit between two
+    reads, so a resource can show the state it had a moment before): each resource (status,
+    state words, update/runtime, pod, restarts, last build time and error) and the session's
+    targets."""
+    resources = []
     for resource in state.tilt.resources:
         status, words = resource_state(resource)
         build = resource.last_build
-        rows.append(
+        resources.append(
             {
                 "name": resource.name,
                 "status": status,
@@ -125,7 +126,12 @@ def tilt_resources(state: State) -> list[dict[str, Any]]:
                 "error": resource.build_error,
             }
         )
-    return rows
+    session = state.tilt.session
+    targets = [
+        {"name": t.name, "type": t.type, "state": t.state, "detail": t.detail}
+        for t in (session.targets if session is not None else ())
+    ]
+    return {"resources": resources, "targets": targets, "reachable": state.tilt.reachable}
 
 
 def checks(results: tuple[CheckResult, ...] | list[CheckResult]) -> list[dict[str, Any]]:

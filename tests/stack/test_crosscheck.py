@@ -168,4 +168,6 @@ def test_a_tiltfile_without_the_no_port_forwards_switch(stack_copy: Path, helm: 
     edit(stack_copy, "Tiltfile", "config.define_bool('no-port-forwards'", "config.define_bool('quiet'")
     found = [p for p in problems(stack_copy, helm) if "no-port-forwards" in p]
     assert len(found) == 1
-    assert found[0].startswith("profiles/local-kind-tilt.yaml:9: deploy.tool: tilt, but the Tiltfile defines no ")
+    assert found[0].startswith(
+        "profiles/local-kind-tilt.yaml:9: deploy.tool: tilt, but the Tiltfile defines no "
+    )

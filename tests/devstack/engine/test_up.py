@@ -196,6 +196,10 @@ def test_cli_up_json_document(demo_env: DemoEnvironment, tool: str) -> None:
     assert set(workloads) == {"jetscale-backend", "jetscale-frontend"}
     assert all(w["kind"] == "Deployment" and w["ready"] and w["level"] == "ok" for w in workloads.values())
     assert document["deploy"]["tool"] == tool
+    if tool == "tilt":  # Tilt's resources and session targets, as read while it ran
+        tilt = document["deploy"]["tilt"]
+        assert {"jetscale-backend", "jetscale-frontend"} <= {r["name"] for r in tilt["resources"]}
+        assert "jetscale-backend:update" in {t["name"] for t in tilt["targets"]}
     forwards = {f["name"]: f for f in document["forwards"]}
     for forward in demo_env.loaded.profile.forwards:
         assert forwards[forward.name]["local"] == f"127.0.0.1:{forward.local_port}"
