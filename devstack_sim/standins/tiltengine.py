@@ -19,6 +19,7 @@ from pathlib import Path
 from devstack_sim.standins import apply, tiltdeploy, tiltfile
 from devstack_sim.standins.godur import format_duration
 from devstack_sim.standins.tiltassembly import UNCATEGORIZED
+from devstack_sim.standins.tiltforward import ResourceForwards
 from devstack_sim.standins.tiltlog import TiltLog
 from devstack_sim.standins.tiltmodel import K8sResource
 from devstack_sim.standins.tiltpodlogs import PodLogs
@@ -53,7 +54,7 @@ class Engine:
         self.stop = stop
         self.loaded: tiltfile.Loaded | None = None
         self.resources: dict[str, K8sResource] = {}
-        self.forwards: dict[str, object] = {}
+        self.forwards: dict[str, ResourceForwards] = {}
         self.triggers: list[str] = []
         self.new_args: list[str] | None = None
         self._kube: apply.Kube | None = None
@@ -113,7 +114,7 @@ class Engine:
     def close(self) -> None:
         """Stop the forwards and release the client."""
         for forwards in list(self.forwards.values()):
-            forwards.stop()  # type: ignore[attr-defined]
+            forwards.stop()
         for logs in list(self.logs.values()):
             logs.stop()
         if self._kube is not None:
@@ -183,7 +184,14 @@ class Engine:
                 )
                 if changed and resource.auto_init and not state.disabled:
                     state.pending_since = now
+                elif not changed:
+                    self._ensure_forwards(resource, state)
                 self.state.touch(state)
+            gone = {r.name for r in loaded.assembled.resources}
+            for name in [n for n in self.resources if n not in gone]:
+                del self.resources[name]
+                if name in self.forwards:
+                    self.forwards.pop(name).stop()
             for name in [n for n in self.state.resources if n != TILTFILE and n not in self.resources]:
                 del self.state.resources[name]
 
@@ -288,26 +296,31 @@ class Engine:
                 state.spec_hash = spec_hash
                 state.pod = None  # the pods of this update are looked up again
             self.state.touch(state)
-        if (
-            not error
-            and resource.port_forwards
-            and resource.workload is not None
-            and resource.name not in self.forwards
-        ):
-            from devstack_sim.standins.tiltforward import ResourceForwards
+        if not error:
+            self._ensure_forwards(resource, state)
 
-            forwards = ResourceForwards(
-                self.kube,
-                resource.name,
-                resource.workload,
-                self.o.cluster.namespace,
-                resource.port_forwards,
-                self.o.host,
-                lambda line: self.log.line(resource.name, line),
-                lambda: state.spec_hash,
-            )
-            forwards.start()
-            self.forwards[resource.name] = forwards
+    def _ensure_forwards(self, resource: K8sResource, state: ResourceState) -> None:
+        """Forward the resource's ports once it is deployed; new specs replace the running ones."""
+        running = self.forwards.get(resource.name)
+        if running is not None and running.specs == resource.port_forwards:
+            return
+        if running is not None:
+            running.stop()
+            del self.forwards[resource.name]
+        if not resource.port_forwards or resource.workload is None or state.deployed_at is None:
+            return
+        forwards = ResourceForwards(
+            self.kube,
+            resource.name,
+            resource.workload,
+            self.o.cluster.namespace,
+            resource.port_forwards,
+            self.o.host,
+            lambda line: self.log.line(resource.name, line),
+            lambda: state.spec_hash,
+        )
+        forwards.start()
+        self.forwards[resource.name] = forwards
 
     def _follow_pods(self) -> None:
         """Refresh each deployed workload's pod (the runtime monitor)."""

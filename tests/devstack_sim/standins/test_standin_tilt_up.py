@@ -305,3 +305,61 @@ def test_ci_fails_on_a_pod_in_error(
     assert pod["podStatus"] in reasons
     assert backend["runtimeStatus"] == "error"
     assert {c["type"]: c.get("reason") for c in backend["conditions"]}["Ready"] == "RuntimeError"
+
+
+def test_up_rebuilds_on_a_source_change_a_trigger_and_new_args(
+    cluster: dict[str, str], tmp_path: Path
+) -> None:
+    """Tilt's dev loop: saving a file of a docker_build context rebuilds and redeploys that resource
+    (a new image, a new pod); `tilt trigger` updates a resource again; `tilt args` reloads the
+    Tiltfile with new args (here: the forwards go away)."""
+    ports = {"web": free_port(), "backend": free_port(), "frontend": free_port()}
+    env = {**cluster, "TILT_PORT": str(ports["web"])}
+    folder = stack(tmp_path, remapped(ports["backend"], ports["frontend"]), copy=("demo",))
+    running = start(env, "up", "--context", CONTEXT, cwd=folder, log=tmp_path / "up.log")
+
+    def backend() -> dict[str, Any]:
+        return get_json(env, "uiresource", "jetscale-backend")["status"]
+
+    try:
+        wait_for(lambda: run(env, "get", "session", "Tiltfile").returncode == 0, 30, "the API server")
+        done = run(
+            env, "wait", "--for=condition=Ready", "uiresource/jetscale-frontend", "--timeout=90s", timeout=120
+        )
+        assert done.returncode == 0, done.stderr + running.output
+        first_pod = backend()["k8sResourceInfo"]["podName"]
+        app = folder / "demo" / "backend" / "app.py"
+        app.write_text(app.read_text() + "\n# saved again\n")
+        wait_for(lambda: len(backend()["buildHistory"]) == 2, 30, "the rebuild")
+        wait_for(
+            lambda: (
+                backend()["k8sResourceInfo"]["podName"] not in ("", first_pod)
+                and backend()["runtimeStatus"] == "ok"
+            ),
+            60,
+            "the new pod",
+        )
+        assert "jetscale-bac… │ 1 File Changed: [demo/backend/app.py]" in running.output.splitlines()
+        assert http(ports["backend"], "/healthz")[0] == 200
+
+        trigger = run(env, "trigger", "jetscale-frontend")
+        assert (trigger.returncode, trigger.stdout) == (
+            0,
+            'Successfully triggered update for resource: "jetscale-frontend"\n',
+        )
+        wait_for(
+            lambda: len(get_json(env, "uiresource", "jetscale-frontend")["status"]["buildHistory"]) == 2,
+            30,
+            "the triggered update",
+        )
+        changed = run(env, "args", "--", "--no-port-forwards")
+        assert changed.returncode == 0
+        assert (
+            changed.stderr
+            == f"Changed config args for Tilt running at localhost:{ports['web']} to [--no-port-forwards]\n"
+        )
+        wait_for(lambda: refused(ports["backend"]) and refused(ports["frontend"]), 30, "the forwards to go")
+        same = run(env, "args", "--", "--no-port-forwards")
+        assert same.stderr == "Tilt is already running with those args -- no action taken\n"
+    finally:
+        assert running.stop() == 0
