@@ -13,6 +13,7 @@ from dataclasses import replace
 
 from devstack.core import events as ev
 from devstack.core import timeline as tl
+from devstack.core.derive import redeploy_steps
 from devstack.core.devloop import add_error, begin_iteration, fail_iteration, with_deploy
 from devstack.core.handlers import HandlerTable
 from devstack.core.model import Level
@@ -29,7 +30,7 @@ _BUSY = ("in_progress", "pending")
 
 @on(ev.TiltPolled)
 def _polled(state: State, event: ev.TiltPolled) -> State:
-    before = state.tilt
+    before, previous = state.tilt, state.deploy.phase
     view = TiltView(
         resources=event.resources,
         session=event.session,
@@ -47,7 +48,8 @@ def _polled(state: State, event: ev.TiltPolled) -> State:
         if verdict.level is Level.ERROR:
             deploy = add_error(deploy, f"{name}: {verdict.summary}")
     phase = _PHASE_OF[first_deploy_state(view)]
-    return replace(state, deploy=replace(deploy, phase=phase, artifacts=_artifacts(view)))
+    state = replace(state, deploy=replace(deploy, phase=phase, artifacts=_artifacts(view)))
+    return redeploy_steps(state, previous)
 
 
 def _artifacts(view: TiltView) -> tuple[tuple[str, str], ...]:
