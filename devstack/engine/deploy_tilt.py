@@ -39,6 +39,7 @@ STOP_GRACE = 5.0
 CI_EXTRA = 30.0
 """`tilt ci` has its own `--timeout`; devstack stops it this much later if it overruns that."""
 _ERROR = "ERROR: "
+PORT_TAKEN = "Tilt cannot start because you already have another process on port"
 
 
 class TiltRunner:
@@ -90,22 +91,43 @@ class TiltRunner:
         elif text.startswith("Error: ") and not shown:
             self.last_error = text.removeprefix("Error: ").strip()  # why the process ended
 
-    def _run(self, command: str, timeout: float | None) -> int:
-        """Run `tilt <command>` to its end, polling its state meanwhile."""
+    def _command(self, command: str, timeout: float | None) -> tuple[list[str], dict[str, str], TiltHome]:
+        """The command line, environment and private home of one `tilt up`/`tilt ci` (made in
+        the caller's thread: a missing tool or a refused context fails the step, not a thread).
+
+        Raises:
+            DevstackError: tilt is not installed (exit 3), the allowed context is refused (exit 2).
+        """
         program = self.ctx.tools.require("tilt")
+        base = self.ctx.tools.child_env()
         deploy = self.ctx.profile.deploy
         home = TiltHome.create(program, free_local_port(), parent=private_folder())
+        args = tilt_args(program, command, self.ctx.context, deploy.tiltfile, deploy.namespace, home)
+        if command == "ci" and timeout is not None:
+            args[2:2] = ["--timeout", f"{max(1, int(timeout))}s"]  # 0s would mean no timeout
+        return args, home.env(base), home
+
+    def _run(self, command: str, timeout: float | None) -> int:
+        """Run `tilt <command>` to its end, polling its state meanwhile; started again on another
+        port when its web port was taken between choosing it and Tilt binding it (TILT.md §1.4)."""
+        code = -1
+        for _attempt in range(3):
+            code = self._attempt(*self._command(command, timeout), timeout)
+            if code == 0 or self.stop.is_set() or not self.last_error.startswith(PORT_TAKEN):
+                break
+        self.exit_code = code
+        self._emit(ev.DeployExited(code, at=time.time(), requested=self.stop.is_set()))
+        return code
+
+    def _attempt(self, args: list[str], env: dict[str, str], home: TiltHome, timeout: float | None) -> int:
+        self.last_error = ""
         try:
-            env = home.env(self.ctx.tools.child_env())
-            args = tilt_args(program, command, self.ctx.context, deploy.tiltfile, deploy.namespace, home)
-            if command == "ci" and timeout is not None:
-                args[2:2] = ["--timeout", f"{int(timeout)}s"]
-            self._emit(ev.DeployStarted("tilt", tuple(args), command, at=time.time(), channel="events"))
+            self._emit(ev.DeployStarted("tilt", tuple(args), args[1], at=time.time(), channel="events"))
             detail = f"Tilt's API objects (tilt get uiresources/session, every {POLL_SECONDS:.0f} s)"
             self._emit(ev.DeployChannel("events", detail, at=time.time()))
             poller = TiltPoller(home, env, self._emit, self.images).start()
             try:
-                code = processes.stream(
+                return processes.stream(
                     args,
                     self._on_line,
                     env=env,
@@ -118,13 +140,13 @@ class TiltRunner:
                 poller.stop()
         finally:
             home.remove()
-        self.exit_code = code
-        self._emit(ev.DeployExited(code, at=time.time(), requested=self.stop.is_set()))
-        return code
 
-    def _check_switch(self) -> None:
-        """Refuse a Tiltfile without the switch that turns Tilt's forwards off (exit 2): Tilt
-        would take the profile's ports, or fail on the argument."""
+    def _preflight(self) -> None:
+        """Fail the step (not the thread that runs Tilt) when Tilt cannot start: not installed
+        (exit 3), the allowed context refused (exit 2), or a Tiltfile without the switch that turns
+        Tilt's forwards off (exit 2: Tilt would take the profile's ports, or fail on the argument)."""
+        self.ctx.tools.require("tilt")
+        self.ctx.tools.child_env()
         facts = self._facts()
         switch = missing_forward_switch(facts) if facts is not None else None
         if switch is not None:
@@ -132,7 +154,7 @@ class TiltRunner:
 
     def run_once(self, progress: Progress) -> str:
         """`tilt ci`: build, deploy and wait until every resource is ready; fails on a non-zero exit."""
-        self._check_switch()
+        self._preflight()
         progress("tilt ci: building and deploying")
         timeout = self.ctx.timeout("deploy")
         code = self._run("ci", timeout)
@@ -144,7 +166,7 @@ class TiltRunner:
 
     def start_dev(self, progress: Progress) -> str:
         """`tilt up` in the background; the step ends when every resource's first update is done."""
-        self._check_switch()
+        self._preflight()
         self._thread = threading.Thread(target=self._run, args=("up", None), name="tilt-up", daemon=True)
         self._thread.start()
         progress("tilt up: building and deploying")

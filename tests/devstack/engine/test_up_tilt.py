@@ -178,3 +178,32 @@ def test_a_tiltfile_without_the_forward_switch_is_refused_before_tilt_runs(
     assert error == "cannot run Tiltfile with Tilt's forwards off"
     assert "config.define_bool('no-port-forwards')" in fix
     assert tilt_invocations(tilt_env, "ci") == [] and tilt_invocations(tilt_env, "up") == []
+
+
+def test_a_web_port_taken_before_tilt_binds_it_is_retried_on_another(
+    tilt_env: DemoEnvironment, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tilt refuses a busy web port (TILT.md §1.4); devstack starts it again on another port."""
+    import socket
+
+    from devstack.engine import deploy_tilt
+    from devstack.sources.ports import free_local_port
+
+    holder = socket.socket()
+    holder.bind(("127.0.0.1", 0))
+    holder.listen()
+    busy = holder.getsockname()[1]
+    ports = iter([busy])
+    monkeypatch.setattr(deploy_tilt, "free_local_port", lambda: next(ports, None) or free_local_port())
+    try:
+        ctx = EngineContext(tilt_env.loaded, Store(), tilt_env.tools)
+        run = UpRun(ctx)
+        try:
+            assert run.run() == OK, [s for s in ctx.store.state.steps if s.error]
+        finally:
+            run.stop()
+    finally:
+        holder.close()
+    first, second = tilt_invocations(tilt_env, "ci")
+    assert first[first.index("--port") + 1] == str(busy)
+    assert second[second.index("--port") + 1] != str(busy)
