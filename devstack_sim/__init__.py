@@ -15,7 +15,6 @@ Public API for the product and the tests:
 
 from __future__ import annotations
 
-from importlib import resources as _package_files
 from pathlib import Path
 
 MARKER = "devstack simulator stand-in"
@@ -31,7 +30,9 @@ def demo_stack() -> Path:
     Raises:
         FileNotFoundError: neither holds every part of the stack (the message names both places).
     """
-    packaged = Path(str(_package_files.files(__name__) / "demo_stack"))
+    from importlib import resources as package_files  # lazy: the stand-ins start faster without it
+
+    packaged = Path(str(package_files.files(__name__) / "demo_stack"))
     clone = Path(__file__).resolve().parents[1]
     for folder in (packaged, clone):
         if all((folder / part).exists() for part in DEMO_STACK_PARTS):
@@ -44,7 +45,9 @@ def demo_stack() -> Path:
 
 def standin_bin() -> Path:
     """The folder with the stand-in programs (put it first on PATH to use them)."""
-    folder = Path(str(_package_files.files(__name__) / "bin"))
+    from importlib import resources as package_files
+
+    folder = Path(str(package_files.files(__name__) / "bin"))
     if not folder.is_dir():
         raise FileNotFoundError(f"the simulator's stand-ins are missing: {folder}")
     return folder

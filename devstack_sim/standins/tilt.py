@@ -18,10 +18,11 @@ import sys
 import threading
 from types import FrameType
 
-from devstack_sim.standins import tiltclient, tiltrun, tiltversion
+from devstack_sim.standins import tiltversion
 from devstack_sim.standins.flags import Flag, FlagError, Parsed, parse
-from devstack_sim.standins.home import HOME_ENV, sim_home
+from devstack_sim.standins.home import HOME_ENV, StandinError, sim_home
 from devstack_sim.standins.record import record_invocation
+from devstack_sim.standins.tiltlog import Exit
 
 GLOBAL = [Flag("debug", "d", "bool"), Flag("verbose", "v", "bool"), Flag("klog"), Flag("help", "h", "bool")]
 SERVER = [
@@ -45,6 +46,7 @@ KUBECTL_GET = [
     Flag("no-headers", kind="bool"),
     Flag("show-labels", kind="bool"),
 ]
+CLIENT_COMMANDS = ("get", "describe", "wait", "args", "trigger", "enable", "disable")
 USAGE = {
     "up": "up [<tilt flags>] [-- <Tiltfile args>]",
     "ci": "ci [<tilt flags>] [-- <Tiltfile args>]",
@@ -123,13 +125,13 @@ def env_defaults(parsed: Parsed) -> None:
     """TILT_PORT / TILT_HOST become the defaults of --port / --host (`readEnvDefaults`).
 
     Raises:
-        tiltrun.Exit: TILT_PORT is not an integer (stdout `parsing env TILT_PORT: ...`, exit 1).
+        Exit: TILT_PORT is not an integer (stdout `parsing env TILT_PORT: ...`, exit 1).
     """
     port = os.environ.get("TILT_PORT", "")
     if port and not parsed.given("port"):
         if not port.lstrip("-").isdigit():
             print(f'parsing env TILT_PORT: strconv.Atoi: parsing "{port}": invalid syntax', flush=True)
-            raise tiltrun.Exit(1)
+            raise Exit(1)
         parsed.values["port"] = port
     if os.environ.get("TILT_HOST") and not parsed.given("host"):
         parsed.values["host"] = os.environ["TILT_HOST"]
@@ -150,7 +152,7 @@ def run(argv: list[str], stop: threading.Event) -> int:
     if not command or command == "help":
         print(HELP, end="", flush=True)
         return 0
-    if command not in USAGE and command not in ("version", *tiltclient.COMMANDS):
+    if command not in USAGE and command not in ("version", *CLIENT_COMMANDS):
         return cobra_error(f'unknown command "{command}" for "tilt"')
     try:
         parsed = parse(rest, command_flags(command))
@@ -166,10 +168,12 @@ def run(argv: list[str], stop: threading.Event) -> int:
             return cobra_error(f'unknown command "{parsed.args[0]}" for "tilt version"')
         print(tiltversion.stamp(), flush=True)
         return 0
-    if command in ("up", "ci"):
-        return tiltrun.up(command, parsed, stop)
-    if command == "down":
-        return tiltrun.down(parsed)
+    if command in ("up", "ci", "down"):
+        from devstack_sim.standins import tiltrun  # the engine's imports only for the commands that run it
+
+        return tiltrun.up(command, parsed, stop) if command != "down" else tiltrun.down(parsed)
+    from devstack_sim.standins import tiltclient
+
     return tiltclient.run(command, parsed)
 
 
@@ -201,8 +205,19 @@ def main(argv: list[str] | None = None) -> int:
         record_invocation(sim_home(), "tilt", args)
     try:
         return run(args, stop)
-    except tiltrun.Exit as done:
+    except Exit as done:
         return done.code
+    except StandinError as err:
+        print(f"Error: {err}", file=sys.stderr, flush=True)
+        return 1
+    except Exception as err:  # a cluster or API error Tilt would report as `Error: ...` (exit 1)
+        from devstack_sim.standins.skaffold import client_error
+
+        message = client_error(err)
+        if message is None:
+            raise
+        print(f"Error: {message}", file=sys.stderr, flush=True)
+        return 1
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """The tilt stand-in's client commands (TILT.md §4, §8): `get`, `describe`, `wait`, `args`, `trigger`,
 `enable`, `disable`, talking to the running `tilt up`/`ci` registered for `--port`/`TILT_PORT` in
-the config file (`tiltserver.py`), like the real kubectl-derived client.
+the config file (`tiltconfig.py`), like the real kubectl-derived client.
 
 No registered Tilt: `Error: No tilt apiserver found: tilt-default` (exit 1). Errors otherwise use
 kubectl's wording (`Error from server (NotFound): ...`, `error: timed out waiting for the condition
@@ -11,17 +11,15 @@ or several names, the bare object for one name), `-o yaml`, `-o name`, the defau
 
 from __future__ import annotations
 
+import http.client
 import json
 import ssl
 import sys
 import time
-import urllib.error
-import urllib.request
 from typing import Any
+from urllib.parse import quote, urlparse
 
-import yaml
-
-from devstack_sim.standins import godur, tiltserver
+from devstack_sim.standins import godur, tiltconfig
 from devstack_sim.standins.flags import Parsed
 
 COMMANDS = ("get", "describe", "wait", "args", "trigger", "enable", "disable")
@@ -42,7 +40,7 @@ class ClientError(Exception):
 
 def _port(parsed: Parsed) -> int:
     try:
-        return int(parsed.text("port", str(tiltserver.DEFAULT_WEB_PORT)))
+        return int(parsed.text("port", str(tiltconfig.DEFAULT_WEB_PORT)))
     except ValueError:
         raise ClientError(f'Error: invalid argument "{parsed.text("port")}" for "--port" flag') from None
 
@@ -51,8 +49,8 @@ class Api:
     """Requests to the API server of the Tilt registered for a web port."""
 
     def __init__(self, parsed: Parsed) -> None:
-        name = tiltserver.api_server_name(_port(parsed))
-        entry = tiltserver.find_entry(name)
+        name = tiltconfig.api_server_name(_port(parsed))
+        entry = tiltconfig.find_entry(name)
         if entry is None:
             raise ClientError(f"Error: No tilt apiserver found: {name}")
         self.server = entry["server"]
@@ -66,19 +64,22 @@ class Api:
             ClientError: the server is unreachable (kubectl's connection-refused text).
         """
         data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(self.server + tiltserver.PREFIX + path, data=data, method=method)
-        request.add_header("Authorization", f"Bearer {self.token}")
-        request.add_header("Content-Type", "application/json")
+        where = urlparse(self.server)
+        headers = {"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"}
+        connection = http.client.HTTPSConnection(
+            where.hostname or "127.0.0.1", where.port or 443, context=self.context, timeout=10
+        )
         try:
-            with urllib.request.urlopen(request, context=self.context, timeout=10) as response:
-                return response.status, json.loads(response.read() or b"null")
-        except urllib.error.HTTPError as err:
-            return err.code, json.loads(err.read() or b"null")
-        except (urllib.error.URLError, OSError):
-            where = self.server.removeprefix("https://")
+            connection.request(method, tiltconfig.PREFIX + quote(path), body=data, headers=headers)
+            response = connection.getresponse()
+            return response.status, json.loads(response.read() or b"null")
+        except (OSError, http.client.HTTPException, ValueError):
+            shown = self.server.removeprefix("https://")
             raise ClientError(
-                f"The connection to the server {where} was refused - did you specify the right host or port?"
+                f"The connection to the server {shown} was refused - did you specify the right host or port?"
             ) from None
+        finally:
+            connection.close()
 
     def get(self, plural: str, name: str = "") -> Any:
         """One object or the list; raises kubectl's NotFound error."""
@@ -87,6 +88,26 @@ class Api:
             reason = (body or {}).get("reason") or "InternalError"
             raise ClientError(f"Error from server ({reason}): {(body or {}).get('message')}")
         return body
+
+
+def _selected(items: list[dict[str, Any]], selector: str) -> list[dict[str, Any]]:
+    """The items whose labels match a `-l` selector (`k=v`, `k!=v`, `k`, `!k`, comma-separated)."""
+    for term in [t.strip() for t in selector.split(",") if t.strip()]:
+
+        def keep(item: dict[str, Any], term: str = term) -> bool:
+            labels = (item.get("metadata") or {}).get("labels") or {}
+            if "!=" in term:
+                key, value = term.split("!=", 1)
+                return labels.get(key) != value
+            if "=" in term:
+                key, value = term.replace("==", "=").split("=", 1)
+                return labels.get(key) == value
+            if term.startswith("!"):
+                return term[1:] not in labels
+            return term in labels
+
+        items = [i for i in items if keep(i)]
+    return items
 
 
 def _targets(args: list[str]) -> tuple[str, list[str]]:
@@ -126,6 +147,8 @@ def _print(
             if single
             else {"apiVersion": "v1", "kind": "List", "items": objects, "metadata": {"resourceVersion": ""}}
         )
+        import yaml
+
         print(yaml.safe_dump(doc, sort_keys=True), end="", flush=True)
     elif output == "name":
         for obj in objects:
@@ -157,7 +180,7 @@ def get(parsed: Parsed) -> int:
                 if not parsed.flag("ignore-not-found"):
                     raise
     else:
-        objects = list(api.get(plural).get("items") or [])
+        objects = _selected(list(api.get(plural).get("items") or []), parsed.text("selector"))
     if not parsed.flag("watch-only"):
         if objects or output:
             _print(objects, len(names) == 1, output, plural)
@@ -185,6 +208,8 @@ def describe(parsed: Parsed) -> int:
     """`tilt describe TYPE [NAME]`: every field, kubectl-describe style."""
     plural, names = _targets(parsed.args)
     api = Api(parsed)
+    import yaml
+
     items = [api.get(plural, n) for n in names] if names else list(api.get(plural).get("items") or [])
     for index, obj in enumerate(items):
         if index:
@@ -227,8 +252,11 @@ def wait(parsed: Parsed) -> int:
         raise ClientError(f"error: {err}") from None
     timeout = 7 * 24 * 3600 if timeout < 0 else timeout
     api = Api(parsed)
+    if not names and not parsed.flag("all") and not parsed.text("selector"):
+        raise ClientError("error: resource(s) were provided, but no name was specified")
     if parsed.flag("all") or not names:
-        names = [o["metadata"]["name"] for o in api.get(plural).get("items") or []]
+        items = _selected(list(api.get(plural).get("items") or []), parsed.text("selector"))
+        names = [o["metadata"]["name"] for o in items]
         if not names:
             raise ClientError("error: no matching resources found")
     deadline = time.monotonic() + timeout
@@ -280,22 +308,26 @@ def trigger(parsed: Parsed) -> int:
     if len(parsed.args) != 1:
         raise ClientError(f"Error: accepts 1 arg(s), received {len(parsed.args)}")
     name = parsed.args[0]
-    url = f"http://{parsed.text('host', 'localhost')}:{_port(parsed)}/api/trigger"
+    host = parsed.text("host", "localhost")
+    url = f"http://{host}:{_port(parsed)}/api/trigger"
     body = json.dumps({"manifest_names": [name], "build_reason": 32}).encode()
-    request = urllib.request.Request(url, data=body, method="POST")
-    request.add_header("Content-Type", "application/json")
-    try:
-        from devstack_sim.standins import tiltversion
+    headers = {"Content-Type": "application/json"}
+    from devstack_sim.standins import tiltversion
 
-        if tiltversion.at_least((0, 37, 4)):
-            request.add_header("X-Tilt-Token", tiltserver.web_token())
-        with urllib.request.urlopen(request, timeout=10) as response:
-            text = response.read().decode()
-    except urllib.error.HTTPError as err:
-        raise ClientError(f"Error: ({err.code}): {err.read().decode().strip()}") from None
-    except (urllib.error.URLError, OSError) as err:
-        reason = getattr(err, "reason", err)
+    if tiltversion.at_least((0, 37, 4)):
+        headers["X-Tilt-Token"] = tiltconfig.web_token()
+    connection = http.client.HTTPConnection(host, _port(parsed), timeout=10)
+    try:
+        connection.request("POST", "/api/trigger", body=body, headers=headers)
+        response = connection.getresponse()
+        code, text = response.status, response.read().decode()
+    except (OSError, http.client.HTTPException) as err:
+        reason = err.strerror if isinstance(err, OSError) and err.strerror else err
         raise ClientError(f"Could not connect to Tilt at {url}: {reason}") from None
+    finally:
+        connection.close()
+    if code != 200:
+        raise ClientError(f"Error: ({code}): {text.strip()}")
     if text.strip():
         raise ClientError(f"Error: {text.strip()}")
     print(f'Successfully triggered update for resource: "{name}"', flush=True)

@@ -144,14 +144,7 @@ def update(
     log("     Applying YAML to cluster")
     try:
         for obj in sorted(objects, key=apply.order_key):
-            target = apply.ref_of(obj, cluster.namespace, kube)
-            kube.request(
-                "PATCH",
-                kube.path(target),
-                body=json.dumps(obj),
-                content_type="application/apply-patch+yaml",
-                query=[("fieldManager", "tilt"), ("force", "true")],
-            )
+            put(kube, obj, apply.ref_of(obj, cluster.namespace, kube))
     except ApiException as err:
         raise UpdateError(_api_message(err)) from None
     log("     Objects applied to cluster:")
@@ -165,6 +158,23 @@ def update(
     log("")
     workload = next((o for o in objects if pod_template(o) and o.get("kind") != "Pod"), None)
     return template_hash(workload) if workload is not None else ""
+
+
+def put(kube: apply.Kube, obj: dict[str, Any], target: apply.ObjectRef) -> None:
+    """Create or update one object so that it ends up as rendered: what the last update set and
+    this one leaves out goes away (Tilt's apply). The simulator's server-side apply keeps fields
+    an applier stopped sending, so an existing object gets a JSON merge patch instead (lists such
+    as containers and env are replaced whole); a missing one is created by server-side apply."""
+    if kube.get(target) is not None:
+        kube.request(
+            "PATCH", kube.path(target), body=obj, content_type="application/merge-patch+json",
+            query=[("fieldManager", "tilt")],
+        )  # fmt: skip
+        return
+    kube.request(
+        "PATCH", kube.path(target), body=json.dumps(obj), content_type="application/apply-patch+yaml",
+        query=[("fieldManager", "tilt"), ("force", "true")],
+    )  # fmt: skip
 
 
 def _api_message(err: Any) -> str:

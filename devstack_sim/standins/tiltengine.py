@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from devstack_sim.standins import apply, tiltdeploy, tiltfile
+from devstack_sim.standins import apply, tiltci, tiltdeploy, tiltfile
 from devstack_sim.standins.godur import format_duration
 from devstack_sim.standins.tiltassembly import UNCATEGORIZED
 from devstack_sim.standins.tiltforward import ResourceForwards
@@ -59,6 +59,8 @@ class Engine:
         self.new_args: list[str] | None = None
         self._kube: apply.Kube | None = None
         self.finished = threading.Event()
+        self.fatal = ""  # an unexpected engine failure (exit 1)
+        self.cluster_error = ""  # the last time the cluster could not be reached
         self.logs: dict[str, PodLogs] = {}
         self.watcher = Watcher(options.tiltfile.resolve().parent)
         self._ticks = 0
@@ -108,6 +110,8 @@ class Engine:
                 if self.o.subcommand == "ci" and self._ci_done():
                     return
                 self.stop.wait(TICK)
+        except Exception as err:  # noqa: BLE001 - Tilt's FatalError: `Error: ...`, exit 1
+            self.fatal = f"{type(err).__name__}: {err}"
         finally:
             self.finished.set()
 
@@ -283,6 +287,10 @@ class Engine:
         except tiltdeploy.UpdateError as err:
             error = str(err)
             self.log.line(resource.name, f"Build Failed: {error}", "ERROR")
+        except Exception as err:  # noqa: BLE001 - the cluster did not answer (connection refused, timeout)
+            error = _unreachable(err)
+            self.cluster_error = error
+            self.log.line(resource.name, f"Build Failed: {error}", "ERROR")
         with self.state.lock:
             finished = time.time()
             assert state.current is not None
@@ -348,47 +356,22 @@ class Engine:
                     state.pod = info
                     self.state.touch(state)
 
-    # -- tilt ci ----------------------------------------------------------------------------------
-
     def _ci_done(self) -> bool:
         """`processExitCondition` (TILT.md §2.3): sets the session's done/error; True when over."""
         with self.state.lock:
-            found = targets(self.state)
-            error = ""
-            for target in found:
-                terminated = target["state"].get("terminated")
-                if terminated and terminated.get("error"):
-                    error = str(terminated["error"])
-                    break
-            waiting = [t for t in found if "waiting" in t["state"]]
-            not_ready = [
-                t
-                for t in found
-                if "active" in t["state"] and (t["type"] == "job" or not t["state"]["active"].get("ready"))
-            ]
-            elapsed = time.time() - self.state.start
-            if not error and not waiting and not not_ready and len(found) > 1:
-                self.state.done = True
-                return True
-            if not error and self.o.readiness_timeout:
-                for target in not_ready:
-                    if target["type"] == "server" and elapsed > self.o.readiness_timeout:
-                        error = (
-                            f"Readiness timeout after {format_duration(self.o.readiness_timeout)}: "
-                            f"target {target['name']} not ready"
-                        )
-                        break
-            if not error and self.o.ci_timeout and elapsed > self.o.ci_timeout:
-                parts = []
-                if waiting:
-                    shown = ", ".join(f"{t['name']} {t['state']['waiting']['waitReason']}" for t in waiting)
-                    parts.append(f"{len(waiting)} resources waiting ({shown})")
-                if not_ready:
-                    parts.append(
-                        f"{len(not_ready)} resources not ready ({', '.join(t['name'] for t in not_ready)})"
-                    )
-                error = f"Timeout after {format_duration(self.o.ci_timeout)}: {', '.join(parts)}".rstrip(": ")
-            if error:
+            done, error = tiltci.verdict(
+                targets(self.state),
+                time.time() - self.state.start,
+                self.o.ci_timeout,
+                self.o.readiness_timeout,
+                self.cluster_error,
+            )
+            if done:
                 self.state.done, self.state.error = True, error
-                return True
-            return False
+            return done
+
+
+def _unreachable(err: Exception) -> str:
+    """A one-line reason for a request the cluster did not answer."""
+    reason = getattr(err, "reason", None) or err
+    return f"connecting to the cluster: {reason}"

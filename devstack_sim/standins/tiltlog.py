@@ -21,6 +21,14 @@ def source_prefix(name: str) -> str:
     return f"{shown:>13} │ "
 
 
+class Exit(Exception):
+    """End the command with this exit code."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(code)
+        self.code = code
+
+
 class TiltLog:
     """Writes Tilt's stream to stdout, one whole line at a time (thread-safe)."""
 

@@ -18,22 +18,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from devstack_sim.standins import apply, godur, tiltdeploy, tiltfile, tiltserver, tiltversion
+from devstack_sim.standins import apply, godur, tiltconfig, tiltdeploy, tiltfile, tiltserver, tiltversion
 from devstack_sim.standins.flags import Parsed
 from devstack_sim.standins.home import StandinError, sim_home
 from devstack_sim.standins.tiltengine import Engine, Options
-from devstack_sim.standins.tiltlog import TiltLog
+from devstack_sim.standins.tiltlog import Exit, TiltLog
 from devstack_sim.standins.tiltstate import EngineState
 
 ANALYTICS_ENV = ("TILT_DISABLE_ANALYTICS", "DO_NOT_TRACK", "CI")
-
-
-class Exit(Exception):
-    """End the command with this exit code."""
-
-    def __init__(self, code: int) -> None:
-        super().__init__(code)
-        self.code = code
 
 
 def fail(message: str) -> Exit:
@@ -114,7 +106,7 @@ def up(command: str, parsed: Parsed, stop: threading.Event) -> int:
     if mode not in ("auto", "image", "container", "exec"):
         raise fail(f'unknown update mode "{mode}". Valid Values: [auto image container exec]')
     try:
-        requested = int(parsed.text("port", str(tiltserver.DEFAULT_WEB_PORT)))
+        requested = int(parsed.text("port", str(tiltconfig.DEFAULT_WEB_PORT)))
         timeout = godur.parse(parsed.text("timeout", "30m")) if command == "ci" else 0.0
     except ValueError as err:
         raise fail(str(err)) from None
@@ -144,8 +136,8 @@ def up(command: str, parsed: Parsed, stop: threading.Event) -> int:
         state, engine.trigger, engine.set_args, lambda: list(engine.o.args), _disabler(engine)
     )
     servers = tiltserver.Servers(listener, hooks)
-    name = tiltserver.api_server_name(requested if requested else 0)
-    tiltserver.add_entry(name, f"https://127.0.0.1:{servers.api_port}", servers.certs.ca_cert, servers.token)
+    name = tiltconfig.api_server_name(requested if requested else 0)
+    tiltconfig.add_entry(name, f"https://127.0.0.1:{servers.api_port}", servers.certs.ca_cert, servers.token)
     for line in _start_lines(host, port, requested):
         log.raw(line)
     for key in ANALYTICS_ENV:
@@ -158,7 +150,9 @@ def up(command: str, parsed: Parsed, stop: threading.Event) -> int:
     finally:
         engine.close()
         servers.close()
-        tiltserver.remove_entry(name)
+        tiltconfig.remove_entry(name)
+    if engine.fatal:
+        raise fail(engine.fatal)
     if command == "up":
         return 0
     if state.done and not state.error:

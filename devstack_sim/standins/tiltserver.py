@@ -13,120 +13,20 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import secrets
 import socket
 import tempfile
 import threading
-import uuid
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-import yaml
-
-from devstack_sim.fileio import write_text_atomic
-from devstack_sim.standins.home import locked
+from devstack_sim.standins.tiltconfig import PREFIX, web_token
 from devstack_sim.standins.tiltstate import API_VERSION, EngineState
-
-DEFAULT_WEB_PORT = 10350
-PREFIX = "/apis/tilt.dev/v1alpha1/"
-
-
-def dev_dir() -> Path:
-    """`GetTiltDevDir`: TILT_DEV_DIR, WMDAEMON_HOME, WINDMILL_DIR, ~/.windmill if it exists, ~/.tilt-dev."""
-    for key in ("TILT_DEV_DIR", "WMDAEMON_HOME", "WINDMILL_DIR"):
-        if os.environ.get(key):
-            return Path(os.environ[key]).expanduser()
-    windmill = Path.home() / ".windmill"
-    return windmill if windmill.is_dir() else Path.home() / ".tilt-dev"
-
-
-def config_path() -> Path:
-    """The kubeconfig-format file holding the `tilt-*` contexts (`TILT_CONFIG` wins)."""
-    return Path(os.environ["TILT_CONFIG"]) if os.environ.get("TILT_CONFIG") else dev_dir() / "config"
-
-
-def api_server_name(web_port: int) -> str:
-    """`DefaultAPIServerName`: `tilt-default` for 10350, else `tilt-<port>`."""
-    return "tilt-default" if web_port == DEFAULT_WEB_PORT else f"tilt-{web_port}"
-
-
-def web_token() -> str:
-    """`<TiltDevDir>/token`, created on first use (a UUID)."""
-    path = dev_dir() / "token"
-    with locked(dev_dir() / ".token.lock"):
-        if not path.is_file():
-            write_text_atomic(path, str(uuid.uuid4()))
-        return path.read_text(encoding="utf-8").strip()
-
-
-def _read_config(path: Path) -> dict[str, Any]:
-    try:
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError):
-        return {}
-    return loaded if isinstance(loaded, dict) else {}
-
-
-def _without(config: dict[str, Any], name: str) -> dict[str, Any]:
-    for section in ("clusters", "contexts", "users"):
-        config[section] = [e for e in config.get(section) or [] if e.get("name") != name]
-    return config
-
-
-def add_entry(name: str, server: str, ca_pem: bytes, token: str) -> None:
-    """Write (or replace) the context `name` → cluster/user `name` in the config file."""
-    path = config_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with locked(path.parent / ".tilt-config.lock"):
-        config = _without(_read_config(path), name)
-        config.setdefault("apiVersion", "v1")
-        config.setdefault("kind", "Config")
-        ca = base64.b64encode(ca_pem).decode()
-        config["clusters"].append(
-            {"name": name, "cluster": {"server": server, "certificate-authority-data": ca}}
-        )
-        config["contexts"].append({"name": name, "context": {"cluster": name, "user": name}})
-        config["users"].append({"name": name, "user": {"token": token}})
-        write_text_atomic(path, yaml.safe_dump(config, sort_keys=False))
-
-
-def remove_entry(name: str) -> None:
-    """Remove the context `name` (and its cluster and user) from the config file."""
-    path = config_path()
-    if not path.is_file():
-        return
-    with locked(path.parent / ".tilt-config.lock"):
-        write_text_atomic(path, yaml.safe_dump(_without(_read_config(path), name), sort_keys=False))
-
-
-def find_entry(name: str) -> dict[str, str] | None:
-    """{server, ca, token} of context `name`, or None when no such Tilt is registered."""
-    config = _read_config(config_path())
-
-    def named(section: str) -> dict[str, Any]:
-        return next((e for e in config.get(section) or [] if e.get("name") == name), {})
-
-    context = named("contexts").get("context") or {}
-    if not context:
-        return None
-    cluster: dict[str, Any] = next(
-        (e for e in config.get("clusters") or [] if e.get("name") == context.get("cluster")), {}
-    )
-    user: dict[str, Any] = next(
-        (e for e in config.get("users") or [] if e.get("name") == context.get("user")), {}
-    )
-    details, auth = cluster.get("cluster") or {}, user.get("user") or {}
-    return {
-        "server": str(details.get("server") or ""),
-        "ca": base64.b64decode(str(details.get("certificate-authority-data") or "")).decode(),
-        "token": str(auth.get("token") or ""),
-    }
 
 
 def status(code: int, reason: str, message: str) -> dict[str, Any]:

@@ -4,6 +4,7 @@ a context Tilt will not deploy to) as `tilt ci` reports them (TILT.md §0, §1.4
 
 from __future__ import annotations
 
+import json
 import signal
 import socket
 from pathlib import Path
@@ -137,6 +138,18 @@ def test_a_shutdown_held_up_past_two_seconds_exits_1(env: dict[str, str], tmp_pa
         )
         try:
             wait_for(lambda: run(port_env, "get", "session").returncode == 0, 30, "tilt up")
+            if not hold:  # tilt up keeps running with the (Tiltfile) resource in error
+                wait_for(lambda r=running: "might be production" in r.output, 30, "the load error")
+                tiltfile = json.loads(run(port_env, "get", "uiresource", "(Tiltfile)", "-o", "json").stdout)
+                assert tiltfile["status"]["updateStatus"] == "error"
+                assert tiltfile["status"]["buildHistory"][0]["error"].startswith(
+                    f"Stop! {EKS_CONTEXT} might be"
+                )
+                session = json.loads(run(port_env, "get", "session", "Tiltfile", "-o", "json").stdout)
+                (loaded,) = [t for t in session["status"]["targets"] if t["name"] == "tiltfile:update"]
+                assert (
+                    loaded["state"]["terminated"]["error"] == tiltfile["status"]["buildHistory"][0]["error"]
+                )
             client = socket.create_connection(("127.0.0.1", port)) if hold else None
             if client is not None:
                 client.sendall(b"GET / HTTP/1.1\r\n")

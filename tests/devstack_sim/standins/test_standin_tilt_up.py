@@ -158,6 +158,19 @@ def test_up_by_hand_deploys_reports_and_forwards(up: tuple[dict[str, str], Runni
     names = [t["name"] for t in session["status"]["targets"]]
     assert names == sorted(names) and "tiltfile:update" in names and "jetscale-backend:runtime" in names
 
+    labelled = run(env, "get", "uiresources", "-l", "jetscale", "-o", "name")
+    assert labelled.stdout.split() == [
+        "uiresource.tilt.dev/jetscale-backend",
+        "uiresource.tilt.dev/jetscale-frontend",
+    ]
+    nameless = run(env, "wait", "--for=condition=Ready", "uiresource")
+    assert nameless.stderr == "error: resource(s) were provided, but no name was specified\n"
+    missing = run(env, "get", "uiresource", "nope")
+    assert (missing.returncode, missing.stderr) == (
+        1,
+        'Error from server (NotFound): uiresources.tilt.dev "nope" not found\n',
+    )
+
     # Tilt's forwards reach the apps (through the API server's port-forward)
     assert http(ports["backend"], "/healthz")[0] == 200
     status_code, page = http(ports["frontend"], "/")
