@@ -35,7 +35,9 @@ def main() -> None:
 
         def devstack_up() -> None:
             command = [sys.executable, "-m", "devstack", "-p", profile, "up", "--headless", "--json"]
-            subprocess.run(command, env=child_env, cwd=root, check=True, capture_output=True)
+            done = subprocess.run(command, env=child_env, cwd=root, capture_output=True, text=True)
+            if done.returncode != 0:
+                raise SystemExit(f"devstack up failed (exit {done.returncode}): {done.stdout[-2000:]}")
 
         def by_hand() -> None:
             command = ["tilt", "ci", "--context", context, "--file", "Tiltfile", "--namespace", "jetscale"]
