@@ -116,8 +116,11 @@ def _timeline(state: State, before: TiltView, view: TiltView, at: float) -> Stat
 
 
 def _ensure_iteration(state: State, at: float) -> State:
+    """The iteration a build belongs to: the running one while Tilt's part of it goes on, else a
+    new one (a build after the deploy mark is the next change; `begin` ends a running one)."""
     current = state.timeline.current
-    if current is not None and current.running:
+    marked = current.phase("deploy") if current is not None else None
+    if current is not None and current.running and (marked is None or marked.running):
         return state
     first = state.deploy.iteration == 0
     return begin_iteration(state, state.deploy.iteration + 1, at, first)

@@ -195,3 +195,28 @@ def test_the_overall_verdict_names_tilts_own_failure_first() -> None:
     assert level is Level.ERROR and summary.startswith("(Tiltfile): TiltfileError")
     healthy = reduce(tilt_state(), polled("uiresources-healthy.json", 1.0))
     assert "TiltfileError" not in overall(healthy, [])[1]
+
+
+def test_a_redeploy_under_tilt_up_moves_the_deploy_step_like_skaffold_dev() -> None:
+    """Iteration 2 of `tilt up` (a rebuild after an edit) puts the deploy step back to running,
+    and its end makes it OK again; a failed rebuild fails it with Tilt's explanation."""
+    from devstack.core.model import StepStatus
+    from devstack.core.pipeline import DEPLOY
+
+    state = reduce(tilt_state(), ev.StepStarted(DEPLOY.name, at=0.0))
+    state = reduce(state, ev.StepFinished(DEPLOY.name, at=0.5, detail="tilt up is watching"))
+    state = reduce(state, polled("uiresources-deploying.json", 1.0))
+    state = reduce(state, polled("uiresources-healthy.json", 2.0))
+    assert state.deploy.dev_loop and state.deploy.iteration == 1
+    rebuilding = json.loads((FIXTURES / "uiresources-healthy.json").read_text())
+    backend = rebuilding["items"][1]["status"]
+    backend["currentBuild"] = {"startTime": "2026-01-01T00:01:00.000000Z", "spanID": "build:2"}
+    backend["updateStatus"] = "in_progress"
+    state = reduce(state, ev.TiltPolled(resources_from_json(rebuilding), None, 3.0))
+    step = state.step(DEPLOY.name)
+    assert state.deploy.iteration == 2 and step is not None and step.status is StepStatus.RUNNING
+    failed = json.loads((FIXTURES / "uiresources-build-failed.json").read_text())
+    state = reduce(state, ev.TiltPolled(resources_from_json(failed), None, 4.0, images=IMAGES))
+    step = state.step(DEPLOY.name)
+    assert step is not None and step.status is StepStatus.FAILED
+    assert "Tilt's build of jetscale-backend failed" in step.error
