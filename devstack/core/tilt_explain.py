@@ -14,6 +14,9 @@ from devstack.core.model import Level
 from devstack.core.tilt import TILTFILE_RESOURCE, TiltBuild, TiltResource, TiltView, tiltfile_location
 
 MAX_EVIDENCE = 6
+_RUNTIME_ERRORS = ("Pod ",)
+"""How `tilt ci` words a pod's failure (`Pod "<name>" failed`, `Pod <pod> in error state due to
+container <ctr>: <status>`; TILT.md §2.3), as opposed to a build's or the Tiltfile's."""
 _NOISE = ("Traceback (most recent call last):",)
 
 
@@ -109,6 +112,8 @@ def explain_exit(error: str, view: TiltView, failing: str = "") -> tuple[str, Ex
     if not error:
         return None
     failed = view.resource(failing) if failing else None
+    if error.startswith(_RUNTIME_ERRORS) or (failed is not None and failed.update_status == "ok"):
+        return None  # a pod's failure after a good build: the Kubernetes explanations say why
     if failing and failing != TILTFILE_RESOURCE:
         resource = failed or TiltResource(failing)
         built = replace(resource, update_status="error", last_build=TiltBuild(None, None, error))

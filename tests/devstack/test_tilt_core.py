@@ -153,6 +153,10 @@ def test_exit_errors_explained_when_the_last_read_missed_them() -> None:
     built = explain_exit("Build Failed: exit code: 2", TiltView(images=IMAGES), failing="jetscale-backend")
     assert built is not None and built[1].reason == "BuildFailed" and "Tiltfile:8" in built[1].summary
     assert explain_exit("context canceled", TiltView()) is None
+    crash = "Pod jetscale-backend-7587 in error state due to container backend: CrashLoopBackOff"
+    assert explain_exit(crash, TiltView(images=IMAGES), failing="jetscale-backend") is None
+    built = TiltView(resources_from_json(fixture("uiresources-healthy.json")), images=IMAGES)
+    assert explain_exit("exit code 1", built, failing="jetscale-backend") is None
 
 
 def test_log_prefixes_and_locations() -> None:

@@ -132,6 +132,8 @@ def test_a_crash_looping_backend_is_explained(demo_env: DemoEnvironment, tool: s
     assert backend.reason == "CrashLoopBackOff"
     assert "exited with code 1" in backend.summary
     assert any("FATAL: DATABASE_URL is not set" in line for line in backend.evidence)
+    failed = ctx.store.state.failed_step
+    assert failed is not None and "build" not in failed.error.lower(), "a crash after a good build"
 
 
 @TOOLS
