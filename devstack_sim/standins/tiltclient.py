@@ -305,8 +305,10 @@ def args(parsed: Parsed) -> int:
 
 def trigger(parsed: Parsed) -> int:
     """`tilt trigger RESOURCE`: POST /api/trigger on the web port."""
-    if len(parsed.args) != 1:
-        raise ClientError(f"Error: accepts 1 arg(s), received {len(parsed.args)}")
+    if len(parsed.args) != 1:  # cobra.ExactArgs(1): a cobra-level error (also printed on stdout)
+        message = f"accepts 1 arg(s), received {len(parsed.args)}"
+        print(message, flush=True)
+        raise ClientError(f"Error: {message}")
     name = parsed.args[0]
     host = parsed.text("host", "localhost")
     url = f"http://{host}:{_port(parsed)}/api/trigger"

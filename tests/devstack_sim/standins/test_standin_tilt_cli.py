@@ -158,3 +158,19 @@ def test_a_shutdown_held_up_past_two_seconds_exits_1(env: dict[str, str], tmp_pa
                 client.close()
         finally:
             running.stop()
+
+
+def test_ci_without_resources_ends_only_by_timeout_or_signal(env: dict[str, str], tmp_path: Path) -> None:
+    """A Tiltfile with no resources never succeeds (TILT.md §2.3 step 3): `--timeout` ends it, and
+    SIGINT gives `Error: context canceled` (exit 1; `tilt up` would exit 0)."""
+    folder = stack(tmp_path, "print('nothing to deploy')\n")
+    timed = run(env, "ci", "--port", "0", "--context", EKS_CONTEXT, "--timeout", "1s", cwd=folder)
+    assert (timed.returncode, timed.stderr) == (1, "Error: Timeout after 1s\n")
+    assert "nothing to deploy" in timed.stdout.splitlines()
+    running = start(env, "ci", "--port", "0", "--context", EKS_CONTEXT, cwd=folder, log=tmp_path / "ci.log")
+    try:
+        wait_for(lambda: "nothing to deploy" in running.output, 30, "the Tiltfile to load")
+        assert running.stop(signal.SIGINT) == 1
+        assert running.output.splitlines()[-1] == "Error: context canceled"
+    finally:
+        running.stop()

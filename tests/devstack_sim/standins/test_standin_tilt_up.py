@@ -176,6 +176,21 @@ def test_up_by_hand_deploys_reports_and_forwards(up: tuple[dict[str, str], Runni
     status_code, page = http(ports["frontend"], "/")
     assert status_code == 200 and "<html" in page.lower()
 
+    # the chart's objects (as skaffold deploys them) are in the namespace, plus nothing else
+    rendered = subprocess.run(
+        ["helm", "template", "jetscale", "charts/jetscale", "--namespace", "jetscale", "--values",
+         "charts/jetscale/values-local.yaml"],
+        cwd=REPO, capture_output=True, text=True, timeout=60, check=True,
+    ).stdout  # fmt: skip
+    expected = sorted(
+        f"{d['kind'].lower()}/{d['metadata']['name']}" for d in yaml.safe_load_all(rendered) if d
+    )
+    live = kubectl(env, "get", "deploy,svc,secret", "-n", "jetscale", "-o", "name").stdout.split()
+    assert (
+        sorted(n.replace("deployment.apps/", "deployment/").replace("service/", "service/") for n in live)
+        == expected
+    )
+
     # the deployed objects carry Tilt's label and the built image
     deploy = json.loads(
         kubectl(env, "get", "deploy", "-n", "jetscale", "jetscale-backend", "-o", "json").stdout
