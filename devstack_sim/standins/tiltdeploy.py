@@ -177,6 +177,15 @@ def put(kube: apply.Kube, obj: dict[str, Any], target: apply.ObjectRef) -> None:
     )  # fmt: skip
 
 
+def delete(kube: apply.Kube, resource: K8sResource, namespace: str, log: Log) -> None:
+    """Delete a resource's objects, last first (failures are logged, not raised)."""
+    for obj in reversed(resource.objects):
+        try:
+            kube.delete(apply.ref_of(obj, namespace, kube))
+        except Exception as err:  # noqa: BLE001 - reported in the resource's log, as Tilt does
+            log(f"Deleting {obj.get('kind')}/{(obj.get('metadata') or {}).get('name')}: {err}")
+
+
 def _api_message(err: Any) -> str:
     try:
         return str(json.loads(err.body or "{}").get("message") or err.reason)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from devstack_sim.standins import apply, tiltci, tiltdeploy, tiltfile
@@ -56,6 +57,7 @@ class Engine:
         self.resources: dict[str, K8sResource] = {}
         self.forwards: dict[str, ResourceForwards] = {}
         self.triggers: list[str] = []
+        self.to_delete: list[str] = []
         self.new_args: list[str] | None = None
         self._kube: apply.Kube | None = None
         self.finished = threading.Event()
@@ -92,6 +94,41 @@ class Engine:
             self.new_args = list(args)
             return True
 
+    def set_disabled(self, name: str, disabled: bool) -> str:
+        """Disable (its objects are deleted, its forwards stopped) or enable (updated again) a
+        resource, as the `<name>-disable` ConfigMap says; returns "" or the refusal."""
+        with self.state.lock:
+            resource = self.state.get(name)
+            if resource is None or resource.kind != "k8s":
+                return f'no such resource "{name}"'
+            if resource.disabled != disabled:
+                resource.disabled = disabled
+                if disabled:
+                    self.to_delete.append(name)
+                else:
+                    resource.pending_since = time.time()
+                self.state.touch(resource)
+        return ""
+
+    def _delete_disabled(self) -> None:
+        """Tear down what disabled resources applied (Tilt deletes a disabled resource's objects)."""
+        while self.to_delete:
+            name = self.to_delete.pop(0)
+            resource = self.resources.get(name)
+            if name in self.forwards:
+                self.forwards.pop(name).stop()
+            if resource is None:
+                continue
+            self.log.line(name, "Resource disabled: deleting its objects")
+            tiltdeploy.delete(
+                self.kube, resource, self.o.cluster.namespace, partial(self.log.line, name, level="ERROR")
+            )
+            with self.state.lock:
+                state = self.state.resources.get(name)
+                if state is not None:
+                    state.deployed_at, state.pod, state.spec_hash = None, None, ""
+                    self.state.touch(state)
+
     # -- the loop ---------------------------------------------------------------------------------
 
     def run(self) -> None:
@@ -102,6 +139,7 @@ class Engine:
                 if self.new_args is not None:
                     self.o.args, self.new_args = self.new_args, None
                     self._load()
+                self._delete_disabled()
                 self._follow_pods()
                 self._ticks += 1
                 if self.o.subcommand == "up" and self._ticks % WATCH_EVERY == 0:
@@ -174,13 +212,7 @@ class Engine:
                 state.images = list(resource.images)
                 state.has_pods = resource.workload is not None
                 state.disabled = resource.name in loaded.assembled.disabled
-                state.links = [
-                    {"url": p.url(self.o.host), **({"name": p.name} if p.name else {})}
-                    for p in resource.port_forwards
-                ]
-                state.links += [
-                    {"url": link.url, **({"name": link.name} if link.name else {})} for link in resource.links
-                ]
+                state.links = resource.endpoint_links(self.o.host)
                 changed = (
                     previous is None
                     or previous.objects != resource.objects

@@ -59,6 +59,13 @@ class K8sResource:
     resource_deps: list[str] = field(default_factory=list)
     auto_init: bool = True
 
+    def endpoint_links(self, host: str) -> list[dict[str, str]]:
+        """UIResource `endpointLinks`: the port forwards' URLs, then the `links`."""
+        found = [{"url": p.url(host), **({"name": p.name} if p.name else {})} for p in self.port_forwards]
+        return found + [
+            {"url": link.url, **({"name": link.name} if link.name else {})} for link in self.links
+        ]
+
     @property
     def display_names(self) -> list[str]:
         """`name:kind` of each object (UIResourceKubernetes.displayNames)."""

@@ -15,7 +15,6 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 from devstack_sim.standins import apply, godur, tiltconfig, tiltdeploy, tiltfile, tiltserver, tiltversion
@@ -133,7 +132,7 @@ def up(command: str, parsed: Parsed, stop: threading.Event) -> int:
     options = Options(path, list(parsed.args), command, host, cluster, home, timeout)
     engine = Engine(options, state, log, stop)
     hooks = tiltserver.Hooks(
-        state, engine.trigger, engine.set_args, lambda: list(engine.o.args), _disabler(engine)
+        state, engine.trigger, engine.set_args, lambda: list(engine.o.args), engine.set_disabled
     )
     servers = tiltserver.Servers(listener, hooks)
     name = tiltconfig.api_server_name(requested if requested else 0)
@@ -169,22 +168,6 @@ def _run_engine(engine: Engine, stop: threading.Event) -> None:
         stop.wait(0.1)
     stop.set()
     engine.finished.wait(1.5)
-
-
-def _disabler(engine: Engine) -> Callable[[str, bool], str]:
-    def set_disabled(name: str, disabled: bool) -> str:
-        with engine.state.lock:
-            resource = engine.state.get(name)
-            if resource is None or resource.kind != "k8s":
-                return f'no such resource "{name}"'
-            if resource.disabled != disabled:
-                resource.disabled = disabled
-                if not disabled:
-                    resource.pending_since = time.time()
-                engine.state.touch(resource)
-        return ""
-
-    return set_disabled
 
 
 def _snapshot(path: str, state: EngineState) -> None:

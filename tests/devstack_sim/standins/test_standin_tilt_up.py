@@ -389,5 +389,28 @@ def test_up_rebuilds_on_a_source_change_a_trigger_and_new_args(
         wait_for(lambda: refused(ports["backend"]) and refused(ports["frontend"]), 30, "the forwards to go")
         same = run(env, "args", "--", "--no-port-forwards")
         assert same.stderr == "Tilt is already running with those args -- no action taken\n"
+
+        # disabling a resource deletes its objects; enabling it deploys it again
+        assert run(env, "disable", "jetscale-frontend").returncode == 0
+        wait_for(
+            lambda: (
+                kubectl(env, "get", "deploy", "-n", "jetscale", "-o", "name").stdout.split()
+                == ["deployment.apps/jetscale-backend"]
+            ),
+            30,
+            "the frontend to be deleted",
+        )
+        frontend = get_json(env, "uiresource", "jetscale-frontend")["status"]
+        assert (frontend["disableStatus"]["state"], frontend["runtimeStatus"]) == ("Disabled", "none")
+        refusal = run(env, "disable", "(Tiltfile)")
+        assert (refusal.returncode, refusal.stderr) == (
+            1,
+            "Error: (Tiltfile) cannot be enabled or disabled\n",
+        )
+        assert run(env, "enable", "jetscale-frontend").returncode == 0
+        done = run(
+            env, "wait", "--for=condition=Ready", "uiresource/jetscale-frontend", "--timeout=60s", timeout=90
+        )
+        assert done.returncode == 0, done.stderr
     finally:
         assert running.stop() == 0
