@@ -287,6 +287,16 @@ class TiltPolled(Event):
 
 
 @dataclass(frozen=True)
+class TiltStarted(Event):
+    """devstack started Tilt on this web port; `images` are the Tiltfile's `docker_build`s (image,
+    `Tiltfile:N`), known before any read of Tilt's state."""
+
+    web_port: int
+    images: tuple[tuple[str, str], ...]
+    at: float
+
+
+@dataclass(frozen=True)
 class TiltUnreachable(Event):
     """Tilt's API did not answer a read (not started yet, or gone): why, in one line."""
 

@@ -66,6 +66,12 @@ def _artifacts(view: TiltView) -> tuple[tuple[str, str], ...]:
     return tuple((image, status_of.get(image, "declared")) for image in names)
 
 
+@on(ev.TiltStarted)
+def _tilt_started(state: State, event: ev.TiltStarted) -> State:
+    view = TiltView(web_port=event.web_port, images=event.images, detail="starting")
+    return replace(state, tilt=view, deploy=replace(state.deploy, artifacts=_artifacts(view)))
+
+
 @on(ev.TiltUnreachable)
 def _unreachable(state: State, event: ev.TiltUnreachable) -> State:
     return replace(state, tilt=replace(state.tilt, reachable=False, detail=event.detail, polled_at=event.at))

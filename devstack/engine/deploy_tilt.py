@@ -125,6 +125,7 @@ class TiltRunner:
             self._emit(ev.DeployStarted("tilt", tuple(args), args[1], at=time.time(), channel="events"))
             detail = f"Tilt's API objects (tilt get uiresources/session, every {POLL_SECONDS:.0f} s)"
             self._emit(ev.DeployChannel("events", detail, at=time.time()))
+            self._emit(ev.TiltStarted(home.port, self.images, at=time.time()))
             poller = TiltPoller(home, env, self._emit, self.images).start()
             try:
                 return processes.stream(

@@ -224,3 +224,10 @@ def test_a_redeploy_under_tilt_up_moves_the_deploy_step_like_skaffold_dev() -> N
     step = state.step(DEPLOY.name)
     assert step is not None and step.status is StepStatus.FAILED
     assert "Tilt's build of jetscale-backend failed" in step.error
+
+
+def test_the_tiltfiles_images_are_known_before_any_read() -> None:
+    """`tilt ci` may end before the first read: an image typo is still compared with the Tiltfile."""
+    state = reduce(tilt_state(), ev.TiltStarted(10351, IMAGES, at=1.0))
+    assert dict(state.deploy.artifacts) == {"jetscale-backend": "declared", "jetscale-frontend": "declared"}
+    assert state.tilt.web_port == 10351 and not state.tilt.reachable
