@@ -1,10 +1,12 @@
-"""First frame of `devstack demo` as a ratio to a bare Textual app with one DataTable (goal <= 1.25).
+"""First frame of `devstack demo` as a ratio to a bare Textual app with one DataTable (goal <= 1.15).
 
-Both run as fresh processes in a pseudo-terminal of 160x50, interleaved, in the same run. The time
+Both run as fresh processes in a pseudo-terminal of 160x50, interleaved, in the same run (the goal
+holds for the median and for the minimum). The time
 is from spawning the process to the first screen output holding the app's content (the bare app's
 column label; devstack's Pods pane title). devstack builds the demo environment, loads the profile
 and imports the kubernetes client after that frame; each devstack run then gets SIGTERM and must
-exit and remove its demo environment (checked) before the next round.
+exit and remove its demo environment (checked) before the next round. The demo's walkthrough
+is marked as seen (as after a first launch), so the first frame is the dashboard's.
 
 Run: `.venv/bin/python -m benchmarks.bench_tui_first_frame [--rounds N]`.
 """
@@ -25,7 +27,7 @@ import termios
 import time
 from pathlib import Path
 
-from benchmarks.common import free_port, median_ms, report
+from benchmarks.common import compile_product, free_port, median_ms, report
 
 REPO = Path(__file__).resolve().parents[1]
 SETTLE = 0.5  # seconds between runs, so one run's exit does not slow the next one's start
@@ -99,12 +101,16 @@ def leftovers(home: str, before: set[str]) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=20)
     rounds = parser.parse_args().rounds
+    compile_product()  # bytecode written, as an installed devstack has it
     home = tempfile.mkdtemp(prefix="bench-tui-home-")
     env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "NO_COLOR")}
     env.update(HOME=home, XDG_STATE_HOME=f"{home}/.local/state", TERM="xterm-256color")
     env.update(DEVSTACK_DEMO_FRONTEND_PORT=str(free_port()), DEVSTACK_DEMO_BACKEND_PORT=str(free_port()))
+    from devstack.tui.tour import mark_tour
+
+    mark_tour(Path(home) / ".local" / "state" / "devstack", True, "demo")  # not a first launch
     existing = set(leftovers(home, set()))
     bare, demo = [], []
     first_frame([sys.executable, "-c", BARE_APP], b"BARE-MARKER", env)  # warm the file cache
@@ -125,7 +131,7 @@ def main() -> None:
             },
             "ratio_demo_to_bare": round(median_ms(demo) / median_ms(bare), 3),
             "ratio_of_minimums": round(min(demo) / min(bare), 3),
-            "goal": 1.25,
+            "goal": 1.15,
             "demo_environments_left_behind": left,
         },
     )

@@ -1,6 +1,6 @@
-"""`python -m devstack` runs the CLI."""
+"""`python -m devstack` runs the CLI (the same entry point as the `devstack` program)."""
 
-from devstack.cli import main
+from devstack.entry import main
 
 if __name__ == "__main__":
     main()

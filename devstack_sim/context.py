@@ -11,7 +11,7 @@ from devstack_sim import errors, resources
 from devstack_sim.resources import ResourceType
 from devstack_sim.runtime import PodRuntime
 from devstack_sim.store import Store
-from devstack_sim.wire import EncodeCache, not_found_path
+from devstack_sim.wire import LIST_STRIP, EncodeCache, not_found_path
 
 
 @dataclass
@@ -22,6 +22,7 @@ class ServerContext:
         store: The object store.
         runtime: The node side (logs, port-forward), or None when no cluster is attached.
         cache: Encodings of stored objects for watch streams.
+        list_cache: Encodings of stored objects as list items (no `kind`, `apiVersion`).
         bookmark_interval: Seconds between watch BOOKMARK events.
         streams: Open long-running responses (watches, logs, port-forwards), for counting.
     """
@@ -29,6 +30,7 @@ class ServerContext:
     store: Store
     runtime: PodRuntime | None = None
     cache: EncodeCache = field(default_factory=EncodeCache)
+    list_cache: EncodeCache = field(default_factory=lambda: EncodeCache(strip=LIST_STRIP))
     bookmark_interval: float = 5.0
     streams: set[Any] = field(default_factory=set)
 

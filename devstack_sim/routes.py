@@ -29,10 +29,9 @@ from devstack_sim import (
 from devstack_sim.context import CONTEXT, ServerContext, Target, dry_run, flag, parse_path
 from devstack_sim.resources import BY_KEY, PODS, ResourceType
 from devstack_sim.store import Match
-from devstack_sim.wire import check_accept, dumps, json_response, method_not_allowed, raw_json
+from devstack_sim.wire import LIST_STRIP, check_accept, dumps, json_response, method_not_allowed, raw_json
 
 Obj = dict[str, Any]
-_LIST_STRIP = ("kind", "apiVersion")
 
 
 async def handle(request: web.Request) -> web.StreamResponse:
@@ -82,18 +81,14 @@ def matcher(request: web.Request, rtype: ResourceType) -> Match | None:
     )
 
 
-def list_body(ctx: ServerContext, rtype: ResourceType, namespace: str | None, match: Match | None) -> Obj:
-    """The `XList` document for a collection."""
-    items = [
-        {k: v for k, v in obj.items() if k not in _LIST_STRIP}
-        for obj in ctx.store.list(rtype, namespace, match)
-    ]
-    return {
+def list_body(ctx: ServerContext, rtype: ResourceType, namespace: str | None, match: Match | None) -> bytes:
+    """The `XList` document for a collection, as JSON (each item's encoding cached by version)."""
+    head = {
         "kind": rtype.list_kind,
         "apiVersion": rtype.group_version,
         "metadata": {"resourceVersion": str(ctx.store.resource_version)},
-        "items": items,
     }
+    return ctx.list_cache.encode_list(head, ctx.store.list(rtype, namespace, match))
 
 
 def list_objects(request: web.Request, target: Target) -> web.Response:
@@ -104,11 +99,10 @@ def list_objects(request: web.Request, target: Target) -> web.Response:
     match = matcher(request, target.rtype)
     version = tables.requested_version(request)
     if version is None:
-        body = list_body(ctx, target.rtype, target.namespace, match)
-    else:
-        objects = ctx.store.list(target.rtype, target.namespace, match)
-        include = request.query.get("includeObject", "Metadata")
-        body = tables.table(target.rtype, objects, ctx.store.resource_version, version, include)
+        return raw_json(list_body(ctx, target.rtype, target.namespace, match) + b"\n")
+    objects = ctx.store.list(target.rtype, target.namespace, match)
+    include = request.query.get("includeObject", "Metadata")
+    body = tables.table(target.rtype, objects, ctx.store.resource_version, version, include)
     return raw_json(dumps(body) + b"\n")
 
 
@@ -211,7 +205,7 @@ async def delete_collection(request: web.Request, target: Target) -> web.Respons
         if ctx.store.get(target.rtype, obj["metadata"].get("namespace", ""), obj["metadata"]["name"]) is None:
             continue
         deleted = _remove(ctx, target.rtype, obj, options, dry)
-        gone.append({k: v for k, v in deleted.items() if k not in _LIST_STRIP})
+        gone.append({k: v for k, v in deleted.items() if k not in LIST_STRIP})
     body = {
         "kind": target.rtype.list_kind,
         "apiVersion": target.rtype.group_version,

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
+from collections.abc import Sequence
 from typing import Any
 
+import msgspec
 import yaml
 from aiohttp import web
 
@@ -15,11 +17,20 @@ Obj = dict[str, Any]
 
 JSON = "application/json"
 _CACHE_LIMIT = 8192
+LIST_STRIP = ("kind", "apiVersion")
+"""Top-level fields a list's items leave out (the list says them once)."""
+
+
+_encode = msgspec.json.Encoder().encode
 
 
 def dumps(value: Any) -> bytes:
-    """Compact JSON bytes, as the real server writes them."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+    """Compact JSON bytes (UTF-8, no spaces), as the real server writes them.
+
+    msgspec writes the same bytes as `json.dumps(value, separators=(",", ":"), ensure_ascii=False)`
+    for the JSON values stored objects are made of, several times faster.
+    """
+    return _encode(value)
 
 
 def json_response(value: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
@@ -117,11 +128,15 @@ async def read_object(request: web.Request) -> Obj:
 class EncodeCache:
     """JSON bytes of stored objects keyed by their resourceVersion (unique per stored version).
 
-    Stored objects are never mutated, so one encoding serves every watcher of a change.
+    Stored objects are never mutated, so one encoding serves every watcher of a change, and every
+    list that shows it. `strip` names top-level fields left out (a list's items have no `kind` and
+    `apiVersion`); the cache grows to hold the largest list it encoded twice over, so a list does
+    not evict its own items.
     """
 
-    def __init__(self, limit: int = _CACHE_LIMIT):
+    def __init__(self, limit: int = _CACHE_LIMIT, strip: tuple[str, ...] = ()):
         self._limit = limit
+        self._strip = strip
         self._entries: OrderedDict[str, bytes] = OrderedDict()
         self.hits = 0
         self.misses = 0
@@ -130,15 +145,27 @@ class EncodeCache:
         """The JSON encoding of `obj`, from the cache when possible."""
         rv = obj.get("metadata", {}).get("resourceVersion")
         if not rv:
-            return dumps(obj)
+            return self._dumps(obj)
         key = f"{obj.get('kind')}/{rv}"
         cached = self._entries.get(key)
         if cached is not None:
             self.hits += 1
+            self._entries.move_to_end(key)
             return cached
         self.misses += 1
-        data = dumps(obj)
+        data = self._dumps(obj)
         self._entries[key] = data
         if len(self._entries) > self._limit:
             self._entries.popitem(last=False)
         return data
+
+    def encode_list(self, head: Obj, items: Sequence[Obj]) -> bytes:
+        """A list document: `head` (kind, apiVersion, metadata) and the encoded `items`."""
+        self._limit = max(self._limit, 2 * len(items))
+        encoded = [self.encode(obj) for obj in items]
+        return dumps(head)[:-1] + b',"items":[' + b",".join(encoded) + b"]}"
+
+    def _dumps(self, obj: Obj) -> bytes:
+        if self._strip:
+            obj = {k: v for k, v in obj.items() if k not in self._strip}
+        return dumps(obj)

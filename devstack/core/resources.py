@@ -10,7 +10,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from devstack.core.kube import SUMMARISERS, Condition, KubeInfo
+from devstack.core.kube import Condition, KubeInfo
+from devstack.core.kubedecode import SUMMARISERS
 
 Raw = Mapping[str, Any]
 

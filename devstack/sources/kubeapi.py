@@ -11,8 +11,12 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from devstack.core.kube import SUMMARISERS, WATCHED_KINDS, KubeInfo
+import msgspec
+
+from devstack.core.kube import WATCHED_KINDS, KubeInfo
+from devstack.core.kubedecode import codec, server_version
 from devstack.sources.kube import CALL_TIMEOUT, KubeTarget, new_api_client
+from devstack.sources.kubeget import collection_path, read
 
 
 class KubeApi:
@@ -37,10 +41,7 @@ class KubeApi:
 
     def server_version(self, timeout: float = 5) -> str:
         """`gitVersion` of the API server (raises when unreachable)."""
-        from kubernetes import client
-
-        info = client.VersionApi(self.client).get_code(_request_timeout=timeout)
-        return str(info.git_version)
+        return server_version(read(self.client, "/version/", timeout=timeout))
 
     def wait_reachable(self, timeout: float, interval: float = 0.5) -> str:
         """Poll until the API answers; returns its version (re-raises the last error on timeout)."""
@@ -53,6 +54,9 @@ class KubeApi:
                     raise
                 time.sleep(interval)
 
+    def _list_body(self, kind: str) -> bytes:
+        return read(self.client, collection_path(kind, self.target.namespace), timeout=CALL_TIMEOUT)
+
     def list_raw(self, kind: str, namespace: str | None = None, **query: Any) -> list[dict[str, Any]]:
         """A one-shot list of a kind in the target namespace (or `namespace`), as plain dicts.
 
@@ -63,10 +67,11 @@ class KubeApi:
         call = list_call(self.client, kind, namespace or self.target.namespace)
         response = call(_request_timeout=CALL_TIMEOUT, **query)
         try:
-            body = json.loads(response.data)
+            body = msgspec.json.decode(response.data)
         finally:
             response.release_conn()
-        return list(body.get("items") or [])
+        items = body.get("items") if isinstance(body, dict) else None
+        return list(items or [])
 
     def read_raw(self, kind: str, name: str, namespace: str | None = None) -> dict[str, Any] | None:
         """One object as a plain dict; None when the server says 404."""
@@ -90,8 +95,9 @@ class KubeApi:
         return self.list_raw("events", namespace, field_selector=selector)
 
     def list_summaries(self, kind: str) -> tuple[KubeInfo, ...]:
-        """A one-shot list of a kind in the target namespace, summarised."""
-        return tuple(SUMMARISERS[kind](item) for item in self.list_raw(kind))
+        """A one-shot list of a kind in the target namespace, decoded straight into summaries."""
+        items, _ = codec(kind).decode_list(self._list_body(kind))
+        return items
 
     def snapshot(self) -> dict[str, tuple[KubeInfo, ...]]:
         """Every kind devstack shows, listed once."""

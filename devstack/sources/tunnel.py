@@ -158,12 +158,12 @@ async def bridge(
         async for message in ws:
             if message.type != aiohttp.WSMsgType.BINARY or not message.data:
                 continue
-            channel, payload = message.data[0], message.data[1:]
+            channel, payload = message.data[0], memoryview(message.data)[1:]  # no copy of the data
             if channel in headers_seen and not headers_seen[channel]:
                 headers_seen[channel] = True
                 continue
             if channel == 1 and payload:
-                error = payload.decode(errors="replace").strip()
+                error = bytes(payload).decode(errors="replace").strip()
                 break
             if channel == 0 and payload:
                 answered = True

@@ -94,7 +94,7 @@ class WorkloadLogs:
     def _list_pods(self) -> list[PodInfo]:
         import json
 
-        from devstack.core.kube import pod_info
+        from devstack.core.kubedecode import pod_info
 
         response = list_call(self._client, "pods", self._target.namespace)(
             _request_timeout=CALL_TIMEOUT, **self._selection.selector

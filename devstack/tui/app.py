@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual.app import SystemCommand
 from textual.binding import BindingType
 from textual.screen import Screen
+from textual.timer import Timer
 
 from devstack.exitcodes import INTERRUPTED
 from devstack.tui import keys
@@ -80,6 +81,7 @@ class DevstackApp(ActionsApp):
         self.watch_only = watch
         self.interval = interval
         self.bridge: Bridge | None = None
+        self._age_timer: Timer | None = None
         self._model: FrameBuilder | None = None
         self.frame: Frame | None = None
         self._done = {}
@@ -112,7 +114,6 @@ class DevstackApp(ActionsApp):
         """After the first frame: listen to the store (and paint it), then prepare the engine."""
         self.bridge = Bridge(self, self.session.store, self.paint, self.interval)
         self.bridge.attach()
-        self.set_interval(1.0, self.bridge.poke, name="ages")
         if self.session.has_engine:
             self.work("prepare", self._prepare, self._prepared)
         elif self.tour:
@@ -182,6 +183,21 @@ class DevstackApp(ActionsApp):
             show = getattr(screen, "show", None)  # main, detail and walkthrough screens
             if callable(show) and screen.is_mounted:
                 show(frame)
+        self._arm_age_clock(frame.now)
+
+    def _arm_age_clock(self, now: float) -> None:
+        """One timer for the moment an age on screen shows another text (no timer: none will).
+
+        Ages below two minutes tick every second, older ones at the next minute or hour: an idle
+        dashboard of old pods repaints once a minute, not every second.
+        """
+        if self._age_timer is not None:
+            self._age_timer.stop()
+            self._age_timer = None
+        main = self.screen_stack[0] if self.screen_stack else None
+        delay = main.next_age_change(now) if isinstance(main, MainScreen) else None
+        if delay is not None and self.bridge is not None:
+            self._age_timer = self.set_timer(delay + 0.01, self.bridge.poke, name="ages")
 
     # ------------------------------------------------------------------ exit
     async def action_quit(self) -> None:

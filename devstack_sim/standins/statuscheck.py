@@ -250,6 +250,7 @@ def run(
                 out(f" - {item.shown} failed. Error: {item.failed}.")
                 emit(item.shown, FAILED, item.failed, item.failed_code)
                 pending.clear()  # skaffold cancels the other checks once one deployment failed
+                break  # (the rest of this pass too: they are no longer pending)
             elif report_due and _report(item) != item.reported:
                 item.reported = _report(item)
                 out(item.reported)

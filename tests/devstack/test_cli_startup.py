@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import tomllib
 
 import pytest
+from helpers import REPO
+
+from devstack.entry import FAST
 
 HEAVY = ("textual", "kubernetes", "docker", "psutil", "aiohttp", "cryptography")
 
@@ -31,3 +36,48 @@ def test_help_lists_every_command() -> None:
         assert f"  {command} " in out.stdout
     for option in ("--profile", "--verbose", "--version"):
         assert option in out.stdout
+
+
+CLICK_PATH = "import sys; from devstack.cli import main; main(sys.argv[1:])"
+
+
+@pytest.mark.parametrize("args", sorted(FAST), ids=" ".join)
+@pytest.mark.parametrize("columns", ["120", "80", "60"])
+def test_printing_only_answers_are_clicks_own(args: tuple[str, ...], columns: str) -> None:
+    """`devstack/entry.py` answers without click exactly what click answers (regenerate with
+    `python -m devstack.cli.helpgen` when this fails after a change to the group's help)."""
+    env = {**os.environ, "COLUMNS": columns}
+    fast = subprocess.run([sys.executable, "-m", "devstack", *args], capture_output=True, text=True, env=env)
+    by_click = subprocess.run(
+        [sys.executable, "-c", CLICK_PATH, *args], capture_output=True, text=True, env=env
+    )
+    assert (fast.returncode, fast.stdout, fast.stderr) == (
+        by_click.returncode,
+        by_click.stdout,
+        by_click.stderr,
+    )
+    assert fast.returncode == 0 and fast.stdout
+
+
+@pytest.mark.parametrize("args", [*sorted(FAST), ("--help", "-v"), ("status", "--help")], ids=" ".join)
+def test_printing_only_answers_import_no_click(args: tuple[str, ...]) -> None:
+    code = (
+        "import atexit, sys\n"
+        f"sys.argv = ['devstack', *{list(args)!r}]\n"
+        "atexit.register(lambda: sys.stderr.write('CLICK:' + str('click' in sys.modules)))\n"
+        "from devstack.entry import main\n"
+        "main()\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ, "COLUMNS": "100"}
+    )
+    assert out.returncode == 0
+    assert out.stderr.endswith(f"CLICK:{tuple(args) not in FAST}")
+
+
+def test_the_program_and_python_m_run_the_same_entry_point() -> None:
+    from devstack import __main__, entry
+
+    assert __main__.main is entry.main
+    scripts = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["scripts"]
+    assert scripts == {"devstack": "devstack.entry:main"}

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
+
+from msgspec.structs import replace
 
 from devstack.core import events as ev
 from devstack.core.health import explain_deployment, explain_pod, explain_service
-from devstack.core.kube import deployment_info, endpointslice_info, kube_event_info, pod_info, service_info
+from devstack.core.kubedecode import (
+    deployment_info,
+    endpointslice_info,
+    kube_event_info,
+    pod_info,
+    service_info,
+)
 from devstack.core.model import Level
 from devstack.core.reducer import reduce
 from devstack.core.state import State

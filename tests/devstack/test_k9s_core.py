@@ -12,7 +12,7 @@ from devstack.core.browse import browse_row, columns, pod_status
 from devstack.core.describe import describe
 from devstack.core.describe_format import align, human_duration
 from devstack.core.kinds import find_kind, split_reference
-from devstack.core.kube import pod_info
+from devstack.core.kubedecode import pod_info
 from devstack.core.loglines import Interleaved, notice, parse_line, stamp_order
 from devstack.core.manifest import secret_keys, shown_object
 from devstack.core.reducer import reduce

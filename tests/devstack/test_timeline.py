@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from msgspec.structs import replace as replace_struct  # summaries are msgspec Structs
+
 from devstack.core import events as ev
 from devstack.core import timeline as tl
 from devstack.core.kube import ContainerInfo, DeploymentInfo, PodInfo
@@ -237,7 +239,7 @@ def test_rollout_waits_for_the_new_image_in_the_spec_every_new_pod_ready_and_no_
     assert rollout_waiting(state.deployments, state.pods, tags) == [
         "jetscale-backend: the new image is not in its spec yet"
     ]
-    deployment = replace(deployment, images=("jetscale-backend:new",), generation=3)
+    deployment = replace_struct(deployment, images=("jetscale-backend:new",), generation=3)
     pods = {
         "a": pod("old", "jetscale-backend:old"),
         "b": pod("new", "docker.io/library/jetscale-backend:new", ready=False),
@@ -246,7 +248,7 @@ def test_rollout_waits_for_the_new_image_in_the_spec_every_new_pod_ready_and_no_
     assert rollout_waiting(state.deployments, state.pods, tags) == [
         "jetscale-backend: 0/1 new pod(s) ready, 1 old pod(s) still running"
     ]
-    deployment = replace(deployment, observed_generation=3)
+    deployment = replace_struct(deployment, observed_generation=3)
     pods = {"a": pod("old", "jetscale-backend:old", deleting=True), "b": pod("new", "jetscale-backend:new")}
     state = replace(state, deployments={deployment.key: deployment}, pods=pods)
     assert rollout_waiting(state.deployments, state.pods, tags) == []

@@ -133,6 +133,13 @@ class MainScreen(Screen[None]):
         deploy = frame.state.deploy
         self.log_pane.show_deploy(deploy.tool, deploy.mode, deploy.lines)
 
+    def next_age_change(self, now: float) -> float | None:
+        """Seconds until an age shown in a pane on screen changes (None: nothing ticks)."""
+        if not self.ready:
+            return None
+        delays = [pane.next_age_change(now) for pane in self.query(KeyedTable) if pane.region.area]
+        return min((d for d in delays if d is not None), default=None)
+
     def pane(self, name: str) -> KeyedTable:
         """A table pane by id (pods, workloads, services, forwards, checks, events)."""
         return self.query_one(f"#{name}", KeyedTable)

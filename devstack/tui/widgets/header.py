@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import events
-from textual.widgets import Static
 
 from devstack.tui.format import level_mark, mark, style_of
+from devstack.tui.widgets.quiet import QuietStatic
 
 if TYPE_CHECKING:
     from devstack.core.deploy import DeployState
@@ -146,7 +146,7 @@ def one_line(frame: Frame, width: int) -> Text:
     return line
 
 
-class StatusHeader(Static):
+class StatusHeader(QuietStatic):
     """Where devstack points and how healthy it all is: two lines when wide, one when narrow."""
 
     DEFAULT_CSS = """
@@ -156,15 +156,28 @@ class StatusHeader(Static):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._frame: Frame | None = None
+        self._inputs: tuple[object, ...] = ()
 
     def show(self, frame: Frame) -> None:
-        """Render from the frame."""
+        """Render from the frame (nothing to do when what it shows and the width did not change)."""
         self._frame = frame
+        state = frame.state
         width = self.content_size.width or self.app.size.width
-        if self.app.size.width >= TWO_LINES:
-            self.update(two_lines(frame, width))
-        else:
-            self.update(one_line(frame, width))
+        wide = self.app.size.width >= TWO_LINES
+        inputs = (
+            state.profile,
+            state.context,
+            state.cluster,
+            state.deploy,
+            state.tilt,
+            frame.health,
+            wide,
+            width,
+        )
+        if inputs == self._inputs:
+            return
+        self._inputs = inputs
+        self.show_text(two_lines(frame, width) if wide else one_line(frame, width))
 
     def on_resize(self, _event: events.Resize) -> None:
         """Re-fit the last frame."""

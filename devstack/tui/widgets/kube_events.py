@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from devstack.tui.format import age, coloured, mark, parse_time
+from devstack.tui.format import age, age_changes_in, coloured, mark, parse_time
 from devstack.tui.widgets.table import Cells, KeyedTable, SyncStats
 
 if TYPE_CHECKING:
@@ -15,6 +15,34 @@ if TYPE_CHECKING:
 
 
 MAX_ROWS = 300
+
+
+class _Row:
+    """One event's cells; the row tuple is rebuilt only when its age text changes."""
+
+    __slots__ = ("_age", "_row", "event", "head", "seen", "tail")
+
+    def __init__(self, event: KubeEventInfo) -> None:
+        self.event = event
+        self.seen = parse_time(event.last_seen)
+        status = "warning" if event.warning else "pending"
+        count = f" (x{event.count})" if event.count > 1 else ""
+        self.head = mark(status)
+        self.tail = (
+            Text(f"{event.object_kind.lower()}/{event.object_name}"),
+            coloured(event.reason, status),
+            Text(event.message + count),
+        )
+        self._age = ""
+        self._row: Cells = ()
+
+    def row(self, now: float) -> Cells:
+        """The cells with the age at `now` (the same tuple while the age text is the same)."""
+        text = age(now - self.seen if self.seen is not None else None)
+        if text != self._age or not self._row:
+            self._age = text
+            self._row = (self.head, Text(text), *self.tail)
+        return self._row
 
 
 class KubeEventsPane(KeyedTable):
@@ -35,6 +63,7 @@ class KubeEventsPane(KeyedTable):
         super().__init__(id=id, classes=classes)
         self._source: object = None
         self._ordered: list[KubeEventInfo] = []
+        self._cache: dict[str, _Row] = {}
 
     def show(self, frame: Frame) -> SyncStats:
         """Sync with the state's events."""
@@ -44,19 +73,34 @@ class KubeEventsPane(KeyedTable):
             self._ordered = sorted(newest, key=lambda e: not e.warning)[:MAX_ROWS]
             self._source = events
         rows: dict[str, Cells] = {}
+        cache: dict[str, _Row] = {}
+        visible = self.visible_keys()
         for event in self._ordered:
-            seen = parse_time(event.last_seen)
-            status = "warning" if event.warning else "pending"
-            count = f" (x{event.count})" if event.count > 1 else ""
-            rows[event.key] = (
-                mark(status),
-                Text(age(frame.now - seen if seen is not None else None)),
-                Text(f"{event.object_kind.lower()}/{event.object_name}"),
-                coloured(event.reason, status),
-                Text(event.message + count),
-            )
+            entry = self._cache.get(event.key)
+            if entry is None or entry.event is not event:
+                entry = _Row(event)
+                rows[event.key] = entry.row(frame.now)
+            else:  # ages tick for the rows on screen only (the others when they scroll into view)
+                rows[event.key] = (
+                    entry.row(frame.now) if event.key in visible else self._rows_shown(entry, frame.now)
+                )
+            cache[event.key] = entry
+        self._cache = cache
         from devstack.core.explain import headline_warnings
 
         warnings = len(headline_warnings(frame.state))  # gone objects and start-up probes aged out
         self.border_subtitle = f"{warnings} warning(s)" if warnings else ""
         return self.sync(rows, [e.key for e in self._ordered])
+
+    def _rows_shown(self, entry: _Row, now: float) -> Cells:
+        shown = self.cells(entry.event.key)
+        return shown if shown is not None else entry.row(now)
+
+    def next_age_change(self, now: float) -> float | None:
+        """Seconds until an age on screen shows another text (None: no age on screen)."""
+        delays = [
+            age_changes_in(now - entry.seen)
+            for key in self.visible_keys(margin=0)
+            if (entry := self._cache.get(key)) is not None and entry.seen is not None
+        ]
+        return min((d for d in delays if d is not None), default=None)

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import ClassVar
 
 from rich.markup import escape
+from textual import events
 from textual.binding import Binding, BindingType
 from textual.widgets import Log
 
@@ -49,10 +50,22 @@ class LogPane(Log):
         self.filter_text = ""
         self._buffer: deque[str] = deque(maxlen=MAX_LINES)
         self._deploy_lines: tuple[str, ...] = ()
+        self._at_end = True  # scrolled to the last line (or not scrolled away from it)
 
     def on_mount(self) -> None:
-        """Tell the screen."""
+        """Tell the screen; note whether the pane is at its end each time it scrolls."""
+        self.watch(self, "scroll_y", self._note_position, init=False)
         self.post_message(PaneReady())
+
+    def _note_position(self) -> None:
+        self._at_end = self.is_vertical_scroll_end
+
+    def on_resize(self, _event: events.Resize) -> None:
+        """Keep following the end when the pane gets shorter (the footer or the tab bar arrives
+        after the first lines, the terminal shrinks): `Log` scrolls to the end only on a write, and
+        only if it was at the end then, so the last lines would stay hidden until the user scrolls."""
+        if self._at_end and not self.is_vertical_scroll_end:
+            self.scroll_end(animate=False, immediate=True, x_axis=False)
 
     @property
     def lines_shown(self) -> list[str]:

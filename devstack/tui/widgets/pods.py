@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 
 from devstack.core.sorting import SortFields
-from devstack.tui.format import age, coloured, level_mark, parse_time
+from devstack.tui.format import age, age_changes_in, coloured, level_mark, parse_time
 from devstack.tui.widgets.table import Cells, KeyedTable, SyncStats, plain
 
 SEVERITY = {"error": 3, "warning": 2, "progressing": 1, "pending": 1}
@@ -91,6 +91,15 @@ class PodsPane(KeyedTable):
         bad = sum(1 for v in frame.pods.values() if v.level.value == "error")
         self.border_subtitle = f"{len(rows)} pods" + (f", {bad} failing" if bad else "")
         return stats
+
+    def next_age_change(self, now: float) -> float | None:
+        """Seconds until an age on screen shows another text (None: no age on screen)."""
+        delays = [
+            age_changes_in(now - entry.created)
+            for key in self.visible_keys(margin=0)
+            if (entry := self._entries.get(key)) is not None and entry.created is not None
+        ]
+        return min((d for d in delays if d is not None), default=None)
 
     def _sorted(self, frame: Frame) -> list[str]:
         if self.ordering.column:

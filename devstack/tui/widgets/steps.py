@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual.widgets import Static
 
 from devstack.tui.format import coloured, mark, style_of
+from devstack.tui.widgets.quiet import QuietStatic
 
 if TYPE_CHECKING:
     from devstack.core.model import StepState
@@ -38,14 +38,14 @@ def step_detail(state: State) -> Text | None:
     return None
 
 
-class StepsBar(Static):
+class StepsBar(QuietStatic):
     """One line of step marks, plus the current progress or the failure with its fix."""
 
     def show(self, state: State) -> None:
         """Render from the state."""
         if not state.steps:
-            self.update(Text("up · not started (press u)", style=style_of("pending")))
+            self.show_text(Text("up · not started (press u)", style=style_of("pending")))
             return
         detail = step_detail(state)
         marks = step_marks(state.steps)
-        self.update(marks if detail is None else Text("\n").join([marks, detail]))
+        self.show_text(marks if detail is None else Text("\n").join([marks, detail]))

@@ -103,6 +103,10 @@ class KeyedTable(DataTable[Any]):
         """Repaint from a frame (each pane builds its rows and calls `sync`)."""
         raise NotImplementedError
 
+    def next_age_change(self, now: float) -> float | None:
+        """Seconds until a cell on screen shows another text by itself (ages); None: never."""
+        return None
+
     @property
     def column_spec(self) -> tuple[tuple[str, str], ...]:
         """(column key, label) of each column (`COLUMNS` unless a table changes its columns)."""
@@ -204,6 +208,7 @@ class KeyedTable(DataTable[Any]):
             del self._rows[key]
             stats.removed += 1
         columns = [key for key, _ in self.column_spec]
+        changed_rows: list[str] = []
         for key, cells in wanted.items():
             shown = self._rows.get(key)
             if shown is cells:
@@ -216,8 +221,12 @@ class KeyedTable(DataTable[Any]):
             elif shown != cells:
                 for column, old, new in zip(columns, shown, cells, strict=True):
                     if old != new:
-                        update = self._widens(column, new)
-                        self.update_cell(key, column, self._shaped(column, new), update_width=update)
+                        shaped = self._shaped(column, new)
+                        if self._widens(column, new):
+                            self.update_cell(key, column, shaped, update_width=True)
+                        else:
+                            self._data[RowKey(key)][ColumnKey(column)] = shaped
+                            changed_rows.append(key)
                         stats.updated_cells += 1
             self._rows[key] = cells
         before = set(self._order)
@@ -226,11 +235,36 @@ class KeyedTable(DataTable[Any]):
             self._apply_order(wanted_order)
             stats.reordered = True
         self._order = wanted_order
+        if changed_rows:
+            self._repaint_rows(changed_rows)
         self._keep_cursor(selected)
         self.totals.added += stats.added
         self.totals.removed += stats.removed
         self.totals.updated_cells += stats.updated_cells
         return stats
+
+    def _repaint_rows(self, keys: list[str]) -> None:
+        """Repaint only these rows (cells changed in place, no column got wider).
+
+        `DataTable.update_cell` bumps the table's update count, which throws away the render of
+        every row, recomputes every row's offset and repaints the whole table: an age ticking in
+        one row re-rendered them all, every second. Here only the render caches are dropped
+        (rows re-render when next shown) and only the changed rows' lines are refreshed.
+        """
+        for cache in (
+            self._row_render_cache,
+            self._cell_render_cache,
+            self._row_renderable_cache,
+            self._line_cache,
+        ):
+            cache.clear()  # not the row offsets and order: they did not change
+        if len(keys) > self.size.height:
+            self.refresh()
+            return
+        for key in keys:
+            index = self._row_locations.get(RowKey(key))
+            if index is not None:
+                self.refresh_row(index)
 
     def _widens(self, column: str, cell: RenderableType) -> bool:
         """Whether a new cell is wider than its column (only then is the column re-measured).

@@ -176,7 +176,7 @@ def test_a_demo_whose_reaper_died_too_is_removed_and_named_by_down_stale(
     assert removed["devstack demo"]["containers"] == expected
     assert removed["kubernetes client credential files"]["owner_pid"] == demo.process.pid
     assert demo.gone() and not any(running(p) for p in [daemon, *pods])
-    again = devstack(env, "version")
+    again = devstack(env, "status", "--help")
     assert again.returncode == OK and "removed" not in again.stderr
 
 
@@ -236,7 +236,7 @@ def test_forward_and_up_hold_keep_credential_files_private_and_leave_none(
                 child.wait()
         if sig == signal.SIGKILL:
             assert folder.exists(), "SIGKILL leaves the folder to the next start"
-            start = devstack(env, "version")
+            start = devstack(env, "status", "--help")
             assert f"removed the kubernetes client credential files left by pid {child.pid}" in start.stderr
         assert private_folders() == before, f"{args} after {signal.Signals(sig).name}"
         assert os.listdir(env["TMPDIR"]) == []

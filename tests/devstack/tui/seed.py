@@ -9,7 +9,13 @@ from typing import Any
 
 from devstack.core import events as ev
 from devstack.core.checks import CheckResult, CheckStep
-from devstack.core.kube import deployment_info, endpointslice_info, kube_event_info, pod_info, service_info
+from devstack.core.kubedecode import (
+    deployment_info,
+    endpointslice_info,
+    kube_event_info,
+    pod_info,
+    service_info,
+)
 from devstack.core.model import CheckStatus, DoctorCheck
 from devstack.core.pipeline import UP_STEPS, PlannedForward, RunPlan, step_names
 from devstack.core.portforward import ForwardView

@@ -4,8 +4,8 @@ last state is always painted; the view model explains only what changed, and agr
 from __future__ import annotations
 
 import threading
-from dataclasses import replace
 
+from msgspec.structs import replace
 from seed import BACKEND, NS, crashloop_store, healthy_store, offline
 from tui_helpers import until
 

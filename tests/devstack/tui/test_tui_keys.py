@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from msgspec.structs import replace as struct_replace
 from seed import BACKEND, FRONTEND, NS, crashloop_store, healthy_store, offline
 from textual.widgets import DataTable
 from tui_helpers import screen_text, until
@@ -122,8 +123,8 @@ async def test_rows_are_updated_in_place_by_key() -> None:
         before = replace(pods.totals)
         key = f"{NS}/{BACKEND}"
         pod = store.state.pods[key]
-        container = replace(pod.containers[0], restart_count=1)
-        store.dispatch(ev.KubeChanged("pods", "MODIFIED", replace(pod, containers=(container,))))
+        container = struct_replace(pod.containers[0], restart_count=1)
+        store.dispatch(ev.KubeChanged("pods", "MODIFIED", struct_replace(pod, containers=(container,))))
         await until(pilot, lambda: plain_row(app, "pods", key)[4] == "1", what="restarts updated")
         totals = pods.totals
         assert (totals.added, totals.removed) == (before.added, before.removed)

@@ -11,6 +11,7 @@ from tui_helpers import screen_text, until
 from devstack.core.store import Store
 from devstack.tui.app import DevstackApp
 from devstack.tui.widgets.footer import Shown, fitting
+from devstack.tui.widgets.logpane import LogPane
 from devstack.tui.widgets.table import KeyedTable, fit_widths
 
 STORES = {"healthy": healthy_store, "crashloop": crashloop_store, "long names": long_names_store}
@@ -81,6 +82,30 @@ async def test_the_tab_bar_is_clickable_at_80x24() -> None:
         await until(pilot, lambda: app.main.selected_tab == "events", what="the Events tab")
         assert app.main.query_one("#events").display and not app.main.query_one("#log").display
         assert "REASON" in screen_text(app)
+
+
+async def test_the_log_keeps_its_last_line_on_screen_when_it_gets_shorter() -> None:
+    """The crash-loop log (10 lines) overflows its pane at 80x24. A pane that shrinks (the footer
+    mounted after the first lines: the race behind the snapshot hang; a smaller terminal) still
+    ends on the last line; a pane the user scrolled up stays where the user put it."""
+    app = DevstackApp(offline(crashloop_store()))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _settled(pilot, app)
+        log = app.main.query_one(LogPane)
+        await until(
+            pilot, lambda: log.line_count and log.scroll_y == log.max_scroll_y > 0, what="the log at its end"
+        )
+        height = log.size.height
+        await pilot.resize_terminal(80, 21)
+        await until(pilot, lambda: log.size.height < height, what="a shorter log pane")
+        await pilot.pause()
+        assert log.scroll_y == log.max_scroll_y, (log.scroll_y, log.max_scroll_y)
+        log.scroll_to(y=0, animate=False, immediate=True)
+        shorter = log.size.height
+        await pilot.resize_terminal(80, 18)
+        await until(pilot, lambda: log.size.height < shorter, what="a log pane shorter again")
+        await pilot.pause()
+        assert log.scroll_y == 0  # scrolled up by the user: not pulled back to the end
 
 
 def test_flexible_columns_give_way_widest_first() -> None:

@@ -15,8 +15,9 @@ from typing import Any
 import pytest
 from seed import BACKEND, clock, crashloop_store, doctor_store, healthy_store, long_names_store, offline
 from seed_objects import backend_secret, crashloop_pod
+from textual._doc import take_svg_screenshot
 from textual.pilot import Pilot
-from tui_helpers import until
+from tui_helpers import PilotTimeout, until
 
 from devstack.tui.app import DevstackApp
 from devstack.tui.objects import ObjectRef
@@ -144,3 +145,14 @@ def test_describe_of_the_crashlooping_pod(snap_compare, size: tuple[int, int]) -
 def test_yaml_of_a_secret_with_its_values_hidden(snap_compare, size: tuple[int, int]) -> None:
     app, opened = _inspect_app(backend_secret, ObjectRef("secrets", "jetscale", "jetscale-backend"), "yaml")
     assert snap_compare(app, terminal_size=size, run_before=opened)
+
+
+def test_a_wait_that_times_out_before_a_snapshot_fails_the_test_instead_of_hanging() -> None:
+    """`snap_compare` runs `run_before` in Textual's auto-pilot, which exits the app only on an
+    `Exception`: `until` raising `pytest.fail` (a BaseException) left the app running forever."""
+
+    async def never(pilot: Pilot[object]) -> None:
+        await until(pilot, lambda: False, timeout=0.3, what="something that never happens")
+
+    with pytest.raises(PilotTimeout, match="something that never happens"):
+        take_svg_screenshot(DevstackApp(offline(healthy_store())), terminal_size=(80, 24), run_before=never)

@@ -7,7 +7,6 @@ import os
 import time
 from collections.abc import Callable
 
-import pytest
 from helpers import REPO
 from rich.console import Console
 from textual.app import App
@@ -25,14 +24,24 @@ def screen_text(app: App[object]) -> str:
     return console.export_text(styles=False)
 
 
+class PilotTimeout(AssertionError):
+    """A pilot waited too long. An `Exception` on purpose: Textual's auto-pilot (`snap_compare`'s
+    `run_before`) exits the app only on an `Exception`; `pytest.fail` raises a `BaseException`, which
+    left the app running and the test hanging forever instead of failing."""
+
+
 async def until(
     pilot: Pilot[object], predicate: Callable[[], object], timeout: float = 30.0, what: str = "condition"
 ) -> None:
-    """Let the app run until `predicate()` is truthy (the async twin of helpers.wait_for)."""
+    """Let the app run until `predicate()` is truthy (the async twin of helpers.wait_for).
+
+    Raises:
+        PilotTimeout: after `timeout` seconds (the app exits, the test fails with `what`).
+    """
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout}s waiting for {what}")
+            raise PilotTimeout(f"timed out after {timeout}s waiting for {what}")
         await pilot.pause(0.05)
 
 
