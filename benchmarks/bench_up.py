@@ -10,29 +10,21 @@ Run: `.venv/bin/python -m benchmarks.bench_up [--rounds 3]`.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import subprocess
 import sys
 import time
 
-from benchmarks.common import free_port, report
+from benchmarks.common import demo_settings_on_free_ports, report
 
 
 def main() -> None:
     from devstack.cli.demo_stack import DemoEnvironment
-    from devstack.settings import Settings
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    settings = Settings.from_environ(
-        {
-            **os.environ,
-            "DEVSTACK_DEMO_FRONTEND_PORT": str(free_port()),
-            "DEVSTACK_DEMO_BACKEND_PORT": str(free_port()),
-        }
-    )
+    settings = demo_settings_on_free_ports()
     with DemoEnvironment(settings, "healthy") as env:
         child_env = {**env.tools.env, "DEVSTACK_SIM_TOOLS": "1"}  # the user's environment
         root = str(env.loaded.root)

@@ -9,6 +9,7 @@ import statistics
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -66,6 +67,21 @@ def report(name: str, document: dict[str, object]) -> None:
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"{name}.json").write_text(json.dumps(document, indent=2))
     print(json.dumps({name: document}, indent=2))
+
+
+def demo_settings_on_free_ports() -> Any:
+    """devstack's Settings from this environment, with the demo's ports moved to free ones."""
+    import os
+
+    from devstack.settings import Settings
+
+    return Settings.from_environ(
+        {
+            **os.environ,
+            "DEVSTACK_DEMO_FRONTEND_PORT": str(free_port()),
+            "DEVSTACK_DEMO_BACKEND_PORT": str(free_port()),
+        }
+    )
 
 
 def run_measured(

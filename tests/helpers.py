@@ -141,3 +141,47 @@ def fast_cluster_options(node_name: str = "jetscale-control-plane") -> Any:
         probe_period_cap_seconds=0.3,
         termination_grace_cap_seconds=1.0,
     )
+
+
+def pods_answering(
+    port: int, replace: Callable[[str], None], path: str = "/api/hello"
+) -> tuple[list[str], list[str]]:
+    """Request `path` on 127.0.0.1:`port` in a loop (each answer names the pod that served it);
+    once requests flow, `replace(first_pod)` replaces that pod, and the loop runs on until a new
+    pod answered a few times. Returns (the pods that answered, in order; the failed requests)."""
+    import http.client
+    import json
+
+    failures: list[str] = []
+    pods: list[str] = []
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.is_set():
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            try:
+                conn.request("GET", path, headers={"Connection": "close"})
+                response = conn.getresponse()
+                body = response.read()
+                if response.status != 200:
+                    failures.append(f"HTTP {response.status}")
+                else:
+                    pods.append(json.loads(body)["pod"])
+            except (OSError, http.client.HTTPException, ValueError) as err:
+                failures.append(repr(err))
+            finally:
+                conn.close()
+
+    client = threading.Thread(target=loop)
+    client.start()
+    try:
+        wait_for(lambda: len(pods) >= 5, what="requests flowing")
+        first = pods[0]
+        replace(first)
+        wait_for(lambda: pods[-1] != first, timeout=60, what="requests served by the new pod")
+        served = len(pods)
+        wait_for(lambda: len(pods) >= served + 5, what="more requests")
+    finally:
+        stop.set()
+        client.join(timeout=40)
+    return pods, failures

@@ -29,6 +29,7 @@ from devstack.core import timeline as tl
 from devstack.core.events import KubeSynced
 from devstack.core.model import Level
 from devstack.core.state import State
+from devstack.core.tilt_explain import explain_tilt
 from devstack.core.verdicts import Verdicts
 from devstack.engine.context import EngineContext
 from devstack.errors import DevstackError
@@ -171,6 +172,7 @@ def _snapshot(state: State, verdicts: Verdicts) -> dict[str, Any]:
             "artifacts": [list(a) for a in deploy.artifacts],
             "rollouts": [list(r) for r in deploy.rollouts],
             "errors": list(deploy.errors),
+            **({"tilt": jsonview.tilt_document(state)} if deploy.tool == "tilt" else {}),
         },
         "workloads": jsonview.workloads(state, verdicts.named),
         "pods": pod_rows(state, verdicts),
@@ -182,7 +184,8 @@ def _snapshot(state: State, verdicts: Verdicts) -> dict[str, Any]:
 
 def _explanations(state: State, verdicts: Verdicts) -> str:
     sections = ["# What is not OK"]
-    items = [(f"workload {d.name}", v) for d, v in verdicts.workloads if v.level is not Level.OK]
+    items = [(f"tilt resource {name}", v) for name, v in explain_tilt(state.tilt)]
+    items += [(f"workload {d.name}", v) for d, v in verdicts.workloads if v.level is not Level.OK]
     items += [
         (f"pod {state.pods[key].name}", v)
         for key, v in sorted(verdicts.pods.items())

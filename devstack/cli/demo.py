@@ -37,7 +37,7 @@ def require_simulator() -> None:
         )
 
 
-def run(options: Options, headless: bool, scenario: str, as_json: bool) -> int:
+def run(options: Options, headless: bool, scenario: str, as_json: bool, tool: str = "skaffold") -> int:
     """In a terminal: the terminal app on a simulated cluster (set up after its first frame).
 
     Headless (or --json, or without a terminal): set up the environment, run `up` against it,
@@ -48,8 +48,8 @@ def run(options: Options, headless: bool, scenario: str, as_json: bool) -> int:
     require_simulator()
     folders = provide_missing_tools(options)
     if not (headless or as_json) and interactive_terminal():
-        return _run_tui(options, scenario, folders)
-    return _run_headless(options, headless, scenario, as_json, folders)
+        return _run_tui(options, scenario, folders, tool)
+    return _run_headless(options, headless, scenario, as_json, folders, tool)
 
 
 def provide_missing_tools(options: Options) -> tuple[str, ...]:
@@ -75,7 +75,9 @@ def provide_missing_tools(options: Options) -> tuple[str, ...]:
     return tuple(dict.fromkeys(str(item.path.parent) for item in provided))
 
 
-def demo_session(options: Options, scenario: str, tool_folders: tuple[str, ...] = ()) -> Session:
+def demo_session(
+    options: Options, scenario: str, tool_folders: tuple[str, ...] = (), tool: str = "skaffold"
+) -> Session:
     """A session whose engine runs on a throwaway simulated environment, removed by `close`.
 
     Every profile the session switches to is one of the demo's stack copy, sealed to the demo's
@@ -91,7 +93,7 @@ def demo_session(options: Options, scenario: str, tool_folders: tuple[str, ...] 
         from devstack.engine.context import EngineContext
 
         if not environments:
-            environment = DemoEnvironment(options.settings, scenario, tool_folders)
+            environment = DemoEnvironment(options.settings, scenario, tool_folders, tool)
             environments.append(environment)
             environment.__enter__()
         environment = environments[0]
@@ -109,7 +111,9 @@ def demo_session(options: Options, scenario: str, tool_folders: tuple[str, ...] 
     return session
 
 
-def _run_tui(options: Options, scenario: str, tool_folders: tuple[str, ...] = ()) -> int:
+def _run_tui(
+    options: Options, scenario: str, tool_folders: tuple[str, ...] = (), tool: str = "skaffold"
+) -> int:
     """`devstack demo` in the terminal app; the demo environment is removed when it exits.
 
     The walkthrough opens on the first launch of the demo (remembered apart from plain
@@ -118,7 +122,7 @@ def _run_tui(options: Options, scenario: str, tool_folders: tuple[str, ...] = ()
     from devstack.tui.launch import run_tui
 
     closing = "devstack demo: removing the simulated cluster and its files…"
-    session = demo_session(options, scenario, tool_folders)
+    session = demo_session(options, scenario, tool_folders, tool)
     tour = True if options.tour else None
     return run_tui(
         session, autostart=True, tour=tour, settings=options.settings, closing=closing, tour_name=DEMO_TOUR
@@ -133,7 +137,12 @@ def look_around(demo: DemoEnvironment) -> str:
 
 
 def _run_headless(
-    options: Options, headless: bool, scenario: str, as_json: bool, tool_folders: tuple[str, ...]
+    options: Options,
+    headless: bool,
+    scenario: str,
+    as_json: bool,
+    tool_folders: tuple[str, ...],
+    tool: str = "skaffold",
 ) -> int:
     """Set up the simulated environment, run `up` against it, hold until Ctrl-C."""
     from devstack.cli.demo_stack import DemoEnvironment
@@ -142,12 +151,13 @@ def _run_headless(
     from devstack.engine.context import EngineContext
 
     settings = options.settings
-    with DemoEnvironment(settings, scenario, tool_folders) as demo:
+    with DemoEnvironment(settings, scenario, tool_folders, tool) as demo:
         ctx = EngineContext(demo.loaded, Store(), demo.tools, state_dir=demo.state_dir)
         if not as_json:
             cluster = demo.loaded.profile.cluster.name
             click.echo(
-                f"devstack demo: scenario {scenario}, simulated cluster {cluster} in {demo.home}", err=True
+                f"devstack demo: scenario {scenario} with {tool}, simulated cluster {cluster} in {demo.home}",
+                err=True,
             )
 
         def hint(code: int) -> str:

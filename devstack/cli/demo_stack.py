@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import shutil
 import subprocess
@@ -47,6 +48,9 @@ SCENARIOS: dict[str, dict[str, Any]] = {
 # so the chart's (typo'd) values reach the pods, as when an image reference drifts from the build.
 UNWIRED_VALUES = {"imagepull": ("backend.image.repository", "backend.image.tag")}
 DEMO_PROFILE = "local-kind"
+DEMO_PROFILES = {"skaffold": DEMO_PROFILE, "tilt": "local-kind-tilt"}
+"""The profile the demo runs, by deploy tool (`devstack demo --tool`)."""
+_ALLOWED_CONTEXTS = re.compile(r"allow_k8s_contexts\(\s*\[[^\]]*\]\s*\)")
 STACK = "stack"
 STATE = "state"
 ENVIRONMENT_FILE = "environment.json"
@@ -130,6 +134,8 @@ class DemoEnvironment:
     scenario: str = "healthy"
     tool_folders: tuple[str, ...] = ()
     """Folders of programs devstack provided for the demo (helm, kubectl): last on its PATH."""
+    tool: str = "skaffold"
+    """The deploy tool of the profile the demo runs (skaffold or tilt)."""
     home: Path = field(init=False)
     tools: ToolEnv = field(init=False)
     loaded: LoadedProfile = field(init=False)
@@ -140,6 +146,8 @@ class DemoEnvironment:
     def __enter__(self) -> DemoEnvironment:
         if self.scenario not in SCENARIOS:
             raise ValueError(f"unknown scenario {self.scenario!r}; choose from {', '.join(SCENARIOS)}")
+        if self.tool not in DEMO_PROFILES:
+            raise ValueError(f"unknown tool {self.tool!r}; choose from {', '.join(DEMO_PROFILES)}")
         self.home = new_folder(janitor.demos_root(self.settings.state_dir), prefix="devstack-demo-")
         try:
             self._lease = Lease.hold(
@@ -193,6 +201,7 @@ class DemoEnvironment:
         for profile in sorted((stack / "profiles").glob("*.y*ml")):
             self._write_profile(profile)
         self._unwire(stack)
+        self._seal_tiltfile(stack / "Tiltfile")
         from devstack_sim import standin_bin
 
         own = {
@@ -204,7 +213,7 @@ class DemoEnvironment:
         self.tools = demo_tools(self.settings.environ, own, str(standin_bin()), self.tool_folders)
         record = {"env": own, "standins": str(standin_bin()), "fallback": list(self.tool_folders)}
         (self.home / ENVIRONMENT_FILE).write_text(json.dumps(record), encoding="utf-8")
-        self.loaded = self.load(DEMO_PROFILE)
+        self.loaded = self.load(DEMO_PROFILES[self.tool])
 
     def _write_values(self, values_path: Path) -> None:
         """The demo's ports and the scenario's break, in every values file a profile may use."""
@@ -229,6 +238,13 @@ class DemoEnvironment:
             for key in keys:
                 templates.pop(key, None)
         path.write_text(yaml.safe_dump(config, sort_keys=False))
+
+    def _seal_tiltfile(self, path: Path) -> None:
+        """The Tiltfile allows the demo's cluster only (as every sealed profile does)."""
+        if not path.is_file():
+            return
+        sealed = f"allow_k8s_contexts(['kind-{self.cluster}'])"
+        path.write_text(_ALLOWED_CONTEXTS.sub(sealed, path.read_text(encoding="utf-8")), encoding="utf-8")
 
     def _write_profile(self, path: Path) -> None:
         """Seal a profile to the demo: its cluster (the only allowed context) and its ports."""

@@ -196,14 +196,21 @@ def report(ctx: click.Context, as_json: bool) -> int:
     show_default=True,
     help="Seed a healthy or a broken stack.",
 )
+@click.option(
+    "--tool",
+    type=click.Choice(["skaffold", "tilt"]),
+    default="skaffold",
+    show_default=True,
+    help="The deploy tool the demo drives (its stand-in on the simulated cluster).",
+)
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 @profile_option
 @click.pass_context
-def demo(ctx: click.Context, headless: bool, scenario: str, as_json: bool) -> int:
+def demo(ctx: click.Context, headless: bool, scenario: str, tool: str, as_json: bool) -> int:
     """Run devstack against a throwaway simulated cluster (no Docker or kind needed)."""
     from devstack.cli.demo import run
 
-    return run(options_of(ctx), headless, scenario, as_json)
+    return run(options_of(ctx), headless, scenario, as_json, tool)
 
 
 @cli.command("exec", context_settings={"ignore_unknown_options": True})

@@ -176,8 +176,9 @@ def hold_until_interrupted(ctx: EngineContext, options: Options) -> None:
 
 
 def down(options: Options, delete_cluster: bool, as_json: bool) -> int:
-    """`skaffold delete`; with --delete-cluster also `kind delete cluster`. Other entries stay."""
-    from devstack.engine.deploy import skaffold_delete
+    """`skaffold delete` (or `tilt down`); with --delete-cluster also `kind delete cluster`. Other
+    entries stay."""
+    from devstack.engine.deploy_select import remove_stack
     from devstack.sources import kind
 
     ctx = engine_context(options)
@@ -186,7 +187,8 @@ def down(options: Options, delete_cluster: bool, as_json: bool) -> int:
         raise DevstackError(
             f"--delete-cluster only deletes kind clusters; {ctx.context} is an existing cluster", exit_code=2
         )
-    done = {"skaffold_delete": skaffold_delete(ctx).splitlines()[-5:], "cluster_deleted": False}
+    removed = "tilt_down" if profile.deploy.tool == "tilt" else "skaffold_delete"
+    done = {removed: remove_stack(ctx).splitlines()[-5:], "cluster_deleted": False}
     if delete_cluster:
         done["cluster_deleted"] = bool(
             kind.delete(ctx.tools, profile.cluster.name, ctx.user_kubeconfig) or True

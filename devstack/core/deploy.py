@@ -7,6 +7,8 @@ from dataclasses import dataclass
 MAX_LINES = 400
 MAX_ERRORS = 12
 MAX_PENDING = 2000
+DEV_LOOP_MODES = ("dev", "up")
+"""The deploy state's modes that are a dev loop: `skaffold dev`, `tilt up`."""
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,7 @@ class DeployState:
 
     tool: str = ""
     mode: str = ""
+    """The tool's command: `dev`/`run` (skaffold), `up`/`ci` (tilt)."""
     command: tuple[str, ...] = ()
     phase: str = "idle"
     iteration: int = 0
@@ -43,6 +46,11 @@ class DeployState:
     channel_detail: str = ""
     tags: tuple[tuple[str, str], ...] = ()
     pending: tuple[tuple[float, str], ...] = ()
+
+    @property
+    def dev_loop(self) -> bool:
+        """The tool runs a dev loop (`skaffold dev`, `tilt up`), not one deploy (`run`, `ci`)."""
+        return self.mode in DEV_LOOP_MODES
 
     def rollout(self, name: str) -> tuple[str, str] | None:
         """(status, message) of a deployment's rollout as skaffold reported it."""

@@ -94,13 +94,13 @@ def stack_removed(state: State, detail: str) -> State:
 
 
 def redeploy_steps(state: State, previous_phase: str) -> State:
-    """`skaffold dev` redeploys (iteration 2 and later): the deploy and ready steps follow it.
+    """`skaffold dev` or `tilt up` redeploys (iteration 2 and later): the deploy and ready steps follow it.
 
     A new iteration puts the deploy step back to running; a stabilised one makes deploy and
     ready OK again; a failed one fails the deploy step with skaffold's errors.
     """
     deploy = state.deploy
-    if deploy.mode != "dev" or deploy.iteration < 2 or deploy.phase == previous_phase:
+    if not deploy.dev_loop or deploy.iteration < 2 or deploy.phase == previous_phase:
         return state
     iteration = f"iteration {deploy.iteration}"
     if deploy.phase == "building":

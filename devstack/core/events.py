@@ -14,6 +14,7 @@ from devstack.core.model import DoctorCheck
 from devstack.core.pipeline import RunPlan
 from devstack.core.portforward import ForwardView
 from devstack.core.resources import AnyInfo
+from devstack.core.tilt import TiltResource, TiltSession
 
 
 @dataclass(frozen=True)
@@ -277,6 +278,39 @@ class LoopIterationEnded(Event):
     ok: bool
     at: float
     error: str = ""
+
+
+# ----------------------------------------------------------------------------- Tilt
+@dataclass(frozen=True)
+class TiltPolled(Event):
+    """One read of Tilt's API objects (`tilt get uiresources` and `session Tiltfile`).
+
+    `images` are (image, `Tiltfile:N`) of the Tiltfile's `docker_build` calls, for explanations.
+    """
+
+    resources: tuple[TiltResource, ...]
+    session: TiltSession | None
+    at: float
+    web_port: int | None = None
+    images: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class TiltStarted(Event):
+    """devstack started Tilt on this web port; `images` are the Tiltfile's `docker_build`s (image,
+    `Tiltfile:N`), known before any read of Tilt's state."""
+
+    web_port: int
+    images: tuple[tuple[str, str], ...]
+    at: float
+
+
+@dataclass(frozen=True)
+class TiltUnreachable(Event):
+    """Tilt's API did not answer a read (not started yet, or gone): why, in one line."""
+
+    detail: str
+    at: float
 
 
 # ----------------------------------------------------------------------------- Skaffold's event API v2

@@ -15,6 +15,7 @@ from devstack.core.kube import DeploymentInfo, KubeEventInfo, PodInfo, selects
 from devstack.core.model import Level, StepStatus
 from devstack.core.portforward import ForwardView
 from devstack.core.state import State
+from devstack.core.tilt_explain import explain_tilt
 
 FORWARD_LEVELS = {"ready": Level.OK, "waiting": Level.WARNING, "listening": Level.PROGRESSING}
 
@@ -118,6 +119,8 @@ def overall(state: State, verdicts: Sequence[tuple[str, Explanation]]) -> tuple[
         return Level.ERROR, f"API unreachable: {state.cluster.error}"
     failed = state.failed_step
     bad = [(n, v) for n, v in verdicts if v.level is not Level.OK]
+    if state.deploy.tool == "tilt":  # Tilt's own red states (Tiltfile, builds) come first
+        bad = [(n, v) for n, v in explain_tilt(state.tilt) if v.level is Level.ERROR] + bad
     failing_checks = [c.name for c in state.checks if not c.ok]
     forwards = [f for f in state.forwards.values() if forward_level(f) is not Level.OK]
     levels = [v.level for _, v in bad] + [forward_level(f) for f in forwards]

@@ -64,7 +64,12 @@ def judge_image(image: str, known: Iterable[tuple[str, str]]) -> ImageJudgement:
 def known_images(state: State, tool: str = "") -> list[tuple[str, str]]:
     """(image, where it is known from): the deploy tool's artifacts, then images pods run."""
     built_by = f"built by {state.deploy.tool or tool or 'the deploy tool'}"
-    found = [(name, built_by) for name, status in state.deploy.artifacts if status != "failed"]
+    declared = "declared by docker_build in the Tiltfile"
+    found = [
+        (name, declared if status == "declared" else built_by)
+        for name, status in state.deploy.artifacts
+        if status != "failed"
+    ]
     running = {
         c.image for pod in state.pods.values() for c in pod.containers if c.state == "running" and c.image
     }

@@ -83,7 +83,12 @@ def _exited(state: State, event: ev.DeployExited) -> State:
 
 
 def line_read(state: State, line: str, at: float) -> State:
-    """One output line of the deploy tool, by the channel (the Log pane already has it)."""
+    """One output line of the deploy tool, by the channel (the Log pane already has it).
+
+    Tilt's output is only shown: its progress is read from its API objects (`reduce_tilt.py`).
+    """
+    if state.deploy.tool == "tilt":
+        return state
     signal = parse_skaffold_line(line)
     if signal is None:
         return state

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from devstack.core import reduce_deploy, reduce_devloop, reduce_forward, reduce_kube, reduce_steps
+from devstack.core import (
+    reduce_deploy,
+    reduce_devloop,
+    reduce_forward,
+    reduce_kube,
+    reduce_steps,
+    reduce_tilt,
+)
 from devstack.core.events import Event
 from devstack.core.handlers import Handler
 from devstack.core.state import State
@@ -14,6 +21,7 @@ for _table in (
     reduce_deploy.table,
     reduce_devloop.table,
     reduce_forward.table,
+    reduce_tilt.table,
 ):
     overlap = _HANDLERS.keys() & _table.handlers.keys()
     if overlap:

@@ -12,6 +12,7 @@ from devstack.core.model import CheckStatus, DoctorCheck, StepState, StepStatus
 from devstack.core.pipeline import RunPlan
 from devstack.core.portforward import ForwardView
 from devstack.core.resources import AnyInfo
+from devstack.core.tilt import TiltView
 from devstack.core.timeline import Timeline
 
 
@@ -64,6 +65,8 @@ class State:
     deploy: DeployState = field(default_factory=DeployState)
     timeline: Timeline = field(default_factory=Timeline)
     """The dev loop's iterations (`core/timeline.py`)."""
+    tilt: TiltView = field(default_factory=TiltView)
+    """Tilt's resources and session, when the deploy tool is Tilt (`core/tilt.py`)."""
     pods: Mapping[str, PodInfo] = field(default_factory=dict)
     deployments: Mapping[str, DeploymentInfo] = field(default_factory=dict)
     services: Mapping[str, ServiceInfo] = field(default_factory=dict)

@@ -103,7 +103,9 @@ class EngineContext:
         """What this profile sets up, for the texts that name its ports, namespace and URLs."""
         profile = self.profile
         deploy = profile.deploy
-        tool = f"{deploy.tool} {deploy.mode if self.interactive else 'run'}"
+        dev = self.interactive and deploy.mode == "dev"
+        command = {"skaffold": ("dev", "run"), "tilt": ("up", "ci")}[deploy.tool][0 if dev else 1]
+        tool = f"{deploy.tool} {command}"
         if deploy.tool == "skaffold":
             tool += f" (profile {deploy.skaffold_profile})"
         forwards = tuple(

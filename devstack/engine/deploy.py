@@ -8,9 +8,9 @@ to the Log pane; it is read for progress only when the API is absent (the deploy
 says `log` and why): a Skaffold that does not know the flags (it is started again without them),
 answers 404, or does not answer at all.
 
-A Tilt runner (or any other deploy tool) implements `DeployTool` and feeds the same timeline
-phases (`LoopIterationStarted`, `LoopPhase`, `LoopIterationEnded`); `engine/looptracker.py` adds
-the trigger and what happens after its deploy.
+Both runners (this one and `engine/deploy_tilt.py`) implement `DeployTool`
+(`engine/deploy_tool.py`) and feed the same timeline phases; `engine/looptracker.py` adds the
+trigger and what happens after their deploy.
 """
 
 from __future__ import annotations
@@ -18,12 +18,12 @@ from __future__ import annotations
 import re
 import threading
 import time
-from typing import Protocol
 
 from devstack.core import events as ev
 from devstack.core.state import State
 from devstack.core.versions import parse_version
 from devstack.engine.context import EngineContext
+from devstack.engine.deploy_tool import await_first_deploy
 from devstack.engine.runner import Progress, StepError
 from devstack.errors import DevstackError
 from devstack.sources import processes
@@ -37,24 +37,6 @@ USAGE_EXIT = 127
 EVENTS_AFTER_EXIT = 2.0
 API_FLAGS = ("--rpc-http-port", "--rpc-port", "--enable-rpc")
 _MOVED_PORT = re.compile(r"starting gRPC HTTP server on port (\d+)\. \((\d+) is already in use\)")
-
-
-class DeployTool(Protocol):
-    """What `up` needs of a deploy tool's runner (skaffold today; tilt next)."""
-
-    exit_code: int | None
-
-    def run_once(self, progress: Progress) -> str:
-        """Deploy once and wait for it (CI); raises StepError on failure."""
-
-    def start_dev(self, progress: Progress) -> str:
-        """Start the dev loop in the background; return once the first deploy is done."""
-
-    def shutdown(self) -> None:
-        """Stop the tool (and what it started)."""
-
-    def watched_files(self) -> StackFiles | None:
-        """The stack files a change of which starts an iteration (None: unknown)."""
 
 
 def skaffold_args(ctx: EngineContext, command: str, rpc_ports: tuple[int, int] | None = None) -> list[str]:
@@ -190,18 +172,13 @@ class DeployRunner:
         )
         self._thread.start()
         progress("skaffold dev: building and deploying")
-        timeout = self.ctx.timeout("deploy")
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            deploy = self.ctx.store.state.deploy
-            if deploy.exit_code is not None:
-                raise StepError(_failure("skaffold dev", deploy.exit_code, self.ctx.store.state))
-            if deploy.iteration >= 1 and deploy.phase in ("watching", "deployed"):
-                return f"skaffold dev is watching for changes (iteration {deploy.iteration})"
-            if deploy.phase == "failed":
-                raise StepError(_failure("skaffold dev", None, self.ctx.store.state))
-            time.sleep(0.1)
-        raise StepError(f"skaffold dev did not deploy within {timeout:.0f}s")
+        deploy = await_first_deploy(
+            self.ctx,
+            "skaffold dev",
+            lambda d: d.iteration >= 1 and d.phase in ("watching", "deployed"),
+            lambda code: StepError(_failure("skaffold dev", code, self.ctx.store.state)),
+        )
+        return f"skaffold dev is watching for changes (iteration {deploy.iteration})"
 
     def shutdown(self) -> None:
         """Stop a running `skaffold dev` (TERM: it cleans up, then KILL after the grace)."""

@@ -152,7 +152,7 @@ class LoopTracker:
 
     def _begin(self, current: tl.Iteration, now: float) -> None:
         self._n, self._stage, self._answered = current.n, "tool", {}
-        rules = self.files.sync_rules if self.files is not None else None
+        rules = self.files.sync_rules if self.files is not None and self.files.syncs_known else None
         if current.trigger == tl.FIRST_DEPLOY or self.files is None:
             self._emit(ev.LoopTriggered((), None, (), rules))
             return

@@ -127,9 +127,9 @@ class Session(SessionActions):
 
     @property
     def dev_loop_running(self) -> bool:
-        """A `skaffold dev` is running (quitting would stop it)."""
+        """A `skaffold dev` or `tilt up` is running (quitting would stop it)."""
         deploy = self.store.state.deploy
-        return deploy.mode == "dev" and bool(deploy.tool) and deploy.exit_code is None
+        return deploy.dev_loop and bool(deploy.tool) and deploy.exit_code is None
 
     @property
     def cluster_name(self) -> str:

@@ -93,16 +93,16 @@ class SessionActions:
         run.forwards = forwards
 
     def down(self) -> str:
-        """Stop the dev loop and forwards, then `skaffold delete` (the watches keep showing).
+        """Stop the dev loop and forwards, then `skaffold delete` or `tilt down` (the watches keep showing).
 
         Once the delete succeeded, `StackRemoved` resets what no longer holds (steps, checks).
         """
         from devstack.core.events import StackRemoved
-        from devstack.engine.deploy import skaffold_delete
+        from devstack.engine.deploy_select import remove_stack
 
         ctx = self._context("down")
         self.stop(keep_watches=True)
-        output = skaffold_delete(ctx)
+        output = remove_stack(ctx)
         done = output.splitlines()[-1] if output else f"removed the stack from {ctx.context}"
         self.store.dispatch(StackRemoved(at=time.time(), detail=f"removed by down ({ctx.context})"))
         return done

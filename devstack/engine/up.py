@@ -11,7 +11,8 @@ from devstack.core.events import ForwardsClosed, SessionStarted
 from devstack.engine.cluster import run_cluster
 from devstack.engine.connectivity import READY_WAIT, forwards_summary, run_check_step, start_forwards
 from devstack.engine.context import EngineContext, guard_context
-from devstack.engine.deploy import DeployRunner
+from devstack.engine.deploy_select import runner_for
+from devstack.engine.deploy_tool import DeployTool
 from devstack.engine.feed import ClusterFeed, start_feed
 from devstack.engine.looptracker import LoopTracker
 from devstack.engine.readiness import settle, wait_ready
@@ -35,7 +36,7 @@ class UpRun:
     ctx: EngineContext
     take_over: bool = False
     feed: ClusterFeed = field(init=False)
-    deploy: DeployRunner = field(init=False)
+    deploy: DeployTool = field(init=False)
     forwards: ForwardThread | None = None
     failure: StepError | None = None
     rechecks: CheckRerunner | None = None
@@ -43,7 +44,7 @@ class UpRun:
 
     def __post_init__(self) -> None:
         self.feed = ClusterFeed(self.ctx)
-        self.deploy = DeployRunner(self.ctx)
+        self.deploy = runner_for(self.ctx)
 
     def steps(self) -> list[Step]:
         """The pipeline, each step bound to this run."""
@@ -170,11 +171,6 @@ class UpRun:
         return f"{len(state.doctor)} checks, {len(warnings)} warning(s)"
 
     def _deploy(self, progress: Progress) -> str:
-        if self.ctx.profile.deploy.tool != "skaffold":
-            raise StepError(
-                f"deploy tool {self.ctx.profile.deploy.tool} is not supported by `devstack up` yet",
-                fix="use tool: skaffold in the profile, or run `tilt up` yourself",
-            )
         if self.tracker is None:
             self.tracker = LoopTracker(self.ctx, self.deploy.watched_files()).start()
         if self.ctx.interactive and self.ctx.profile.deploy.mode == "dev":

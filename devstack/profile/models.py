@@ -128,6 +128,8 @@ class Deploy(_Strict):
     (e.g. `"{user}-{branch}"`) so people share one cluster; devstack deploys with `--namespace`."""
     skaffold_file: str = "skaffold.yaml"
     """skaffold.yaml, relative to the stack root."""
+    tiltfile: str = "Tiltfile"
+    """The Tiltfile (tool tilt), relative to the stack root."""
     timeouts: Timeouts = Field(default_factory=Timeouts)
     """Time limits per stage."""
 

@@ -47,6 +47,9 @@ class StackFiles:
     artifacts: tuple[Artifact, ...] = ()
     paths: tuple[str, ...] = ()
     baseline: Snapshot = field(default_factory=dict)
+    syncs_known: bool = True
+    """The artifacts' sync rules are known (skaffold.yaml); False for a Tiltfile, whose
+    `live_update` devstack does not read: no timeline note then claims an image had none."""
 
     @classmethod
     def from_skaffold(cls, root: Path, skaffold_file: str) -> StackFiles:

@@ -33,6 +33,8 @@ class ToolSpec:
     minimum: Version
     install: str
     json_key: str | None = None
+    why: str = ""
+    """Why the stack needs at least `minimum` (said when the tool is older)."""
 
 
 TOOLS: dict[str, ToolSpec] = {
@@ -65,8 +67,10 @@ TOOLS: dict[str, ToolSpec] = {
     "tilt": ToolSpec(
         "tilt",
         ("version",),
-        (0, 33, 0),
-        "install tilt: https://docs.tilt.dev/install.html",
+        (0, 36, 0),
+        "install tilt 0.36.0 or newer: https://docs.tilt.dev/install.html "
+        "(`curl -fsSL https://raw.githubusercontent.com/tilt-dev/tilt/master/scripts/install.sh | bash`)",
+        why="the Tiltfile's helm() needs Helm v4, which Tilt supports from v0.36.0",
     ),
 }
 
@@ -147,7 +151,8 @@ def check_tool(
         return DoctorCheck(
             name,
             missing_status,
-            f"{spec.name} {format_version(version)} is older than {format_version(spec.minimum)}",
+            f"{spec.name} {format_version(version)} is older than {format_version(spec.minimum)}"
+            + (f" ({spec.why})" if spec.why else ""),
             fix=spec.install,
             required=required,
             data=data,

@@ -112,7 +112,7 @@ class ActionsApp(ObjectActions):
                 self.work("down", self.session.down, lambda out: f"down: {out}")
 
         self.push_screen(
-            ConfirmScreen("Remove the stack?", "Stops skaffold dev and the forwards, then skaffold delete."),
+            ConfirmScreen("Remove the stack?", removal_text(self.session.store.state.deploy.tool)),
             answered,
         )
 
@@ -312,3 +312,10 @@ class ActionsApp(ObjectActions):
 
             key = ChecksPane.check_name(key)
         self.push_screen(DetailScreen(Subject(kind, key), self.frame))
+
+
+def removal_text(tool: str) -> str:
+    """What `d` does, in the deploy tool's words."""
+    if tool == "tilt":
+        return "Stops tilt up and the forwards, then tilt down."
+    return "Stops skaffold dev and the forwards, then skaffold delete."

@@ -205,8 +205,9 @@ class DevstackApp(ActionsApp):
         from devstack.tui.screens.confirm import ConfirmScreen
 
         if self.session.dev_loop_running or self.session.running:
+            loop = "tilt up" if self.session.store.state.deploy.tool == "tilt" else "skaffold dev"
             question = ConfirmScreen(
-                "Quit devstack?", "This stops skaffold dev and the localhost forwards.", yes="Quit"
+                "Quit devstack?", f"This stops {loop} and the localhost forwards.", yes="Quit"
             )
             self.push_screen(question, lambda yes: self.shutdown() if yes else None)
         else:

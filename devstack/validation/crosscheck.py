@@ -28,7 +28,7 @@ from devstack.validation.deployfacts import (
 )
 from devstack.validation.manifests import split_rendered
 from devstack.validation.problems import shown_path
-from devstack.validation.tiltfile import TILTFILE, TiltFacts, read_tiltfile
+from devstack.validation.tiltfile import TILTFILE, TiltFacts, missing_forward_switch, read_tiltfile
 from devstack.validation.values import ValuesLookup
 from devstack.yamlfile import KeyPath, Problem, YamlDoc, dotted, load_yaml
 
@@ -66,7 +66,6 @@ def cross_check(root: Path, helm_path: str, kube_version: str) -> list[Problem]:
     """Every mismatch between a profile and skaffold.yaml, the Tiltfile and the chart it deploys."""
     tilt = read_tiltfile(root)
     problems: list[Problem] = [tilt] if isinstance(tilt, Problem) else []
-    tilt_facts = tilt if isinstance(tilt, TiltFacts) else None
     renders: dict[tuple[str, str, tuple[str, ...]], dict[str, ServiceFacts] | None] = {}
 
     def render(deployment: Deployment) -> dict[str, ServiceFacts] | None:
@@ -78,7 +77,7 @@ def cross_check(root: Path, helm_path: str, kube_version: str) -> list[Problem]:
     for path in sorted((root / "profiles").glob("*.yaml")):
         checked = _load(path, root)
         if checked is not None:
-            problems += _profile_problems(root, checked, tilt_facts, render)
+            problems += _profile_problems(root, checked, tilt, render)
     return problems
 
 
@@ -92,7 +91,9 @@ def _load(path: Path, root: Path) -> _Profile | None:
     return None if isinstance(doc, Problem) else _Profile(profile, doc)
 
 
-def _profile_problems(root: Path, p: _Profile, tilt: TiltFacts | None, render: Render) -> list[Problem]:
+def _profile_problems(
+    root: Path, p: _Profile, tilt: TiltFacts | Problem | None, render: Render
+) -> list[Problem]:
     problems = list(_url_problems(p))
     deploy = p.profile.deploy
     deployment: Deployment | None = None
@@ -102,6 +103,8 @@ def _profile_problems(root: Path, p: _Profile, tilt: TiltFacts | None, render: R
             return problems  # skaffold.yaml's own problems are reported by its check
         problems += _skaffold_profile_problems(p, skaffold)
         deployment = skaffold_deployment(skaffold, str(deploy.skaffold_profile))
+    elif isinstance(tilt, Problem):
+        return problems  # the Tiltfile's own problem is reported once, by `cross_check`
     elif tilt is None:
         problems.append(p.problem(f"tilt, but there is no {TILTFILE} in the stack", "deploy", "tool"))
     else:
@@ -140,6 +143,9 @@ def _tilt_problems(p: _Profile, tilt: TiltFacts) -> list[Problem]:
         allowed = ", ".join(tilt.contexts)
         message = f"{context}, but {TILTFILE}:{tilt.contexts_line} allows only {allowed} (allow_k8s_contexts)"
         problems.append(p.problem(message, "cluster"))
+    switch = missing_forward_switch(tilt)
+    if switch is not None:
+        problems.append(p.problem(f"tilt, but {switch}", "deploy", "tool"))
     for index, forward in enumerate(p.profile.forwards):
         for tilted in (t for t in tilt.forwards if forward.service in (t.resource, forward.name)):
             if tilted.local != forward.local_port:

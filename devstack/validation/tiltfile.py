@@ -43,6 +43,9 @@ class TiltFacts:
         values: The values files `helm(...)` passes, as written.
         helm_line: The line of the `helm(...)` call (0 when there is none).
         forwards: Every port forward of every `k8s_resource`.
+        images: The line of each `docker_build` call, by image name.
+        build_contexts: The build context of each `docker_build` (as written), by image name.
+        config_flags: The names the Tiltfile defines with `config.define_*` (its own arguments).
     """
 
     contexts: tuple[str, ...] | None = None
@@ -53,6 +56,9 @@ class TiltFacts:
     values: tuple[str, ...] = ()
     helm_line: int = 0
     forwards: list[TiltForward] = field(default_factory=list)
+    images: dict[str, int] = field(default_factory=dict)
+    build_contexts: dict[str, str] = field(default_factory=dict)
+    config_flags: tuple[str, ...] = ()
 
 
 def read_tiltfile(root: Path) -> TiltFacts | Problem | None:
@@ -86,6 +92,10 @@ class _Reader:
         for node in ast.walk(tree):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
                 self.call(node.func.id, node)
+            elif isinstance(node, ast.Call) and _is_config_define(node.func):
+                flag = self.argument(node, 0, "name")
+                if isinstance(flag, str):
+                    self.facts.config_flags = (*self.facts.config_flags, flag)
 
     def literal(self, node: ast.AST) -> Any:
         if isinstance(node, ast.Constant):
@@ -125,6 +135,13 @@ class _Reader:
                 facts.values = tuple(v for v in values if isinstance(v, str))
         elif name == "k8s_resource":
             self.resource(call)
+        elif name == "docker_build":
+            image = self.argument(call, 0, "ref")
+            context = self.argument(call, 1, "context")
+            if isinstance(image, str):
+                facts.images.setdefault(image, call.lineno)
+                if isinstance(context, str):
+                    facts.build_contexts.setdefault(image, context)
 
     def resource(self, call: ast.Call) -> None:
         workload = self.argument(call, 0, "workload")
@@ -133,7 +150,9 @@ class _Reader:
             found = call.args[2]
         if not isinstance(workload, str) or found is None:
             return
-        items = found.elts if isinstance(found, (ast.List, ast.Tuple)) else [found]
+        # `[] if cfg.get("no-port-forwards") else [...]`: the forwards of a `tilt up` by hand.
+        branches = [found.body, found.orelse] if isinstance(found, ast.IfExp) else [found]
+        items = [i for b in branches for i in (b.elts if isinstance(b, (ast.List, ast.Tuple)) else [b])]
         for item in items:
             ports = self.forward(item)
             if ports is not None:
@@ -155,3 +174,30 @@ class _Reader:
             if all(part.isdigit() for part in parts):
                 return int(parts[0]), int(parts[-1])
         return None
+
+
+def _is_config_define(func: ast.AST) -> bool:
+    """`config.define_bool`, `config.define_string`, ... (a Tiltfile argument's definition)."""
+    return (
+        isinstance(func, ast.Attribute)
+        and isinstance(func.value, ast.Name)
+        and func.value.id == "config"
+        and func.attr.startswith("define_")
+    )
+
+
+NO_PORT_FORWARDS_FLAG = "no-port-forwards"
+"""The Tiltfile argument devstack passes (`tilt up -- --no-port-forwards`) so that its own
+forwarder, not Tilt, owns the profile's local ports (TILT.md §6: Tilt has no flag for it)."""
+
+
+def missing_forward_switch(facts: TiltFacts) -> str | None:
+    """Why devstack cannot run this Tiltfile with Tilt's forwards off (None: it can)."""
+    if NO_PORT_FORWARDS_FLAG in facts.config_flags:
+        return None
+    return (
+        f"the {TILTFILE} defines no config.define_bool('{NO_PORT_FORWARDS_FLAG}'): devstack runs "
+        f"`tilt up -- --{NO_PORT_FORWARDS_FLAG}` so that its forwarder owns the profile's ports; add "
+        f"config.define_bool('{NO_PORT_FORWARDS_FLAG}') and cfg = config.parse(), and pass "
+        f"port_forwards only when not cfg.get('{NO_PORT_FORWARDS_FLAG}')"
+    )

@@ -12,6 +12,7 @@ from devstack.core.health import Explanation
 from devstack.core.model import DoctorCheck
 from devstack.core.portforward import ForwardView
 from devstack.core.state import State
+from devstack.core.tilt import resource_state
 
 
 def doctor_check(check: DoctorCheck) -> dict[str, Any]:
@@ -112,8 +113,39 @@ def up_document(state: State, ok: bool, verdicts: list[tuple[str, Explanation]])
             "exit_code": state.deploy.exit_code,
             "iteration": state.deploy.iteration,
             "errors": list(state.deploy.errors),
+            **({"tilt": tilt_document(state)} if state.deploy.tool == "tilt" else {}),
         },
     }
+
+
+def tilt_document(state: State) -> dict[str, Any]:
+    """Tilt's state as last read (once a second while Tilt ran: `tilt ci` may exit between two
+    reads, so a resource can show the state it had a moment before): each resource (status,
+    state words, update/runtime, pod, restarts, last build time and error) and the session's
+    targets."""
+    resources = []
+    for resource in state.tilt.resources:
+        status, words = resource_state(resource)
+        build = resource.last_build
+        resources.append(
+            {
+                "name": resource.name,
+                "status": status,
+                "state": words,
+                "update": resource.update_status,
+                "runtime": resource.runtime_status,
+                "pod": resource.pod_name,
+                "restarts": resource.pod_restarts,
+                "build_seconds": build.seconds if build is not None else None,
+                "error": resource.build_error,
+            }
+        )
+    session = state.tilt.session
+    targets = [
+        {"name": t.name, "type": t.type, "state": t.state, "detail": t.detail}
+        for t in (session.targets if session is not None else ())
+    ]
+    return {"resources": resources, "targets": targets, "reachable": state.tilt.reachable}
 
 
 def checks(results: tuple[CheckResult, ...] | list[CheckResult]) -> list[dict[str, Any]]:

@@ -25,7 +25,11 @@ def helm_on_path() -> None:
 
 def init(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "devstack", "init", *args], cwd=cwd, capture_output=True, text=True, timeout=300
+        [sys.executable, "-m", "devstack", "init", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
 
@@ -52,14 +56,22 @@ def test_init_on_this_repo_without_profiles_writes_profiles_that_validate(tmp_pa
     run = init(stack)
     assert run.returncode == 0, run.stdout + run.stderr
     out = run.stdout
-    assert "frontend: Service jetscale-frontend (it selects Deployment jetscale-frontend, which sets VITE_API_BASE_URL=" in out
+    assert (
+        "frontend: Service jetscale-frontend (it selects Deployment jetscale-frontend, which sets VITE_API_BASE_URL="
+        in out
+    )
     assert "backend: Service jetscale-backend" in out
     assert "local-kind: skaffold profile local-kind (its name says local/dev), mode dev" in out
     assert "ci-kind: skaffold profile ci-kind (its name says ci), mode run" in out
     assert "wrote profiles/local-kind.yaml" in out and "wrote profiles/ci-kind.yaml" in out
     assert out.rstrip().endswith("devstack validate: ok, 6 files validated")
     local = yaml.safe_load((stack / "profiles" / "local-kind.yaml").read_text())
-    assert local["deploy"] == {"tool": "skaffold", "skaffold_profile": "local-kind", "mode": "dev", "namespace": "jetscale"}
+    assert local["deploy"] == {
+        "tool": "skaffold",
+        "skaffold_profile": "local-kind",
+        "mode": "dev",
+        "namespace": "jetscale",
+    }
     assert [(f["service"], f["remote_port"], f["local_port"]) for f in local["forwards"]] == [
         ("jetscale-frontend", 3000, 3000),
         ("jetscale-backend", 8000, 8000),
@@ -99,12 +111,16 @@ def test_init_on_a_differently_named_stack(tmp_path: Path) -> None:
     assert local["checks"]["api_base_url"]["deployment"] == "shop-web"
     written = "".join(p.read_text() for p in (stack / "profiles").iterdir())
     assert "jetscale" not in written
-    validate = subprocess.run([sys.executable, "-m", "devstack", "validate"], cwd=stack, capture_output=True, text=True, timeout=300)
+    validate = subprocess.run(
+        [sys.executable, "-m", "devstack", "validate"], cwd=stack, capture_output=True, text=True, timeout=300
+    )
     assert validate.returncode == 0, validate.stdout
     # a profile whose forward names a Service the chart does not render is caught in the shop's own terms
     path = stack / "profiles" / "local-kind.yaml"
     path.write_text(path.read_text().replace("service: shop-api", "service: shop-apii"))
-    validate = subprocess.run([sys.executable, "-m", "devstack", "validate"], cwd=stack, capture_output=True, text=True, timeout=300)
+    validate = subprocess.run(
+        [sys.executable, "-m", "devstack", "validate"], cwd=stack, capture_output=True, text=True, timeout=300
+    )
     assert validate.returncode == 2
     assert "shop-apii" in validate.stdout and "charts/shop" in validate.stdout
 
@@ -131,7 +147,11 @@ def test_init_output_for_this_repo_comes_up_on_the_simulator() -> None:
     with DemoEnvironment(demo_settings(), "healthy") as env:
         shutil.rmtree(env.stack / "profiles")
         run = subprocess.run(
-            [sys.executable, "-m", "devstack", "init"], cwd=env.stack, capture_output=True, text=True, timeout=300,
+            [sys.executable, "-m", "devstack", "init"],
+            cwd=env.stack,
+            capture_output=True,
+            text=True,
+            timeout=300,
             env={**os.environ},
         )
         assert run.returncode == 0, run.stdout + run.stderr

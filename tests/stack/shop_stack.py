@@ -134,5 +134,7 @@ def write_shop_stack(root: Path) -> Path:
         (chart / "templates" / f"{part}.yaml").write_text(TEMPLATE.format(part=part, env=env))
         app = root / "app" / part
         app.mkdir(parents=True)
-        (app / "Dockerfile").write_text("FROM python:3.12-slim\nCOPY . /app\nCMD [\"python\", \"/app/main.py\"]\n")
+        (app / "Dockerfile").write_text(
+            'FROM python:3.12-slim\nCOPY . /app\nCMD ["python", "/app/main.py"]\n'
+        )
     return root

@@ -60,9 +60,11 @@ def test_a_forward_to_a_service_the_chart_does_not_render(stack_copy: Path, helm
 
 def test_an_api_base_url_on_a_port_no_forward_serves(stack_copy: Path, helm: str) -> None:
     edit(stack_copy, VALUES, "apiBaseUrl: http://localhost:8000", "apiBaseUrl: http://localhost:8080")
-    assert problems(stack_copy, helm) == [
-        f"{VALUES}:21: frontend.apiBaseUrl: http://localhost:8080 is on port 8080, but {LOCAL}:25 "
+    # every profile that deploys these values says so: the skaffold one and the tilt one
+    assert sorted(problems(stack_copy, helm)) == [
+        f"{VALUES}:21: frontend.apiBaseUrl: http://localhost:8080 is on port 8080, but {profile}:25 "
         "serves the backend (jetscale-backend) on localhost:8000"
+        for profile in ("profiles/local-kind-tilt.yaml", LOCAL)
     ]
 
 
@@ -135,7 +137,8 @@ def test_a_tilt_profile_the_tiltfile_disagrees_with(stack_copy: Path, helm: str)
     ) in found
     (stack_copy / "Tiltfile").unlink()
     assert problems(stack_copy, helm) == [
-        "profiles/tilt-local.yaml:9: deploy.tool: tilt, but there is no Tiltfile in the stack"
+        f"profiles/{name}.yaml:9: deploy.tool: tilt, but there is no Tiltfile in the stack"
+        for name in ("local-kind-tilt", "tilt-local")
     ]
 
 
@@ -145,11 +148,11 @@ def test_validate_prints_each_mismatch_and_exits_2_also_with_json(stack_copy: Pa
     out = subprocess.run(run, cwd=stack_copy, capture_output=True, text=True, timeout=300)
     assert out.returncode == USAGE, out.stdout + out.stderr
     assert f"{VALUES}:21: frontend.apiBaseUrl: http://localhost:8080 is on port 8080" in out.stdout
-    assert out.stdout.strip().endswith("1 problem(s)")
+    assert out.stdout.strip().endswith("2 problem(s)")  # local-kind and local-kind-tilt deploy these values
     out = subprocess.run([*run, "--json"], cwd=stack_copy, capture_output=True, text=True, timeout=300)
     document = json.loads(out.stdout)
     assert out.returncode == USAGE and document["ok"] is False and document["exit_code"] == USAGE
-    assert [p.split(": ")[0] for p in document["problems"]] == [f"{VALUES}:21"]
+    assert [p.split(": ")[0] for p in document["problems"]] == [f"{VALUES}:21", f"{VALUES}:21"]
 
 
 @pytest.mark.parametrize("line", ["allow_k8s_contexts([", "k8s_resource(\n"])
@@ -158,3 +161,13 @@ def test_a_tiltfile_that_is_not_starlark_is_one_problem(stack_copy: Path, helm: 
     found = cross_check(stack_copy, helm, "1.33")
     assert len(found) == 1 and isinstance(found[0], Problem)
     assert found[0].file == "Tiltfile" and "cannot be read as Starlark" in found[0].message
+
+
+def test_a_tiltfile_without_the_no_port_forwards_switch(stack_copy: Path, helm: str) -> None:
+    """devstack runs `tilt up -- --no-port-forwards`: a Tiltfile that does not define it is named."""
+    edit(stack_copy, "Tiltfile", "config.define_bool('no-port-forwards'", "config.define_bool('quiet'")
+    found = [p for p in problems(stack_copy, helm) if "no-port-forwards" in p]
+    assert len(found) == 1
+    assert found[0].startswith(
+        "profiles/local-kind-tilt.yaml:9: deploy.tool: tilt, but the Tiltfile defines no "
+    )

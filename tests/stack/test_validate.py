@@ -195,7 +195,10 @@ def test_hostile_stack_files_are_problems_naming_the_file_never_crashes(helm: st
             'skaffold.yaml:3: apiVersion: "skaffold/v4beta13" is a Skaffold config version devstack has no '
             "schema for (it checks skaffold/v4beta14); `skaffold fix --overwrite` upgrades the file",
         ),
-        ("skaffold/v7", 'skaffold.yaml:3: apiVersion: unknown Skaffold config version "skaffold/v7"; known: skaffold/v4beta14'),
+        (
+            "skaffold/v7",
+            'skaffold.yaml:3: apiVersion: unknown Skaffold config version "skaffold/v7"; known: skaffold/v4beta14',
+        ),
     ],
 )
 def test_the_skaffold_schema_follows_the_files_api_version(stack_copy: Path, api_version: str, expected: str):
@@ -205,5 +208,7 @@ def test_the_skaffold_schema_follows_the_files_api_version(stack_copy: Path, api
     assert check_skaffold(stack_copy) == []
     assert not (stack_copy / "schemas").exists(), "the schemas ship with devstack, not with the stack"
     config = stack_copy / "skaffold.yaml"
-    config.write_text(config.read_text().replace("apiVersion: skaffold/v4beta14", f"apiVersion: {api_version}"))
+    config.write_text(
+        config.read_text().replace("apiVersion: skaffold/v4beta14", f"apiVersion: {api_version}")
+    )
     assert messages(check_skaffold(stack_copy)) == [expected]

@@ -18,6 +18,7 @@ from devstack.tui.widgets.quiet import QuietStatic
 if TYPE_CHECKING:
     from devstack.core.deploy import DeployState
     from devstack.core.state import ClusterView
+    from devstack.core.tilt import TiltView
     from devstack.tui.frames import Frame
 
 
@@ -61,6 +62,23 @@ def deploy_text(deploy: DeployState, short: bool = False) -> Text:
     return text
 
 
+def tilt_text(view: TiltView) -> Text:
+    """`tilt: (Tiltfile) ✓ loaded, jetscale-backend ✓ ok, jetscale-frontend ⋯ waiting on …`."""
+    from devstack.core.tilt import resource_state
+
+    text = Text("tilt: ", style="dim")
+    for n, resource in enumerate(view.resources):
+        status, words = resource_state(resource)
+        if n:
+            text.append(", ")
+        text.append(f"{resource.name} ")
+        text.append_text(mark(status))
+        text.append(f" {words}", style=style_of(status))
+    if not view.reachable and view.detail:
+        text.append(f" (not answering: {view.detail})", style=style_of("pending"))
+    return text
+
+
 def health_text(frame: Frame) -> Text:
     """`health ✗ jetscale-backend: CrashLoopBackOff`."""
     level, summary = frame.health
@@ -70,8 +88,9 @@ def health_text(frame: Frame) -> Text:
     return text
 
 
-def two_lines(frame: Frame) -> Text:
-    """The wide header: where devstack points, then the deploy tool and the health."""
+def two_lines(frame: Frame, width: int = 0) -> Text:
+    """The wide header: where devstack points, then the deploy tool, the health and (with Tilt)
+    Tilt's resources; each line cut to `width` cells (0: not cut)."""
     state = frame.state
     first = Text.assemble(
         ("devstack", "bold"),
@@ -85,6 +104,14 @@ def two_lines(frame: Frame) -> Text:
     second = deploy_text(state.deploy)
     second.append("   ")
     second.append_text(health_text(frame))
+    if state.deploy.tool == "tilt" and state.tilt.resources:
+        # After the health, cut at the edge: the health always shows, Tilt's rows as room allows.
+        second.append("   ")
+        second.append_text(tilt_text(state.tilt))
+    for line in (first, second):
+        line.no_wrap = True
+        if width:
+            line.truncate(width, overflow="ellipsis")
     return Text("\n").join([first, second])
 
 
@@ -137,11 +164,20 @@ class StatusHeader(QuietStatic):
         state = frame.state
         width = self.content_size.width or self.app.size.width
         wide = self.app.size.width >= TWO_LINES
-        inputs = (state.profile, state.context, state.cluster, state.deploy, frame.health, wide, width)
+        inputs = (
+            state.profile,
+            state.context,
+            state.cluster,
+            state.deploy,
+            state.tilt,
+            frame.health,
+            wide,
+            width,
+        )
         if inputs == self._inputs:
             return
         self._inputs = inputs
-        self.show_text(two_lines(frame) if wide else one_line(frame, width))
+        self.show_text(two_lines(frame, width) if wide else one_line(frame, width))
 
     def on_resize(self, _event: events.Resize) -> None:
         """Re-fit the last frame."""

@@ -1,4 +1,5 @@
-"""`devstack demo --headless` starts, serves, and on Ctrl-C leaves no process, container or file."""
+"""`devstack demo --headless` starts, serves, and on Ctrl-C leaves no process, container or file
+(deployed by the skaffold stand-in, and with `--tool tilt` by the tilt stand-in)."""
 
 from __future__ import annotations
 
@@ -12,10 +13,12 @@ import time
 from pathlib import Path
 
 import psutil
+import pytest
 from helpers import free_port, kind_containers, read_lines_until
 
 
-def test_demo_headless_starts_serves_and_cleans_up_on_ctrl_c() -> None:
+@pytest.mark.parametrize("tool", ["skaffold", pytest.param("tilt", marks=pytest.mark.slow)])
+def test_demo_headless_starts_serves_and_cleans_up_on_ctrl_c(tool: str) -> None:
     frontend, backend = free_port(), free_port()
     env = {
         **os.environ,
@@ -23,7 +26,7 @@ def test_demo_headless_starts_serves_and_cleans_up_on_ctrl_c() -> None:
         "DEVSTACK_DEMO_BACKEND_PORT": str(backend),
     }
     demo = subprocess.Popen(
-        [sys.executable, "-m", "devstack", "demo", "--headless"],
+        [sys.executable, "-m", "devstack", "demo", "--headless", "--tool", tool],
         env=env,
         stderr=subprocess.PIPE,
         stdout=subprocess.PIPE,
@@ -41,6 +44,7 @@ def test_demo_headless_starts_serves_and_cleans_up_on_ctrl_c() -> None:
         )
         assert found is not None
         cluster, home = found.group(1), found.group(2)
+        assert any(f"with {tool}," in line for line in lines)
         owned = [p for p in psutil.process_iter(["cmdline"]) if home in " ".join(p.info["cmdline"] or [])]
         children = owned + [c for p in owned for c in p.children(recursive=True)]
         assert owned, "the simulated cluster's daemon runs with its state in the demo's home"

@@ -36,22 +36,18 @@ def finished(ctx: EngineContext, n: int) -> Iteration | None:
     return current if current is not None and current.n == n and not current.running else None
 
 
-def test_an_edit_during_up_is_an_iteration_timed_from_the_save_to_the_first_answer(
-    demo_env: DemoEnvironment,
-) -> None:
-    ctx = EngineContext(
-        demo_env.loaded, Store(), demo_env.tools, interactive=True, state_dir=demo_env.state_dir
-    )
+def edited_during_up(env: DemoEnvironment) -> tuple[EngineContext, Iteration, float]:
+    """`up` in dev mode; after its first iteration, an edit of demo/backend/app.py. Returns the
+    context (its run stopped), the edit's iteration and when the edit was saved."""
+    ctx = EngineContext(env.loaded, Store(), env.tools, interactive=True, state_dir=env.state_dir)
     run = UpRun(ctx)
     try:
         assert run.run() == OK, [s for s in ctx.store.state.steps if s.error]
-        state = ctx.store.state
-        assert state.deploy.channel == "events", state.deploy.channel_detail
-        assert "event API v2 on 127.0.0.1:" in state.deploy.channel_detail
+        assert ctx.store.state.deploy.channel == "events", ctx.store.state.deploy.channel_detail
         wait_for(lambda: finished(ctx, 1), 60, "the first iteration to end")
         first = finished(ctx, 1)
         assert first is not None and first.ok and first.trigger == FIRST_DEPLOY
-        app = demo_env.loaded.root / "demo" / "backend" / "app.py"
+        app = env.loaded.root / "demo" / "backend" / "app.py"
         with app.open("a", encoding="utf-8") as handle:
             handle.write("\n# saved by the dev-loop test\n")
         saved = app.stat().st_mtime
@@ -60,6 +56,14 @@ def test_an_edit_during_up_is_an_iteration_timed_from_the_save_to_the_first_answ
         assert second is not None and second.ok is True, second
     finally:
         run.stop()
+    return ctx, second, saved
+
+
+def test_an_edit_during_up_is_an_iteration_timed_from_the_save_to_the_first_answer(
+    demo_env: DemoEnvironment,
+) -> None:
+    ctx, second, saved = edited_during_up(demo_env)
+    assert "event API v2 on 127.0.0.1:" in ctx.store.state.deploy.channel_detail
     assert second.trigger == "files changed: demo/backend/app.py"
     assert second.saved_at == pytest.approx(saved, abs=1e-3)
     phases = sorted(second.phases, key=lambda p: p.start)
@@ -136,3 +140,23 @@ def test_a_skaffold_without_the_event_api_is_read_from_its_output_and_the_state_
         "forwards",
         "http",
     ]
+
+
+def test_with_tilt_an_edit_is_an_iteration_with_tilts_build_and_devstacks_phases() -> None:
+    """`tilt up` (dev mode): Tilt rebuilds the resource whose docker_build context changed; its
+    build is a phase with Tilt's own times, then devstack's rollout, forwards and http."""
+    with DemoEnvironment(demo_settings(), "healthy", tool="tilt") as env:
+        ctx, second, saved = edited_during_up(env)
+    assert ctx.store.state.deploy.tool == "tilt"
+    assert second.trigger == "files changed: demo/backend/app.py"
+    assert second.saved_at == pytest.approx(saved, abs=1e-3)
+    phases = sorted(second.phases, key=lambda p: p.start)
+    assert [p.name for p in phases] == [
+        "detect",
+        "build:jetscale-backend",  # only the resource whose image context changed
+        "deploy",
+        *DEVSTACK_PHASES,
+    ]
+    assert all(p.ok and p.seconds is not None for p in phases)
+    assert not any("sync" in note for note in second.notes), "Tilt's live_update is not read: no claim"
+    assert ctx.store.state.deploy.phase == "stopped"

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import psutil
 import pytest
-from helpers import render_chart, wait_for
+from helpers import pods_answering, render_chart, wait_for
 
 from devstack.core.store import Store
 from devstack.profile.models import Forward
@@ -129,38 +129,13 @@ def test_a_connection_waits_for_an_endpoint_instead_of_being_refused(cluster_sim
 def test_requests_in_a_loop_survive_pod_deletion_with_zero_failures(cluster_sim, stack) -> None:
     store, (_frontend, backend), _forwarder = stack
     wait_for(lambda: store.state.forwards["backend"].status == "ready", timeout=60, what="backend ready")
-    first_pod = store.state.forwards["backend"].pod
-    failures: list[str] = []
-    pods_seen: list[str] = []
-    stop = threading.Event()
 
-    def loop() -> None:
-        while not stop.is_set():
-            try:
-                status, body = get(backend.local_port, "/api/hello", timeout=30)
-                if status != 200:
-                    failures.append(f"HTTP {status}")
-                else:
-                    pods_seen.append(json.loads(body)["pod"])
-            except (OSError, http.client.HTTPException, ValueError) as err:
-                failures.append(repr(err))
+    def replace(pod: str) -> None:
+        cluster_sim.call(lambda: cluster_sim.simulator.store.delete(resources.PODS, "jetscale", pod))
 
-    client = threading.Thread(target=loop)
-    client.start()
-    try:
-        wait_for(lambda: len(pods_seen) >= 5, what="requests flowing")
-        cluster_sim.call(lambda: cluster_sim.simulator.store.delete(resources.PODS, "jetscale", first_pod))
-        wait_for(
-            lambda: pods_seen and pods_seen[-1] != first_pod,
-            timeout=60,
-            what="requests served by the new pod",
-        )
-        wait_for(lambda: len(pods_seen) >= 10, what="more requests")
-    finally:
-        stop.set()
-        client.join(timeout=40)
+    pods_seen, failures = pods_answering(backend.local_port, replace)
     assert failures == []
-    assert first_pod in pods_seen and pods_seen[-1] != first_pod
+    assert pods_seen[-1] != pods_seen[0]
 
 
 def test_a_busy_port_is_refused_naming_the_holder(cluster_sim, tmp_path: Path) -> None:

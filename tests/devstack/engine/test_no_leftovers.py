@@ -30,7 +30,11 @@ from devstack.settings import Settings
 from devstack.sources.credential_files import private_root
 from devstack.sources.janitor import DEMO_MARKER, sweep
 
-STAGES = {"deploy": "deploy: skaffold run", "ready": "holds until Ctrl-C"}
+STAGES = {
+    "deploy": "deploy: skaffold run",
+    "ready": "holds until Ctrl-C",
+    "tilt deploy": "deploy: tilt ci",
+}
 
 
 def state_dir() -> Path:
@@ -74,9 +78,9 @@ def running(process: psutil.Process) -> bool:
 class Demo:
     """`devstack demo --headless` in a subprocess, its stderr collected."""
 
-    def __init__(self, env: dict[str, str], stage: str):
+    def __init__(self, env: dict[str, str], stage: str, tool: str = "skaffold"):
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "devstack", "demo", "--headless"],
+            [sys.executable, "-m", "devstack", "demo", "--headless", "--tool", tool],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
@@ -111,16 +115,23 @@ def demos() -> Iterator[list[Demo]]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("stage", ["deploy", "ready"])
+@pytest.mark.parametrize("stage", ["deploy", "ready", "tilt deploy"])
 def test_a_sigkilled_demo_leaves_no_process_container_folder_or_key_file(
     stage: str, tmp_path: Path, demos: list[Demo]
 ) -> None:
     env = isolated_env(tmp_path)
-    demo = Demo(env, STAGES[stage])
+    demo = Demo(env, STAGES[stage], "tilt" if stage.startswith("tilt") else "skaffold")
     demos.append(demo)
     processes = demo.processes()
     cmdlines = [" ".join(p.cmdline()) for p in processes if running(p)]
     assert any("devstack_sim serve" in c for c in cmdlines), "the simulator daemon runs, marked"
+    if stage == "tilt deploy":
+        wait_for(
+            lambda: any("standins.tilt ci" in " ".join(p.cmdline()) for p in demo.processes() if running(p)),
+            30,
+            "tilt ci running, marked",
+        )
+        processes = demo.processes()
     if stage == "ready":
         assert any("demo/backend/app.py" in c for c in cmdlines), "the pods run, as the daemon's children"
     demo.process.send_signal(signal.SIGKILL)

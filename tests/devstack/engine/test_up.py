@@ -1,4 +1,4 @@
-"""`up` end to end against the kind and skaffold stand-ins (a simulated cluster, real Docker nodes).
+"""`up` end to end against the kind and skaffold (or tilt) stand-ins (a simulated cluster, real Docker nodes).
 
 Each test gets a `DemoEnvironment`: its own DEVSTACK_SIM_HOME, kubeconfig and stack copy with the
 scenario's chart values, ports on free local ports; devstack's real engine runs against it.
@@ -26,11 +26,25 @@ from devstack_sim.standins.record import read_invocations
 EKS = "arn:aws:eks:eu-west-1:123456789012:cluster/prod"
 
 
+TOOLS = pytest.mark.parametrize("tool", ["skaffold", pytest.param("tilt", marks=pytest.mark.slow)])
+"""The tests that hold for every deploy tool: the same assertions with Skaffold and with Tilt."""
+
+
 @pytest.fixture
-def demo_env(request: pytest.FixtureRequest) -> Iterator[DemoEnvironment]:
+def tool() -> str:
+    """The deploy tool of the demo's profile (tests parametrised with `TOOLS` override it)."""
+    return "skaffold"
+
+
+@pytest.fixture
+def demo_env(request: pytest.FixtureRequest, tool: str) -> Iterator[DemoEnvironment]:
     scenario = getattr(request, "param", "healthy")
-    with DemoEnvironment(demo_settings(), scenario) as env:
+    with DemoEnvironment(demo_settings(), scenario, tool=tool) as env:
         yield env
+
+
+REMOVES = {"skaffold": ("skaffold", "delete"), "tilt": ("tilt", "down")}
+DEPLOYS = {"skaffold": ("skaffold", "run"), "tilt": ("tilt", "ci")}
 
 
 def sim_home(env: DemoEnvironment) -> Path:
@@ -108,8 +122,9 @@ def test_up_starts_a_stopped_node_container(docker_daemon: None, demo_env: DemoE
         client.close()
 
 
+@TOOLS
 @pytest.mark.parametrize("demo_env", ["crashloop"], indirect=True)
-def test_a_crash_looping_backend_is_explained(demo_env: DemoEnvironment) -> None:
+def test_a_crash_looping_backend_is_explained(demo_env: DemoEnvironment, tool: str) -> None:
     code, ctx = run_up(demo_env, overall_timeout=90)
     assert code == UNHEALTHY
     verdicts = dict(ctx.verdicts().named)
@@ -117,16 +132,20 @@ def test_a_crash_looping_backend_is_explained(demo_env: DemoEnvironment) -> None
     assert backend.reason == "CrashLoopBackOff"
     assert "exited with code 1" in backend.summary
     assert any("FATAL: DATABASE_URL is not set" in line for line in backend.evidence)
+    failed = ctx.store.state.failed_step
+    assert failed is not None and "build" not in failed.error.lower(), "a crash after a good build"
 
 
+@TOOLS
 @pytest.mark.parametrize("demo_env", ["imagepull"], indirect=True)
-def test_an_image_typo_is_explained(demo_env: DemoEnvironment) -> None:
+def test_an_image_typo_is_explained(demo_env: DemoEnvironment, tool: str) -> None:
     code, ctx = run_up(demo_env, overall_timeout=90)
     assert code == UNHEALTHY
     backend = dict(ctx.verdicts().named)["jetscale-backend"]
     assert backend.reason in ("ImagePullBackOff", "ErrImagePull")
     assert "jetscale-backnd" in backend.summary
-    assert "looks misspelled: jetscale-backnd is not jetscale-backend (built by skaffold)" in backend.summary
+    known = "built by skaffold" if tool == "skaffold" else "declared by docker_build in the Tiltfile"
+    assert f"looks misspelled: jetscale-backnd is not jetscale-backend ({known})" in backend.summary
     assert "kind load" not in backend.action, "loading a misspelled name would not help"
 
 
@@ -158,8 +177,10 @@ def test_a_profile_targeting_a_non_allowed_context_is_refused_before_any_tool_ru
     assert invocations(demo_env, "kind") == []
 
 
-def test_cli_up_json_document(demo_env: DemoEnvironment) -> None:
-    out = devstack_cli(demo_env, "up", "--headless", "--json")
+@TOOLS
+def test_cli_up_json_document(demo_env: DemoEnvironment, tool: str) -> None:
+    profile = demo_env.loaded.profile.name
+    out = devstack_cli(demo_env, "-p", profile, "up", "--headless", "--json")
     assert out.returncode == OK, out.stdout + out.stderr
     document = json.loads(out.stdout)
     assert document["ok"] is True and document["context"] == demo_env.loaded.profile.context
@@ -176,19 +197,34 @@ def test_cli_up_json_document(demo_env: DemoEnvironment) -> None:
     workloads = {w["name"]: w for w in document["workloads"]}
     assert set(workloads) == {"jetscale-backend", "jetscale-frontend"}
     assert all(w["kind"] == "Deployment" and w["ready"] and w["level"] == "ok" for w in workloads.values())
-    status = devstack_cli(demo_env, "status", "--json")
+    assert document["deploy"]["tool"] == tool
+    if tool == "tilt":  # Tilt's resources and session targets, as read while it ran
+        tilt = document["deploy"]["tilt"]
+        assert {"jetscale-backend", "jetscale-frontend"} <= {r["name"] for r in tilt["resources"]}
+        assert "jetscale-backend:update" in {t["name"] for t in tilt["targets"]}
+    forwards = {f["name"]: f for f in document["forwards"]}
+    for forward in demo_env.loaded.profile.forwards:
+        assert forwards[forward.name]["local"] == f"127.0.0.1:{forward.local_port}"
+        assert forwards[forward.name]["status"] == "ready"
+    assert document["checks"] and all(c["ok"] for c in document["checks"])
+    assert invocations(demo_env, *DEPLOYS[tool])
+    status = devstack_cli(demo_env, "-p", profile, "status", "--json")
     assert status.returncode == OK, status.stderr
     assert {p["status"] for p in json.loads(status.stdout)["pods"]} == {"Ready"}
-    report = devstack_cli(demo_env, "report")
+    report = devstack_cli(demo_env, "-p", profile, "report")
     assert report.returncode == OK, report.stderr
     assert "## Logs" in report.stdout and "## Warning events" in report.stdout
     assert "sqlite:///tmp/dev.db" not in report.stdout  # the local Secret's value
     assert "DATABASE_URL=<redacted>" in report.stdout
     kubeconfig = Path(demo_env.tools.env["KUBECONFIG"])
     add_eks_current_context(kubeconfig)
-    down = devstack_cli(demo_env, "down", "--delete-cluster")
+    down = devstack_cli(demo_env, "-p", profile, "down", "--delete-cluster")
     assert down.returncode == OK, down.stderr
-    assert invocations(demo_env, "skaffold", "delete")
+    [removal] = invocations(demo_env, *REMOVES[tool])
+    assert (
+        removal[removal.index("--context" if tool == "tilt" else "--kube-context") + 1]
+        == demo_env.loaded.profile.context
+    )
     assert invocations(demo_env, "kind", "delete")
     contexts = [c["name"] for c in yaml.safe_load(kubeconfig.read_text())["contexts"]]
     assert contexts == [EKS], "only the kind cluster's own entries go"

@@ -39,15 +39,40 @@ async def _quit(pilot: Pilot[object], app: DevstackApp) -> None:
     await until(pilot, lambda: not app.is_running, timeout=60, what="the app to stop the session and exit")
 
 
-async def _run_demo(scenario: str, body: Callable[[DevstackApp, Pilot[object]], Awaitable[None]]) -> None:
-    """`devstack demo --scenario S` as the CLI runs it, in a pilot; the demo is removed afterwards."""
-    session = demo_session(Options(None, 0, settings=demo_settings()), scenario)
+async def _run_demo(
+    scenario: str, body: Callable[[DevstackApp, Pilot[object]], Awaitable[None]], tool: str = "skaffold"
+) -> None:
+    """`devstack demo --scenario S [--tool T]` as the CLI runs it, in a pilot; the demo is removed afterwards."""
+    session = demo_session(Options(None, 0, settings=demo_settings()), scenario, tool=tool)
     app = DevstackApp(session, autostart=True, tour=False, interval=0.1)
     try:
         async with app.run_test(size=SIZE) as pilot:
             await body(app, pilot)
     finally:
         session.close()
+
+
+async def test_tilt_demo_header_shows_tilt_and_its_resources_and_q_stops_tilt_up() -> None:
+    await _run_demo("healthy", _tilt, tool="tilt")
+
+
+async def _tilt(app: DevstackApp, pilot: Pilot[object]) -> None:
+    def state() -> State:
+        return app.session.store.state
+
+    await until(pilot, lambda: state().checks and all(c.ok for c in state().checks), 240, "checks passing")
+    assert state().deploy.tool == "tilt" and state().deploy.mode == "up"
+    await until(
+        pilot,
+        lambda: "jetscale-frontend ✓ ok" in screen_text(app) and "jetscale-backend ✓ ok" in screen_text(app),
+        30,
+        "Tilt's resources ok in the header",
+    )
+    text = screen_text(app)
+    assert "tilt up ✓ deployed" in text and "(Tiltfile) ✓ loaded" in text
+    assert "Log · tilt up" in text
+    await _quit(pilot, app)
+    assert state().deploy.phase == "stopped" and state().deploy.exit_code in (0, 1)
 
 
 async def test_healthy_demo_pods_ready_checks_pass_and_the_keys_work() -> None:

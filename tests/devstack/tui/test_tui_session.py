@@ -172,7 +172,7 @@ async def test_p_switches_to_another_profile_of_the_stack() -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await until(pilot, lambda: session.prepared and app.main.ready, what="prepared")
         assert session.store.state.profile == "local-kind"
-        assert session.profiles() == ["ci-kind", "local-kind"]
+        assert session.profiles() == ["ci-kind", "local-kind", "local-kind-tilt"]
         await pilot.press("p")
         await until(pilot, lambda: isinstance(app.screen, ProfilePicker), what="the picker")
         await pilot.press("up", "enter")  # ci-kind is above the current local-kind
