@@ -12,11 +12,14 @@ Not played: the web UI, live_update, local_resource, docker-compose, file watchi
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
 import threading
+import traceback
 from types import FrameType
+from typing import NoReturn
 
 from devstack_sim.standins import tiltversion
 from devstack_sim.standins.flags import Flag, FlagError, Parsed, parse
@@ -220,5 +223,25 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
+def exit_now(code: int) -> NoReturn:
+    """Flush and leave without the interpreter's shutdown, as Tilt's Go binary does.
+
+    Pod log followers and forward relays are daemon threads that may be writing when the command
+    returns; CPython aborts (SIGABRT, exit -6: "_enter_buffered_busy: could not acquire lock for
+    <stdout> at interpreter shutdown") when one holds stdout's lock then, which real Tilt never does.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        exit_code = main()
+    except SystemExit as done:
+        exit_code = done.code if isinstance(done.code, int) else 1
+    except Exception:  # noqa: BLE001 - an unexpected failure still shows its traceback, then exits 1
+        traceback.print_exc()
+        exit_code = 1
+    exit_now(exit_code)
