@@ -11,6 +11,7 @@ again (the newest running pod behind the resource), so forwards survive redeploy
 from __future__ import annotations
 
 import contextlib
+import functools
 import select
 import socket
 import threading
@@ -108,6 +109,38 @@ def _pump(a: socket.socket, b: socket.socket) -> None:
         return
 
 
+def open_pod_port(kube: Kube, pod: str, namespace: str, port: int) -> Any:
+    """A port-forward stream to `port` of a pod through the simulated API server (raises if refused)."""
+    from kubernetes import client
+    from kubernetes.stream import portforward
+
+    core = client.CoreV1Api(kube.client)
+    return portforward(core.connect_get_namespaced_pod_portforward, pod, namespace, ports=str(port))
+
+
+def relay(conn: socket.socket, forward: Any, port: int) -> None:
+    """Copy bytes both ways between a local connection and an open port-forward until one side ends."""
+    remote = forward.socket(port)
+    try:
+        _pump(conn, remote)
+    finally:
+        with contextlib.suppress(OSError):
+            remote.close()
+        forward.close()
+
+
+def accept_each(
+    listener: socket.socket, stopped: threading.Event, serve: Callable[[socket.socket], None]
+) -> None:
+    """Serve each accepted connection on its own thread until `stopped` or the listener closes."""
+    while not stopped.is_set():
+        try:
+            conn, _ = listener.accept()
+        except OSError:
+            return
+        threading.Thread(target=serve, args=(conn,), daemon=True).start()
+
+
 class PortForwarder:
     """Runs the listeners of a set of entries until `stop()`."""
 
@@ -158,33 +191,13 @@ class PortForwarder:
         raise OSError(f"pod {pod['metadata']['name']} has no port named {port}")
 
     def _serve_connection(self, conn: socket.socket, entry: Entry) -> None:
-        from kubernetes import client
-        from kubernetes.stream import portforward
-
         with conn:
             try:
                 pod, port = self._pod_and_port(entry)
-                core = client.CoreV1Api(self.kube.client)
-                forward = portforward(
-                    core.connect_get_namespaced_pod_portforward, pod, entry.namespace, ports=str(port)
-                )
+                forward = open_pod_port(self.kube, pod, entry.namespace, port)
             except Exception:  # noqa: BLE001 - a failed forward closes this connection, like kubectl's
                 return
-            remote = forward.socket(port)
-            try:
-                _pump(conn, remote)
-            finally:
-                with contextlib.suppress(OSError):
-                    remote.close()
-                forward.close()
-
-    def _accept(self, listener: socket.socket, entry: Entry) -> None:
-        while not self._closed.is_set():
-            try:
-                conn, _ = listener.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve_connection, args=(conn, entry), daemon=True).start()
+            relay(conn, forward, port)
 
     def start(self, entries: list[Entry]) -> None:
         """Open a listener per entry and print skaffold's line for it."""
@@ -196,7 +209,8 @@ class PortForwarder:
                 f"Port forwarding {entry.resource_type}/{entry.name} in namespace {entry.namespace}, "
                 f"remote port {entry.port} -> http://127.0.0.1:{local}"
             )
-            threading.Thread(target=self._accept, args=(listener, entry), daemon=True).start()
+            serve = functools.partial(self._serve_connection, entry=entry)
+            threading.Thread(target=accept_each, args=(listener, self._closed, serve), daemon=True).start()
 
     def stop(self) -> None:
         """Close every listener."""

@@ -12,13 +12,14 @@ the resource's workload at that moment, so forwards follow pod replacements.
 from __future__ import annotations
 
 import contextlib
+import functools
 import socket
 import threading
 from collections.abc import Callable
 from typing import Any
 
 from devstack_sim.standins.apply import Kube
-from devstack_sim.standins.portforward import _pump
+from devstack_sim.standins.portforward import accept_each, open_pod_port, relay
 from devstack_sim.standins.tiltdeploy import newest_pod
 from devstack_sim.standins.tiltmodel import PortForwardSpec
 
@@ -115,21 +116,13 @@ class ResourceForwards:
                     return
                 self._listeners += listeners
             for listener in listeners:
-                threading.Thread(target=self._accept, args=(listener, spec), daemon=True).start()
+                serve = functools.partial(self._serve, spec=spec)
+                threading.Thread(
+                    target=accept_each, args=(listener, self.stopped, serve), daemon=True
+                ).start()
             return
 
-    def _accept(self, listener: socket.socket, spec: PortForwardSpec) -> None:
-        while not self.stopped.is_set():
-            try:
-                conn, _ = listener.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(conn, spec), daemon=True).start()
-
     def _serve(self, conn: socket.socket, spec: PortForwardSpec) -> None:
-        from kubernetes import client
-        from kubernetes.stream import portforward
-
         with conn:
             try:
                 pod = newest_pod(
@@ -137,12 +130,8 @@ class ResourceForwards:
                 )
                 if pod is None:
                     raise OSError("no running pod")
-                core = client.CoreV1Api(self.kube.client)
-                forward = portforward(
-                    core.connect_get_namespaced_pod_portforward,
-                    pod["metadata"]["name"],
-                    self.namespace,
-                    ports=str(spec.container_port),
+                forward = open_pod_port(
+                    self.kube, pod["metadata"]["name"], self.namespace, spec.container_port
                 )
             except Exception as err:  # noqa: BLE001 - a failed forward closes this connection, like Tilt's
                 self.log(
@@ -150,13 +139,7 @@ class ResourceForwards:
                     f"({spec.local_port} -> {spec.container_port}): {err}"
                 )
                 return
-            remote = forward.socket(spec.container_port)
-            try:
-                _pump(conn, remote)
-            finally:
-                with contextlib.suppress(OSError):
-                    remote.close()
-                forward.close()
+            relay(conn, forward, spec.container_port)
 
     def stop(self) -> None:
         """Close every listener."""

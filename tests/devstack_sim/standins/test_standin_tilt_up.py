@@ -248,8 +248,13 @@ def test_no_port_forwards_leaves_the_ports_alone_and_down_deletes(
 def ci(
     cluster: dict[str, str], tmp_path: Path, tiltfile: str, copy: tuple[str, ...] = ()
 ) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
-    folder = stack(tmp_path, tiltfile, copy)
-    snapshot = tmp_path / "snapshot.json"
+    return run_ci(cluster, stack(tmp_path, tiltfile, copy), tmp_path / "snapshot.json")
+
+
+def run_ci(
+    cluster: dict[str, str], folder: Path, snapshot: Path
+) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
+    """`tilt ci` in `folder` with Tilt's forwards off; its exit and its UIResources by name."""
     args = [
         "ci",
         "--port",
@@ -274,27 +279,11 @@ def test_ci_succeeds_on_the_healthy_stack(cluster: dict[str, str], tmp_path: Pat
 
 
 def test_ci_fails_on_a_failed_build(cluster: dict[str, str], tmp_path: Path) -> None:
-    folder_text = remapped(free_port(), free_port())
-    (tmp_path / "stack").mkdir()
-    done, resources = None, None
     broken = tmp_path / "stack" / "demo" / "backend" / "Dockerfile"
     # the copy of demo/ gets a build step that fails
-    folder = stack(tmp_path, folder_text, copy=("demo",))
+    folder = stack(tmp_path, remapped(free_port(), free_port()), copy=("demo",))
     broken.write_text(broken.read_text().replace("COPY app.py ./", "COPY app.py ./\nRUN exit 3"))
-    snapshot = tmp_path / "snapshot.json"
-    args = [
-        "ci",
-        "--port",
-        "0",
-        "--context",
-        CONTEXT,
-        "--timeout",
-        "120s",
-        "--output-snapshot-on-exit",
-        str(snapshot),
-    ]
-    done = run(cluster, *args, "--", "--no-port-forwards", cwd=folder, timeout=180)
-    resources = {r["metadata"]["name"]: r for r in json.loads(snapshot.read_text())["view"]["uiResources"]}
+    done, resources = run_ci(cluster, folder, tmp_path / "snapshot.json")
     failure = 'failed to solve: process "/bin/sh -c exit 3" did not complete successfully: exit code: 3'
     assert done.returncode == 1
     assert done.stderr == f"Error: {failure}\n"
