@@ -157,7 +157,7 @@ class DeployRunner:
         progress("skaffold run: building and deploying")
         timeout = self.ctx.timeout("deploy")
         code = self._run("run", timeout)
-        if code == 124:
+        if code == processes.TIMED_OUT:
             raise StepError(f"skaffold run did not finish within {timeout:.0f}s")
         if code != 0:
             raise StepError(

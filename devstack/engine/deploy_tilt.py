@@ -159,7 +159,7 @@ class TiltRunner:
         progress("tilt ci: building and deploying")
         timeout = self.ctx.timeout("deploy")
         code = self._run("ci", timeout)
-        if code == 124:
+        if code == processes.TIMED_OUT:
             raise StepError(f"tilt ci did not finish within {timeout:.0f}s")
         if code != 0:
             raise self._failure("tilt ci", code)

@@ -143,6 +143,10 @@ def install_exit_handlers() -> None:
             signal.signal(sig, _exit_on_signal)
 
 
+TIMED_OUT = 124
+"""`stream`'s exit code when its `timeout` passed (as `timeout(1)` answers)."""
+
+
 def stream(
     args: Sequence[str],
     on_line: Callable[[str], None],
@@ -156,7 +160,7 @@ def stream(
     """Run a command, calling `on_line` for each line of its stdout+stderr; returns the exit code.
 
     When `cancel` is set or `timeout` passes, the child's group gets TERM (then KILL after `grace`)
-    and its remaining output is still delivered. Returns 124 on timeout (like `timeout(1)`).
+    and its remaining output is still delivered. Returns `TIMED_OUT` on timeout.
     """
     process = spawn(args, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     assert process.stdout is not None
@@ -179,7 +183,7 @@ def stream(
         code = stop(process, grace)
         reader.join(timeout=5)
     if timed_out:
-        return 124
+        return TIMED_OUT
     return code if code is not None else -1
 
 
