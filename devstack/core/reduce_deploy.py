@@ -101,11 +101,23 @@ def line_read(state: State, line: str, at: float) -> State:
     return state
 
 
+def _load_start(state: State, read_at: float) -> float:
+    """When the image load began. Skaffold loads right after its builds and before it deploys; when
+    its Deploy event was reduced before the load's line was read (a loaded machine), the line is
+    late: the load began when the phases before the deploy had ended."""
+    current = state.timeline.current
+    deploy = current.phase("deploy") if current is not None else None
+    if current is None or deploy is None or state.deploy.channel in ("", "log") or read_at <= deploy.start:
+        return read_at
+    ended = [p.end for p in current.phases if p.end is not None and p.end <= deploy.start]
+    return max(ended, default=deploy.start)
+
+
 def common_signal(state: State, signal: SkaffoldSignal, at: float) -> State:
     """What the output says whatever the channel: image load, tags, error lines."""
     kind, timeline = signal.kind, state.timeline
     if kind == "image-load" and not signal.subject:
-        return replace(state, timeline=tl.phase_started(timeline, "load", "", at))
+        return replace(state, timeline=tl.phase_started(timeline, "load", "", _load_start(state, at)))
     if kind == "image-load" and signal.detail == "Failed":
         return replace(
             state, timeline=tl.phase_ended(timeline, "load", "", at, False, f"{signal.subject}: Failed")

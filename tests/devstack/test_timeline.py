@@ -81,6 +81,28 @@ def test_skaffold_events_make_an_iteration_with_every_tool_phase() -> None:
     assert first.slowest is not None and first.slowest.name == "build:jetscale-backend"
 
 
+def test_load_lines_read_after_the_deploy_event_still_put_the_load_before_the_deploy() -> None:
+    start = [ev.DeployStarted("skaffold", ("skaffold", "dev"), "dev", at=99.0, channel="pending")]
+    events = skaffold_iteration(1, 100.0)
+    lines = [e for e in events if isinstance(e, ev.DeployOutput)]
+    deploy_started = next(
+        i for i, e in enumerate(events) if isinstance(e, ev.SkaffoldTask) and e.task == "Deploy"
+    )
+    # The output reader lags behind the event API: the load's lines are read after the Deploy event.
+    late = [replace(line, at=102.1) for line in lines]
+    reordered = [e for e in events[: deploy_started + 1] if e not in lines] + late
+    reordered += events[deploy_started + 1 :]
+    state = run([*start, ev.DeployChannel("events", "event API on 127.0.0.1:5", at=99.5), *reordered])
+    first = state.timeline.current
+    assert first is not None
+    phases = {p.name: p for p in first.phases}
+    load, deploy = phases["load"], phases["deploy"]
+    assert load.end is not None and load.start <= load.end <= deploy.start
+    assert load.start == phases["build:jetscale-backend"].end  # it began when the build ended
+    order = [p.name for p in sorted(first.phases, key=lambda p: p.start)]
+    assert order.index("load") < order.index("deploy")
+
+
 def test_a_change_iteration_ends_at_the_first_answer_and_its_phases_cover_the_total() -> None:
     state = run(
         [ev.DeployStarted("skaffold", (), "dev", at=1.0, channel="events"), *skaffold_iteration(1, 10.0)]
