@@ -27,9 +27,17 @@ STDOUT, STDERR = 1, 2
 
 
 def _controlling_tty(fd: int, then: Callable[[], None] | None) -> Callable[[], None]:
-    """A `preexec_fn` making `fd` (the pty's follower side) the new session's controlling terminal."""
+    """A `preexec_fn` making `fd` (the pty's follower side) the new session's controlling terminal.
+
+    It starts the session itself when it is not one's leader yet: CPython's subprocess calls
+    `setsid()` before a `preexec_fn`, uvloop calls the `preexec_fn` first (right after the fork,
+    before libuv's `setsid()`, which then fails harmlessly), and only a session leader may take
+    a controlling terminal (`TIOCSCTTY` fails with EPERM otherwise).
+    """
 
     def preexec() -> None:
+        if os.getsid(0) != os.getpid():
+            os.setsid()
         fcntl.ioctl(fd, termios.TIOCSCTTY, 0)
         if then is not None:
             then()

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Callable, Mapping
 from pathlib import Path
 
 import aiohttp
@@ -10,6 +11,23 @@ import pytest
 from sim_helpers import Api, client_ssl
 
 from devstack_sim.app import Simulator
+
+
+# The modules whose simulator runs on both event loops: asyncio's (the in-process simulators of the
+# tests) and uvloop's (`python -m devstack_sim serve`, the daemon behind every stand-in cluster).
+BOTH_LOOPS = {"test_sim_exec", "test_sim_podio"}
+
+
+def pytest_asyncio_loop_factories(
+    config: pytest.Config, item: pytest.Item
+) -> Mapping[str, Callable[[], asyncio.AbstractEventLoop]] | None:
+    """Each test of `BOTH_LOOPS` once per event loop (pytest-asyncio's hook)."""
+    module = getattr(item, "module", None)
+    if module is None or module.__name__ not in BOTH_LOOPS:
+        return None
+    import uvloop
+
+    return {"asyncio": asyncio.new_event_loop, "uvloop": uvloop.new_event_loop}
 
 
 @pytest.fixture(autouse=True)
