@@ -32,7 +32,6 @@ from devstack_sim.runtime import PodRuntime
 
 PROTOCOLS = ("v4.channel.k8s.io", "v5.channel.k8s.io", "channel.k8s.io")
 _CLOSE_CHANNEL = 255
-_READ_SIZE = 256 * 1024  # bytes per frame from the pod: fewer frames, fewer TLS writes
 
 
 def _ports(request: web.Request) -> list[int]:
@@ -77,6 +76,7 @@ class _Forward:
         self.error = 2 * index + 1
         self.writer: asyncio.StreamWriter | None = None
         self.task: asyncio.Task[None] | None = None
+        self.relay: _PodFrames | None = None
         self.ready = asyncio.Event()
 
     def close_pod_side(self) -> None:
@@ -113,7 +113,7 @@ async def serve(request: web.Request, target: Target) -> web.StreamResponse:
             await ws.send_bytes(bytes([fwd.data]) + struct.pack("<H", fwd.port))
             await ws.send_bytes(bytes([fwd.error]) + struct.pack("<H", fwd.port))
         for fwd in forwards:
-            fwd.task = asyncio.create_task(_pod_to_client(ws, runtime, target, fwd, sandbox))
+            fwd.task = asyncio.create_task(_pod_to_client(ws, request, runtime, target, fwd, sandbox))
             tasks.append(fwd.task)
         pods_done: asyncio.Future[Any] = asyncio.gather(*tasks, return_exceptions=True)
         reader = asyncio.create_task(_client_to_pod(ws, forwards, protocol))
@@ -147,7 +147,12 @@ async def _serve_spdy(
 
 
 async def _pod_to_client(
-    ws: web.WebSocketResponse, runtime: PodRuntime, target: Target, fwd: _Forward, sandbox: str
+    ws: web.WebSocketResponse,
+    request: web.Request,
+    runtime: PodRuntime,
+    target: Target,
+    fwd: _Forward,
+    sandbox: str,
 ) -> None:
     assert target.namespace is not None and target.name is not None
     try:
@@ -160,16 +165,112 @@ async def _pod_to_client(
         return
     finally:
         fwd.ready.set()
-    try:
-        while True:
-            chunk = await reader.read(_READ_SIZE)
-            if not chunk:
-                return
-            await ws.send_bytes(bytes([fwd.data]) + chunk)
-    except (ConnectionError, OSError):
+    client = request.transport
+    if client is None or client.is_closing():
+        fwd.close_pod_side()
         return
+    fwd.relay = _PodFrames.take_over(reader, fwd.writer, client, request.protocol, fwd.data)
+    try:
+        await fwd.relay.done
     finally:
         fwd.close_pod_side()
+
+
+class _PodFrames(asyncio.Protocol):
+    """The pod side of one forwarded port, as a protocol: each chunk the pod sends is written at
+    once as one binary frame on the client's connection (no task switch, no copy of the chunk), and
+    the pod's reading pauses while the client's connection is backed up.
+
+    The frames go straight to the client's transport, between whole frames aiohttp writes there
+    (it writes each frame at once, too); `flow` is aiohttp's protocol of that connection, which
+    says when its writing is paused.
+    """
+
+    def __init__(self, pod: asyncio.Transport, client: asyncio.Transport, flow: Any, channel: int):
+        self._pod = pod
+        self._client = client
+        self._flow = flow
+        self._channel = channel
+        self._waiting: asyncio.Task[None] | None = None
+        self._pod_writable = asyncio.Event()
+        self._pod_writable.set()
+        self.done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    @classmethod
+    def take_over(
+        cls,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        client: asyncio.Transport,
+        flow: Any,
+        channel: int,
+    ) -> _PodFrames:
+        """Replace the stream protocol of a fresh pod connection (what it already read goes first)."""
+        pod = writer.transport
+        relay = cls(pod, client, flow, channel)  # type: ignore[arg-type]
+        early = bytes(reader._buffer)  # read between the connect and now (a server's greeting)
+        reader._buffer.clear()
+        pod.set_protocol(relay)
+        pod.resume_reading()
+        if early:
+            relay.data_received(early)
+        if reader.at_eof() or pod.is_closing():
+            relay.eof_received()
+        return relay
+
+    def data_received(self, data: bytes) -> None:
+        if self._client.is_closing():
+            self._pod.close()
+            return
+        self._client.write(_frame_header(len(data) + 1, self._channel))
+        self._client.write(data)
+        if self._flow.writing_paused and self._waiting is None:
+            self._pod.pause_reading()
+            self._waiting = asyncio.ensure_future(self._resume_when_drained())
+
+    async def _resume_when_drained(self) -> None:
+        try:
+            await self._flow._drain_helper()
+        except ConnectionError:
+            self._pod.close()
+            return
+        finally:
+            self._waiting = None
+        if not self._pod.is_closing():
+            self._pod.resume_reading()
+
+    def eof_received(self) -> bool:
+        self._finish()
+        return False  # the transport closes itself
+
+    def pause_writing(self) -> None:
+        self._pod_writable.clear()
+
+    def resume_writing(self) -> None:
+        self._pod_writable.set()
+
+    async def pod_writable(self) -> None:
+        """Wait while the pod's side is backed up (flow control of the client → pod direction)."""
+        await self._pod_writable.wait()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._pod_writable.set()
+        if self._waiting is not None:
+            self._waiting.cancel()
+        self._finish()
+
+    def _finish(self) -> None:
+        if not self.done.done():
+            self.done.set_result(None)
+
+
+def _frame_header(length: int, channel: int) -> bytes:
+    """A final binary WebSocket frame's header (server frames are not masked) and the channel byte."""
+    if length < 126:
+        return bytes((0x82, length, channel))
+    if length < 65536:
+        return struct.pack("!BBHB", 0x82, 126, length, channel)
+    return struct.pack("!BBQB", 0x82, 127, length, channel)
 
 
 async def _client_to_pod(ws: web.WebSocketResponse, forwards: list[_Forward], protocol: str) -> None:
@@ -178,17 +279,18 @@ async def _client_to_pod(ws: web.WebSocketResponse, forwards: list[_Forward], pr
         if message.type != WSMsgType.BINARY or not message.data:
             continue
         data: bytes = message.data
-        channel, payload = data[0], data[1:]
-        if channel == _CLOSE_CHANNEL and protocol.startswith("v5") and payload:
-            fwd = by_channel.get(payload[0])
+        channel = data[0]
+        if channel == _CLOSE_CHANNEL and protocol.startswith("v5") and len(data) > 1:
+            fwd = by_channel.get(data[1])
             if fwd is not None and fwd.writer is not None and fwd.writer.can_write_eof():
                 fwd.writer.write_eof()
             continue
         fwd = by_channel.get(channel)
-        if fwd is None or not payload:
+        if fwd is None or len(data) < 2:
             continue
         await fwd.ready.wait()
         if fwd.writer is None or fwd.writer.is_closing():
             continue
-        fwd.writer.write(payload)
-        await fwd.writer.drain()
+        fwd.writer.write(memoryview(data)[1:])
+        if fwd.relay is not None:
+            await fwd.relay.pod_writable()
