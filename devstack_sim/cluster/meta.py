@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import time
@@ -70,7 +71,13 @@ def rfc3339_nano(ns: int | None = None) -> str:
     """A timestamp with nine fraction digits, as the kubelet writes log lines."""
     ns = time.time_ns() if ns is None else ns
     seconds, frac = divmod(ns, 1_000_000_000)
-    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S") + f".{frac:09d}Z"
+    return f"{_rfc3339_seconds(seconds)}.{frac:09d}Z"
+
+
+@functools.lru_cache(maxsize=4)
+def _rfc3339_seconds(seconds: int) -> str:
+    """The whole-seconds part (one `strftime` per second, not per log line of a busy pod)."""
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 
 def parse_time(value: str | None) -> float | None:
