@@ -20,11 +20,11 @@ BOTH_LOOPS = {"test_sim_exec", "test_sim_podio"}
 
 def pytest_asyncio_loop_factories(
     config: pytest.Config, item: pytest.Item
-) -> Mapping[str, Callable[[], asyncio.AbstractEventLoop]] | None:
-    """Each test of `BOTH_LOOPS` once per event loop (pytest-asyncio's hook)."""
+) -> Mapping[str, Callable[[], asyncio.AbstractEventLoop]]:
+    """Each test of `BOTH_LOOPS` once per event loop, the others on asyncio's (pytest-asyncio's hook)."""
     module = getattr(item, "module", None)
     if module is None or module.__name__ not in BOTH_LOOPS:
-        return None
+        return {"asyncio": asyncio.new_event_loop}
     import uvloop
 
     return {"asyncio": asyncio.new_event_loop, "uvloop": uvloop.new_event_loop}
