@@ -206,10 +206,11 @@ class _PodFrames(asyncio.Protocol):
         channel: int,
     ) -> _PodFrames:
         """Replace the stream protocol of a fresh pod connection (what it already read goes first)."""
-        pod = writer.transport
-        relay = cls(pod, client, flow, channel)  # type: ignore[arg-type]
-        early = bytes(reader._buffer)  # read between the connect and now (a server's greeting)
-        reader._buffer.clear()
+        pod: Any = writer.transport
+        relay = cls(pod, client, flow, channel)
+        buffered: bytearray = reader._buffer  # type: ignore[attr-defined]
+        early = bytes(buffered)  # read between the connect and now (a server's greeting)
+        buffered.clear()
         pod.set_protocol(relay)
         pod.resume_reading()
         if early:

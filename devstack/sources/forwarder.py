@@ -6,11 +6,14 @@ redeploys: with no ready endpoint a new connection waits (up to `wait_ready`), a
 fails before any byte came back is replayed on another endpoint, and the local port is never
 remapped.
 
-Each forward stands alone: its own HTTP session (no connection cap shared with the other
-forward), its own warm WebSocket, its own `max_connections` (connections beyond it are closed at
-once and `last_error` says so) and `idle_timeout` (a tunnel that moved no byte for that long is
-closed). While it holds a port the forwarder keeps a marker in the state dir (`PortClaims`), so a
-later `--take-over` can prove the port is devstack's.
+Each forward stands alone: its own spare WebSocket (opened ahead to the endpoint the next
+connection will use, so that it does not wait for a TLS and WebSocket handshake; dropped when the
+endpoint changes, replaced silently when the server closed it), its own `max_connections`
+(connections beyond it are closed at once and `last_error` says so) and `idle_timeout` (a tunnel
+that moved no byte for that long is closed). Connections and tunnels are protocols
+(`localconn.py`, `wstunnel.py`): bytes are relayed in their callbacks, with no task per chunk.
+While it holds a port the forwarder keeps a marker in the state dir (`PortClaims`), so a later
+`--take-over` can prove the port is devstack's.
 """
 
 from __future__ import annotations
@@ -29,16 +32,12 @@ from devstack.core.portforward import Endpoint, ForwardView, pick_endpoint
 from devstack.core.store import Store
 from devstack.profile.models import Forward
 from devstack.sources.kube import KubeTarget
+from devstack.sources.localconn import LocalConnection
 from devstack.sources.portowner import HeldPort, PortBusy, PortClaims, ownership, stop_holder
 from devstack.sources.ports import port_holder
-from devstack.sources.tunnel import (
-    ApiCredentials,
-    Counters,
-    TunnelFailed,
-    bridge,
-    load_credentials,
-    open_socket,
-)
+from devstack.sources.tunnel import ApiCredentials, Counters, TunnelFailed, load_credentials
+from devstack.sources.wsopen import open_tunnel
+from devstack.sources.wstunnel import Tunnel
 
 STATS_INTERVAL = 0.25
 FILES_PER_CONNECTION = 2  # the local socket and the WebSocket to the API server
@@ -51,8 +50,7 @@ class _Live:
 
     view: ForwardView
     server: asyncio.AbstractServer | None = None
-    session: Any = None
-    warm: tuple[Endpoint, Any] | None = None
+    warm: tuple[Endpoint, Tunnel] | None = None  # the spare WebSocket and the endpoint it goes to
     refilling: asyncio.Task[None] | None = None
 
 
@@ -82,13 +80,10 @@ class Forwarder:
         self._unsubscribe: Any = None
         self._publisher: asyncio.Task[None] | None = None
         self._background: set[asyncio.Task[None]] = set()
-        self._handlers: set[asyncio.Task[Any]] = set()
         self._stopping = False
 
     async def start(self, take_over: bool = False) -> None:
         """Bind every local port on 127.0.0.1 (refusing busy ones) and start serving."""
-        import aiohttp
-
         loop = asyncio.get_running_loop()
         self._changed = asyncio.Event()
         self._dirty = dirty = asyncio.Event()
@@ -104,9 +99,6 @@ class Forwarder:
         self._unsubscribe = self._store.subscribe(on_event)
         for name, forward in self._forwards.items():
             live = self._live[name]
-            # One session per forward, without aiohttp's pool cap (100 by default, shared by every
-            # tunnel): the forward's own max_connections is the limit, checked on accept.
-            live.session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
             live.server = await self._bind(forward, take_over)
             if self._claims is not None:
                 await loop.run_in_executor(None, self._claims.claim, forward.local_port, name)
@@ -114,21 +106,15 @@ class Forwarder:
         self._publisher = asyncio.create_task(self._publish_loop())
 
     async def _bind(self, forward: Forward, take_over: bool) -> asyncio.AbstractServer:
-        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            # The connection is served by a background task, which `stop` cancels and awaits; this
-            # handler then ends normally (asyncio 3.11 logs a traceback for a cancelled handler, and
-            # one left pending says "Event loop is closed" once the loop is gone).
-            handler = asyncio.current_task()
-            if handler is not None:
-                self._handlers.add(handler)
-                handler.add_done_callback(self._handlers.discard)
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._spawn(self._serve(forward, reader, writer))
+        def accepted(local: LocalConnection) -> None:
+            self._spawn(self._serve(forward, local))
 
         loop = asyncio.get_running_loop()
         for attempt in range(2):
             try:
-                return await asyncio.start_server(handle, "127.0.0.1", forward.local_port, reuse_address=True)
+                return await loop.create_server(
+                    lambda: LocalConnection(accepted), "127.0.0.1", forward.local_port, reuse_address=True
+                )
             except OSError as err:
                 if err.errno != errno.EADDRINUSE:
                     raise
@@ -151,19 +137,19 @@ class Forwarder:
         service = state.services.get(f"{self._target.namespace}/{forward.service}")
         return pick_endpoint(list(state.endpointslices.values()), service, forward.remote_port)
 
-    async def _wait_endpoint(self, forward: Forward, deadline: float) -> Endpoint | None:
+    async def _wait_endpoint(
+        self, forward: Forward, deadline: float, local: LocalConnection
+    ) -> Endpoint | None:
         assert self._changed is not None
         while True:
             found = self.endpoint(forward)
-            if found is not None or time.monotonic() >= deadline:
+            if found is not None or time.monotonic() >= deadline or local.client_done:
                 return found
             self._changed.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), timeout=min(0.5, deadline - time.monotonic()))
 
-    async def _serve(
-        self, forward: Forward, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
-    ) -> None:
+    async def _serve(self, forward: Forward, local: LocalConnection) -> None:
         live = self._live[forward.name]
         self._mark_changed()
         if live.view.active >= forward.max_connections:
@@ -174,25 +160,25 @@ class Forwarder:
                 f"localhost:{forward.local_port}, new ones are closed until some end "
                 f"(forwards[].max_connections of {forward.name}: {forward.max_connections})",
             )
-            await _close(writer)
+            local.close()
             return
         live.view = replace(live.view, active=live.view.active + 1, connections=live.view.connections + 1)
         counters = Counters()
-        replay = bytearray()
         deadline = time.monotonic() + forward.wait_ready
         try:
-            while True:
-                target = await self._wait_endpoint(forward, deadline)
+            while not local.client_done:
+                target = await self._wait_endpoint(forward, deadline, local)
                 if target is None:
-                    waited = f"no ready endpoint for {forward.service} after {forward.wait_ready:.0f}s"
-                    live.view = replace(live.view, last_error=waited)
+                    if not local.client_done:
+                        waited = f"no ready endpoint for {forward.service} after {forward.wait_ready:.0f}s"
+                        live.view = replace(live.view, last_error=waited)
                     return
                 try:
-                    await self._tunnel(forward, target, reader, writer, counters, replay)
+                    await self._tunnel(forward, target, local, counters)
                     return
                 except TunnelFailed as failed:
                     live.view = replace(live.view, last_error=str(failed)[:200])
-                    if time.monotonic() >= deadline:
+                    if time.monotonic() >= deadline or not local.replayable:
                         return
                     await asyncio.sleep(0.05)
         finally:
@@ -204,62 +190,57 @@ class Forwarder:
                 bytes_out=live.view.bytes_out + counters.sent,
                 bytes_in=live.view.bytes_in + counters.received,
             )
-            await _close(writer)
+            local.close()
 
     async def _tunnel(
-        self,
-        forward: Forward,
-        target: Endpoint,
-        reader: asyncio.StreamReader,
-        writer: asyncio.StreamWriter,
-        counters: Counters,
-        replay: bytearray,
+        self, forward: Forward, target: Endpoint, local: LocalConnection, counters: Counters
     ) -> None:
-        ws = self._take_warm(forward.name, target) or await self._open(forward.name, target)
+        tunnel = self._take_warm(forward.name, target) or await self._open(target)
         try:
-            await bridge(ws, reader, writer, counters, replay, idle_timeout=forward.idle_timeout)
+            await local.relay(tunnel, counters, forward.idle_timeout)
         finally:
             # Refill only now: a TLS handshake on this loop would delay the request in flight.
             self._refill(forward.name, target)
 
-    async def _open(self, name: str, target: Endpoint) -> Any:
+    async def _open(self, target: Endpoint) -> Tunnel:
         assert self._credentials is not None
-        return await open_socket(
-            self._live[name].session, self._credentials, self._target.namespace, target.pod, target.port
-        )
+        return await open_tunnel(self._credentials, self._target.namespace, target.pod, target.port)
 
-    def _take_warm(self, name: str, target: Endpoint) -> Any:
-        """A WebSocket opened ahead of time to `target`, if one is waiting (saves the TLS handshake)."""
+    def _take_warm(self, name: str, target: Endpoint) -> Tunnel | None:
+        """The spare WebSocket, if one to `target` is open (saves the TLS and WebSocket handshake)."""
         live = self._live[name]
         warm, live.warm = live.warm, None
         if warm is None:
             return None
-        endpoint, ws = warm
-        if endpoint == target and not ws.closed:
-            return ws
-        self._spawn(ws.close())
+        endpoint, tunnel = warm
+        if endpoint == target and tunnel.usable:
+            return tunnel
+        tunnel.close()  # closed by the server meanwhile, or to an endpoint no longer chosen
         return None
 
     def _refill(self, name: str, target: Endpoint) -> None:
-        """Open the next connection's WebSocket in the background (one kept warm per forward).
+        """Open the next connection's WebSocket to `target` in the background (one spare per forward).
 
-        It is opened on the forward's own session, which has no pool limit: busy tunnels never
-        hold it up.
+        A spare to another endpoint (the pod was replaced) is closed first: a spare is only ever
+        handed to a connection for the endpoint it was opened to.
         """
         live = self._live[name]
+        if live.warm is not None and live.warm[0] != target:
+            live.warm[1].close()
+            live.warm = None
         busy = live.refilling is not None and not live.refilling.done()
         if self._stopping or live.warm is not None or busy:
             return
 
         async def open_warm() -> None:
             try:
-                ws = await self._open(name, target)
+                tunnel = await self._open(target)
             except TunnelFailed:
                 return
-            if live.warm is None and not self._stopping:
-                live.warm = (target, ws)
+            if live.warm is None and not self._stopping and self.endpoint(self._forwards[name]) == target:
+                live.warm = (target, tunnel)
             else:
-                await ws.close()
+                tunnel.close()
 
         live.refilling = self._spawn(open_warm())
 
@@ -277,7 +258,9 @@ class Forwarder:
         found = self.endpoint(self._forwards[name])
         if found is None:
             return replace(live.view, status="waiting", pod="", target_port=0)
-        if live.warm is None or live.warm[0] != found:
+        if live.warm is None or live.warm[0] != found or not live.warm[1].usable:
+            if live.warm is not None and not live.warm[1].usable:
+                live.warm = None
             self._refill(name, found)
         return replace(live.view, status="ready", pod=found.pod, target_port=found.port)
 
@@ -299,38 +282,29 @@ class Forwarder:
             self._publish_all()
 
     async def stop(self) -> None:
-        """Close the listeners, remove the port markers, close the HTTP sessions."""
+        """Close the listeners and every connection and tunnel, remove the port markers."""
         self._stopping = True
         if self._unsubscribe is not None:
             self._unsubscribe()
         if self._publisher is not None:
             self._publisher.cancel()
-        for name, live in self._live.items():
+        for live in self._live.values():
             if live.refilling is not None:
                 live.refilling.cancel()
             if live.warm is not None:
-                await live.warm[1].close()
+                live.warm[1].abort()
                 live.warm = None
             if live.server is not None:
                 live.server.close()
-                with contextlib.suppress(Exception):
-                    await live.server.wait_closed()
-                if self._claims is not None:
-                    self._claims.release(self._forwards[name].local_port)
         for task in list(self._background):
             task.cancel()
         await asyncio.gather(*self._background, return_exceptions=True)
-        if self._handlers:  # their connections were cancelled above: let them return
-            await asyncio.wait(set(self._handlers), timeout=5)
-        for live in self._live.values():
-            if live.session is not None:
-                await live.session.close()
-
-
-async def _close(writer: asyncio.StreamWriter) -> None:
-    writer.close()
-    with contextlib.suppress(ConnectionError):
-        await writer.wait_closed()
+        for name, live in self._live.items():
+            if live.server is not None:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(live.server.wait_closed(), timeout=5)
+                if self._claims is not None:
+                    self._claims.release(self._forwards[name].local_port)
 
 
 def raise_file_limit(connections: int) -> None:

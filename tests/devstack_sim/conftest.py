@@ -12,7 +12,6 @@ from sim_helpers import Api, client_ssl
 
 from devstack_sim.app import Simulator
 
-
 # The modules whose simulator runs on both event loops: asyncio's (the in-process simulators of the
 # tests) and uvloop's (`python -m devstack_sim serve`, the daemon behind every stand-in cluster).
 BOTH_LOOPS = {"test_sim_exec", "test_sim_podio"}
