@@ -32,6 +32,7 @@ from devstack_sim.runtime import PodRuntime
 
 PROTOCOLS = ("v4.channel.k8s.io", "v5.channel.k8s.io", "channel.k8s.io")
 _CLOSE_CHANNEL = 255
+_JOIN_BELOW = 16 * 1024  # chunks smaller than a TLS record go out with their frame header in one write
 
 
 def _ports(request: web.Request) -> list[int]:
@@ -223,8 +224,12 @@ class _PodFrames(asyncio.Protocol):
         if self._client.is_closing():
             self._pod.close()
             return
-        self._client.write(_frame_header(len(data) + 1, self._channel))
-        self._client.write(data)
+        header = _frame_header(len(data) + 1, self._channel)
+        if len(data) < _JOIN_BELOW:  # one TLS record and one send for a small chunk
+            self._client.write(header + data)
+        else:  # a large one is not copied
+            self._client.write(header)
+            self._client.write(data)
         if self._flow.writing_paused and self._waiting is None:
             self._pod.pause_reading()
             self._waiting = asyncio.ensure_future(self._resume_when_drained())
