@@ -103,6 +103,7 @@ async def relay_once(target: KubeTarget, send: bytes) -> tuple[bytes, BaseExcept
     credentials = load_credentials(target)
     tunnel = await open_tunnel(credentials, "ns", "web", 80)
     outcome: asyncio.Future[BaseException | None] = asyncio.get_running_loop().create_future()
+    relays: list[asyncio.Task[None]] = []
 
     def opened(local: LocalConnection) -> None:
         async def run() -> None:
@@ -114,7 +115,7 @@ async def relay_once(target: KubeTarget, send: bytes) -> tuple[bytes, BaseExcept
             finally:
                 local.close()
 
-        asyncio.ensure_future(run())
+        relays.append(asyncio.ensure_future(run()))
 
     listener = await asyncio.get_running_loop().create_server(lambda: LocalConnection(opened), "127.0.0.1", 0)
     reader, writer = await asyncio.open_connection("127.0.0.1", listener.sockets[0].getsockname()[1])
