@@ -57,6 +57,7 @@ class Tunnel(asyncio.Protocol):
         self._local: Any = None
         self._pending: list[bytes] = []
         self._pending_size = 0
+        self._held = False  # reading paused: PENDING_LIMIT reached before a local connection came
         self._sent_close = False
         self._close_timer: asyncio.TimerHandle | None = None
         # frame reader state
@@ -68,6 +69,7 @@ class Tunnel(asyncio.Protocol):
         self._control = bytearray()
         self._channel: int | None = None  # of the message being read (None before its first byte)
         self._skip = False
+        self._text = False  # the message being read is a text message (ignored)
         self._ports_seen = [False, False]
 
     # ------------------------------------------------------------------ state
@@ -82,7 +84,8 @@ class Tunnel(asyncio.Protocol):
         pending, self._pending, self._pending_size = self._pending, [], 0
         for chunk in pending:
             local.write(chunk)
-        if self.transport is not None and not self.transport.is_closing():
+        if self._held and not self.transport.is_closing():
+            self._held = False
             self.transport.resume_reading()
 
     def detach(self) -> None:
@@ -292,6 +295,8 @@ class Tunnel(asyncio.Protocol):
             length = int.from_bytes(header[2:10], "big")
         self._fin, self._opcode = bool(header[0] & 0x80), header[0] & 0x0F
         header.clear()
+        if self._opcode in (_TEXT, _BINARY):  # a message starts (continuations keep its kind)
+            self._text = self._opcode == _TEXT
         if self._opcode >= _CLOSE:
             if length > 125 or not self._fin:
                 self._protocol_error("a control frame longer than 125 bytes or fragmented")
@@ -306,7 +311,7 @@ class Tunnel(asyncio.Protocol):
         if opcode >= _CLOSE:
             self._control += chunk
             return
-        if opcode == _TEXT or not chunk:
+        if self._text or not chunk:
             return
         if self._channel is None:  # the message's first byte names its channel
             channel = self._channel = chunk[0]
@@ -345,7 +350,8 @@ class Tunnel(asyncio.Protocol):
             return
         self._pending.append(bytes(chunk))  # a spare's early bytes (a server that speaks first)
         self._pending_size += len(chunk)
-        if self._pending_size > PENDING_LIMIT:
+        if self._pending_size > PENDING_LIMIT and not self._held:
+            self._held = True
             self.transport.pause_reading()
 
     def _protocol_error(self, why: str) -> None:

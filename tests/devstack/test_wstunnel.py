@@ -1,6 +1,6 @@
 """The forwarder's own WebSocket client (`wstunnel`, `wsopen`, `localconn`) against a raw server on
 127.0.0.1 that writes the frames byte by byte: every frame form a server may send (split anywhere,
-fragmented, 7/16/64-bit lengths, pings between fragments) reaches the local client intact, the
+fragmented, 7/16/64-bit lengths, pings between fragments, text messages, which carry no channel) reaches the local client intact, the
 client's frames are masked, the error channel and a refused upgrade fail with the server's words.
 """
 
@@ -137,7 +137,9 @@ async def test_every_frame_form_reaches_the_client_intact_and_pings_are_answered
     async def script(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         seen["headers"] = await accept_upgrade(reader, writer)
         await trickle(writer, port_headers() + frame(2, b"\x00hello ", fin=False) + frame(9, b"hi"))
-        await trickle(writer, frame(0, b"world", fin=True))
+        await trickle(
+            writer, frame(0, b"world", fin=True) + frame(1, b"a text", fin=False) + frame(0, b" message")
+        )
         writer.write(frame(2, b"\x00" + big) + frame(2, b"\x00" + medium))
         seen["frames"] = {await read_client_frame(reader), await read_client_frame(reader)}
         writer.write(frame(8, struct.pack("!H", 1000)))
