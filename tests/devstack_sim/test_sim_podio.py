@@ -294,3 +294,42 @@ async def test_kubectl_port_forward_reports_pod_side_errors(sim: Simulator) -> N
     assert code == 1
     assert "error forwarding port 9999 to pod " in err and "connection refused" in err
     assert "lost connection to pod" in err
+
+
+class SlowToRelayRuntime(FakeRuntime):
+    """Hands the pod connection over only after the pod has spoken (its greeting is buffered by then)."""
+
+    async def open_port(
+        self, namespace: str, pod: str, port: int
+    ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        reader, writer = await super().open_port(namespace, pod, port)
+        await asyncio.sleep(0.2)
+        return reader, writer
+
+
+async def test_a_pod_that_speaks_first_is_relayed_from_its_first_byte(api: Api, sim: Simulator) -> None:
+    """A server that greets on connect (SMTP, MySQL, SSH...): the greeting, read before the relay took
+    the connection over, comes first and whole; a large answer after it arrives byte for byte."""
+    bulk = bytes(range(256)) * 4096  # 1 MiB: several reads and frames
+
+    async def greeter(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"220 pod ready\r\n")
+        await writer.drain()
+        if await reader.readline() == b"SEND\r\n":
+            writer.write(bulk)
+            await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(greeter, "127.0.0.1", 0)
+    running_pod(sim)
+    sim.server.runtime = SlowToRelayRuntime({25: server.sockets[0].getsockname()[1]})
+    async with (
+        server,
+        api.session.ws_connect(api.base + PF, params={"ports": "25"}, protocols=("v4.channel.k8s.io",)) as ws,
+    ):
+        assert [await ws.receive_bytes() for _ in range(2)] == [b"\x00\x19\x00", b"\x01\x19\x00"]
+        greeting = await asyncio.wait_for(ws.receive_bytes(), 5)
+        assert greeting == b"\x00220 pod ready\r\n"
+        await ws.send_bytes(b"\x00SEND\r\n")
+        channels = await asyncio.wait_for(read_channels(ws), 10)
+    assert channels[0] == bulk
