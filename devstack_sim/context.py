@@ -25,6 +25,8 @@ class ServerContext:
         list_cache: Encodings of stored objects as list items (no `kind`, `apiVersion`).
         bookmark_interval: Seconds between watch BOOKMARK events.
         streams: Open long-running responses (watches, logs, port-forwards), for counting.
+        streaming_idle_timeout: Seconds a port-forward may move no byte before the node drops it
+            (the kubelet's `--streaming-connection-idle-timeout`, 4 h by default).
     """
 
     store: Store
@@ -33,6 +35,7 @@ class ServerContext:
     list_cache: EncodeCache = field(default_factory=lambda: EncodeCache(strip=LIST_STRIP))
     bookmark_interval: float = 5.0
     streams: set[Any] = field(default_factory=set)
+    streaming_idle_timeout: float = 4 * 3600.0
 
 
 CONTEXT = web.AppKey("devstack_sim_context", ServerContext)

@@ -6,7 +6,9 @@ carries data and 2i+1 errors, and the server's first message on each is the port
 little-endian). Bytes are bridged to `PodRuntime.open_port`; a failed connect sends the kubelet's
 `error forwarding port P to pod <sandbox>, uid : ...` text on the error channel. The WebSocket closes
 when every port's pod side has closed, and the pod sides close when the client goes away. With v5,
-a `[255, channel]` message half-closes that port's pod connection.
+a `[255, channel]` message half-closes that port's pod connection. A WebSocket that moved no byte
+for `ServerContext.streaming_idle_timeout` (the kubelet's `--streaming-connection-idle-timeout`,
+4 h by default) is dropped without a close frame, as the kubelet drops an idle stream.
 
 kubectl's protocol (`SPDY/3.1+portforward.k8s.io`: SPDY streams tunnelled in the WebSocket) is
 served by `portforward_spdy.py`. Not served (known gap): a plain `Upgrade: SPDY/3.1` connection
@@ -68,6 +70,23 @@ def sandbox_id(uid: str) -> str:
     return hashlib.sha256(uid.encode()).hexdigest()
 
 
+class _Activity:
+    """When a port-forward last moved a byte either way; `expire` ends once it idled for `timeout`."""
+
+    def __init__(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self.last = self._loop.time()
+
+    def touch(self) -> None:
+        """A byte moved."""
+        self.last = self._loop.time()
+
+    async def expire(self, timeout: float) -> None:
+        """Return once nothing moved for `timeout` seconds."""
+        while (remaining := self.last + timeout - self._loop.time()) > 0:
+            await asyncio.sleep(remaining)
+
+
 class _Forward:
     """One port of one WebSocket: the pod connection and its channels."""
 
@@ -109,17 +128,25 @@ async def serve(request: web.Request, target: Target) -> web.StreamResponse:
     ctx.streams.add(ws)
     tasks: list[asyncio.Task[None]] = []
     reader: asyncio.Task[None] | None = None
+    watchdog: asyncio.Task[None] | None = None
+    activity = _Activity()
     try:
         for fwd in forwards:
             await ws.send_bytes(bytes([fwd.data]) + struct.pack("<H", fwd.port))
             await ws.send_bytes(bytes([fwd.error]) + struct.pack("<H", fwd.port))
         for fwd in forwards:
-            fwd.task = asyncio.create_task(_pod_to_client(ws, request, runtime, target, fwd, sandbox))
+            relay = _pod_to_client(ws, request, runtime, target, fwd, sandbox, activity)
+            fwd.task = asyncio.create_task(relay)
             tasks.append(fwd.task)
         pods_done: asyncio.Future[Any] = asyncio.gather(*tasks, return_exceptions=True)
-        reader = asyncio.create_task(_client_to_pod(ws, forwards, protocol))
-        await asyncio.wait({pods_done, reader}, return_when=asyncio.FIRST_COMPLETED)
+        reader = asyncio.create_task(_client_to_pod(ws, forwards, protocol, activity))
+        watchdog = asyncio.create_task(activity.expire(ctx.streaming_idle_timeout))
+        await asyncio.wait({pods_done, reader, watchdog}, return_when=asyncio.FIRST_COMPLETED)
+        if watchdog.done() and request.transport is not None:
+            request.transport.close()  # as the kubelet drops the stream: no close frame
     finally:
+        if watchdog is not None:
+            watchdog.cancel()
         if reader is not None:
             reader.cancel()
         for fwd in forwards:
@@ -154,6 +181,7 @@ async def _pod_to_client(
     target: Target,
     fwd: _Forward,
     sandbox: str,
+    activity: _Activity,
 ) -> None:
     assert target.namespace is not None and target.name is not None
     try:
@@ -170,7 +198,7 @@ async def _pod_to_client(
     if client is None or client.is_closing():
         fwd.close_pod_side()
         return
-    fwd.relay = _PodFrames.take_over(reader, fwd.writer, client, request.protocol, fwd.data)
+    fwd.relay = _PodFrames.take_over(reader, fwd.writer, client, request.protocol, fwd.data, activity)
     try:
         await fwd.relay.done
     finally:
@@ -187,9 +215,12 @@ class _PodFrames(asyncio.Protocol):
     says when its writing is paused.
     """
 
-    def __init__(self, pod: asyncio.Transport, client: asyncio.Transport, flow: Any, channel: int):
+    def __init__(
+        self, pod: asyncio.Transport, client: asyncio.Transport, flow: Any, channel: int, activity: _Activity
+    ):
         self._pod = pod
         self._client = client
+        self._activity = activity
         self._flow = flow
         self._channel = channel
         self._waiting: asyncio.Task[None] | None = None
@@ -205,10 +236,11 @@ class _PodFrames(asyncio.Protocol):
         client: asyncio.Transport,
         flow: Any,
         channel: int,
+        activity: _Activity,
     ) -> _PodFrames:
         """Replace the stream protocol of a fresh pod connection (what it already read goes first)."""
         pod: Any = writer.transport
-        relay = cls(pod, client, flow, channel)
+        relay = cls(pod, client, flow, channel, activity)
         buffered: bytearray = reader._buffer  # type: ignore[attr-defined]
         early = bytes(buffered)  # read between the connect and now (a server's greeting)
         buffered.clear()
@@ -224,6 +256,7 @@ class _PodFrames(asyncio.Protocol):
         if self._client.is_closing():
             self._pod.close()
             return
+        self._activity.touch()
         header = _frame_header(len(data) + 1, self._channel)
         if len(data) < _JOIN_BELOW:  # one TLS record and one send for a small chunk
             self._client.write(header + data)
@@ -279,11 +312,14 @@ def _frame_header(length: int, channel: int) -> bytes:
     return struct.pack("!BBQB", 0x82, 127, length, channel)
 
 
-async def _client_to_pod(ws: web.WebSocketResponse, forwards: list[_Forward], protocol: str) -> None:
+async def _client_to_pod(
+    ws: web.WebSocketResponse, forwards: list[_Forward], protocol: str, activity: _Activity
+) -> None:
     by_channel = {fwd.data: fwd for fwd in forwards}
     async for message in ws:
         if message.type != WSMsgType.BINARY or not message.data:
             continue
+        activity.touch()
         data: bytes = message.data
         channel = data[0]
         if channel == _CLOSE_CHANNEL and protocol.startswith("v5") and len(data) > 1:

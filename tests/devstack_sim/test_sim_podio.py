@@ -333,3 +333,27 @@ async def test_a_pod_that_speaks_first_is_relayed_from_its_first_byte(api: Api, 
         await ws.send_bytes(b"\x00SEND\r\n")
         channels = await asyncio.wait_for(read_channels(ws), 10)
     assert channels[0] == bulk
+
+
+async def test_an_idle_port_forward_is_dropped_as_the_kubelet_drops_it(
+    api: Api, sim: Simulator, http_port: int
+) -> None:
+    """`--streaming-connection-idle-timeout`: a stream that moves bytes stays, a silent one is cut
+    without a close frame (the client sees an abnormal closure, 1006)."""
+    running_pod(sim)
+    sim.server.runtime = FakeRuntime({8000: http_port})
+    sim.server.context.streaming_idle_timeout = 0.6
+    async with api.session.ws_connect(
+        api.base + PF, params={"ports": "8000"}, protocols=("v4.channel.k8s.io",)
+    ) as talking, api.session.ws_connect(
+        api.base + PF, params={"ports": "8000"}, protocols=("v4.channel.k8s.io",)
+    ) as silent:
+        for ws in (talking, silent):
+            assert len([await ws.receive_bytes() for _ in range(2)]) == 2
+        for _ in range(6):  # 1.2 s of a byte every 0.2 s
+            await talking.send_bytes(b"\x00 ")
+            await asyncio.sleep(0.2)
+        ended = await asyncio.wait_for(silent.receive(), 5)
+        assert ended.type in (aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.ERROR)
+        assert silent.close_code == 1006
+        assert not talking.closed

@@ -135,12 +135,14 @@ def test_a_spare_the_server_closed_is_replaced_without_a_failed_request(sim, bac
         _hello(forward.local_port)
         wait_for(lambda: len(_port_forwards(sim)) == 1, what="only the spare open")
 
+        spares = _port_forwards(sim)
+
         async def close_all() -> None:
-            for stream in _open_port_forwards(sim):
+            for stream in spares:
                 await stream.close()
 
         sim.run(close_all)
-        assert _port_forwards(sim) == []
+        assert all(stream.closed for stream in spares)
         assert _hello(forward.local_port) == _view(store).pod  # silently on a fresh WebSocket
 
 
@@ -152,3 +154,20 @@ def test_no_spare_outlives_the_forwarder(sim, backend) -> None:
     thread.stop()
     assert spare.finished.done()
     wait_for(lambda: _port_forwards(sim) == [], what="the API server sees no port-forward left")
+
+
+def test_spares_dropped_by_the_nodes_idle_timeout_cost_no_request(sim, backend) -> None:
+    """The kubelet drops a stream idle for `--streaming-connection-idle-timeout` (4 h by default; 0.5 s
+    here): the spare is dropped between requests, and each request still succeeds on a fresh one."""
+    store, forward, thread = backend
+    context = sim.simulator.server.context
+    sim.call(lambda: setattr(context, "streaming_idle_timeout", 0.5))
+    try:
+        for _ in range(3):
+            _hello(forward.local_port)
+            wait_for(lambda: _spare(thread) is not None, what="a spare WebSocket")
+            spare = _spare(thread)[1]
+            wait_for(lambda: spare.finished.done(), timeout=10, what="the node dropping the idle spare")
+            assert _hello(forward.local_port) == _view(store).pod
+    finally:
+        sim.call(lambda: setattr(context, "streaming_idle_timeout", 4 * 3600.0))
