@@ -137,8 +137,8 @@ def test_a_spare_the_server_closed_is_replaced_without_a_failed_request(sim, bac
 
         spares = _port_forwards(sim)
 
-        async def close_all() -> None:
-            for stream in spares:
+        async def close_all(streams: list[Any] = spares) -> None:
+            for stream in streams:
                 await stream.close()
 
         sim.run(close_all)
@@ -167,7 +167,7 @@ def test_spares_dropped_by_the_nodes_idle_timeout_cost_no_request(sim, backend) 
             _hello(forward.local_port)
             wait_for(lambda: _spare(thread) is not None, what="a spare WebSocket")
             spare = _spare(thread)[1]
-            wait_for(lambda: spare.finished.done(), timeout=10, what="the node dropping the idle spare")
+            wait_for(spare.finished.done, timeout=10, what="the node dropping the idle spare")
             assert _hello(forward.local_port) == _view(store).pod
     finally:
         sim.call(lambda: setattr(context, "streaming_idle_timeout", 4 * 3600.0))
