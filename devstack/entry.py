@@ -50,6 +50,11 @@ def main() -> None:
     argv = sys.argv[1:]
     text = fast_answer(argv)
     if tuple(argv) in QUICK:
+        import gc
+
+        # Start-up only builds what lives on (modules, classes, the first screen): no cyclic
+        # collection until the app's first frame is out (`DevstackApp._begin` turns it back on).
+        gc.disable()
         from devstack.cli.quick import run_quick
 
         run_quick(argv)

@@ -6,6 +6,7 @@ stand-ins for kind and skaffold run the normal devstack flow against a simulated
 
 from __future__ import annotations
 
+import gc
 import importlib.util
 from typing import TYPE_CHECKING
 
@@ -52,6 +53,7 @@ def run(options: Options, headless: bool, scenario: str, as_json: bool, tool: st
     folders = provide_missing_tools(options)
     if not (headless or as_json) and interactive_terminal():
         return _run_tui(options, scenario, folders, tool)
+    gc.enable()  # off since a quick start (`entry.QUICK`) until the app's first frame: no app here
     return _run_headless(options, headless, scenario, as_json, folders, tool)
 
 
@@ -114,7 +116,9 @@ def demo_session(
     return session
 
 
-def _run_tui(options: Options, scenario: str, tool_folders: tuple[str, ...], tool: str) -> int:
+def _run_tui(
+    options: Options, scenario: str, tool_folders: tuple[str, ...] = (), tool: str = DEPLOY_TOOLS[0]
+) -> int:
     """`devstack demo` in the terminal app; the demo environment is removed when it exits.
 
     The walkthrough opens on the first launch of the demo (remembered apart from plain

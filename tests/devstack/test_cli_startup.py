@@ -121,3 +121,25 @@ def test_a_failure_of_the_quick_demo_start_is_one_line_and_its_exit_code(tmp_pat
     assert out.returncode == 3
     assert out.stderr == "devstack: the probe failed\n  fix: nothing\n"
     assert "Traceback" not in out.stderr
+
+
+def test_the_quick_start_collects_garbage_again_when_no_app_opens(tmp_path: Path) -> None:
+    """`devstack demo` starts with the cyclic collector off (until the app's first frame); without
+    a terminal (the headless flow) it is on again before the demo runs."""
+    code = (
+        "import gc, sys\n"
+        "import devstack.cli.demo as demo\n"
+        "demo.provide_missing_tools = lambda options: ()\n"
+        "def headless(*args, **kwargs):\n"
+        "    print('GC', gc.isenabled())\n"
+        "    return 5\n"
+        "demo._run_headless = headless\n"
+        "sys.argv = ['devstack', 'demo']\n"
+        "from devstack.entry import main\n"
+        "main()\n"
+    )
+    environ = {**os.environ, "HOME": str(tmp_path), "XDG_STATE_HOME": str(tmp_path / "state")}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=environ, stdin=subprocess.DEVNULL
+    )
+    assert (out.returncode, out.stdout) == (5, "GC True\n"), out.stderr
