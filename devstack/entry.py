@@ -3,8 +3,9 @@
 `import click` alone costs several times Python's own start-up, so the few invocations that only
 print text are answered from `devstack/helptext.py`, which is click's own output for them,
 rendered by `python -m devstack.cli.helpgen` (the one source of the text stays the click group in
-`cli/group.py`; `tests/devstack/test_cli_startup.py` fails when the two differ). Everything else,
-and these too on a terminal narrower than click's 80 columns, goes to the click CLI (`cli.main`).
+`cli/group.py`; `tests/devstack/test_cli_startup.py` fails when the two differ). `devstack demo`
+without options starts without click too (`cli/quick.py`). Everything else, and the help on a
+terminal narrower than click's 80 columns, goes to the click CLI (`cli.main`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import sys
 
 FAST = {("--help",), ("-h",), ("--version",), ("-V",), ("version",), ("version", "--json")}
 """The command lines answered here (exactly these arguments)."""
+QUICK = {("demo",)}
+"""The command lines started without click (`cli/quick.py`; exactly these arguments)."""
 
 
 def fast_answer(argv: list[str]) -> str | None:
@@ -44,7 +47,17 @@ def fast_answer(argv: list[str]) -> str | None:
 
 def main() -> None:
     """Entry point of the `devstack` program (and of `python -m devstack`)."""
-    text = fast_answer(sys.argv[1:])
+    argv = sys.argv[1:]
+    text = fast_answer(argv)
+    if tuple(argv) in QUICK:
+        import gc
+
+        # Start-up only builds what lives on (modules, classes, the first screen): no cyclic
+        # collection until the app's first frame is out (`DevstackApp._begin` turns it back on).
+        gc.disable()
+        from devstack.cli.quick import run_quick
+
+        run_quick(argv)
     if text is None:
         from devstack.cli import main as cli_main
 

@@ -6,11 +6,11 @@ stand-ins for kind and skaffold run the normal devstack flow against a simulated
 
 from __future__ import annotations
 
+import gc
 import importlib.util
 from typing import TYPE_CHECKING
 
-import click
-
+from devstack.cli.guard import say
 from devstack.cli.options import Options
 from devstack.errors import DevstackError
 from devstack.exitcodes import MISSING_PREREQUISITE, OK
@@ -22,6 +22,10 @@ if TYPE_CHECKING:
     from devstack.engine.session import Session
 
 SIM_MODULES = ("devstack_sim", "cryptography")
+SCENARIOS = ("healthy", "crashloop", "imagepull", "bad-api-url")
+"""`--scenario`: seed a healthy stack (the default) or a broken one."""
+DEPLOY_TOOLS = ("skaffold", "tilt")
+"""`--tool`: the deploy tool the demo drives (the default first)."""
 DEMO_TOUR = "demo"
 """The demo's walkthrough is remembered apart from plain `devstack`'s (`tui/tour.py`)."""
 
@@ -37,7 +41,7 @@ def require_simulator() -> None:
         )
 
 
-def run(options: Options, headless: bool, scenario: str, as_json: bool, tool: str = "skaffold") -> int:
+def run(options: Options, headless: bool, scenario: str, as_json: bool, tool: str) -> int:
     """In a terminal: the terminal app on a simulated cluster (set up after its first frame).
 
     Headless (or --json, or without a terminal): set up the environment, run `up` against it,
@@ -49,6 +53,7 @@ def run(options: Options, headless: bool, scenario: str, as_json: bool, tool: st
     folders = provide_missing_tools(options)
     if not (headless or as_json) and interactive_terminal():
         return _run_tui(options, scenario, folders, tool)
+    gc.enable()  # off since a quick start (`entry.QUICK`) until the app's first frame: no app here
     return _run_headless(options, headless, scenario, as_json, folders, tool)
 
 
@@ -71,12 +76,12 @@ def provide_missing_tools(options: Options) -> tuple[str, ...]:
         return ()
     provided = provide(missing, options.settings.cache_dir, options.settings.environ)
     for item in provided:
-        click.echo(f"devstack demo: {item.tool.name} is not on PATH; using {item.notice()}", err=True)
+        say(f"devstack demo: {item.tool.name} is not on PATH; using {item.notice()}")
     return tuple(dict.fromkeys(str(item.path.parent) for item in provided))
 
 
 def demo_session(
-    options: Options, scenario: str, tool_folders: tuple[str, ...] = (), tool: str = "skaffold"
+    options: Options, scenario: str, tool_folders: tuple[str, ...] = (), tool: str = DEPLOY_TOOLS[0]
 ) -> Session:
     """A session whose engine runs on a throwaway simulated environment, removed by `close`.
 
@@ -112,7 +117,7 @@ def demo_session(
 
 
 def _run_tui(
-    options: Options, scenario: str, tool_folders: tuple[str, ...] = (), tool: str = "skaffold"
+    options: Options, scenario: str, tool_folders: tuple[str, ...] = (), tool: str = DEPLOY_TOOLS[0]
 ) -> int:
     """`devstack demo` in the terminal app; the demo environment is removed when it exits.
 
@@ -142,7 +147,7 @@ def _run_headless(
     scenario: str,
     as_json: bool,
     tool_folders: tuple[str, ...],
-    tool: str = "skaffold",
+    tool: str = DEPLOY_TOOLS[0],
 ) -> int:
     """Set up the simulated environment, run `up` against it, hold until Ctrl-C."""
     from devstack.cli.demo_stack import DemoEnvironment
@@ -155,10 +160,7 @@ def _run_headless(
         ctx = EngineContext(demo.loaded, Store(), demo.tools, state_dir=demo.state_dir)
         if not as_json:
             cluster = demo.loaded.profile.cluster.name
-            click.echo(
-                f"devstack demo: scenario {scenario} with {tool}, simulated cluster {cluster} in {demo.home}",
-                err=True,
-            )
+            say(f"devstack demo: scenario {scenario} with {tool}, simulated cluster {cluster} in {demo.home}")
 
         def hint(code: int) -> str:
             look = f"`{look_around(demo)}` in another terminal"

@@ -12,7 +12,9 @@ import sys
 import click
 
 from devstack import __version__
-from devstack.cli.options import JSON_HELP, Options, options_of, profile_option
+from devstack.cli.demo import DEPLOY_TOOLS, SCENARIOS
+from devstack.cli.options import JSON_HELP, options_of, profile_option
+from devstack.cli.start import begin, remove_stale
 
 JUNIT_HELP = "Write a JUnit XML report: one testcase per step, workload and check (CI)."
 REPORT_DIR_HELP = "On failure, write state, explanations, events, logs, deploy output and timeline here (CI)."
@@ -34,28 +36,12 @@ def cli(ctx: click.Context, profile: str | None, verbose: int, tour: bool) -> in
     Without a command it opens the terminal app. Exit codes: 0 ok, 1 unhealthy or a check
     failed, 2 usage or config error, 3 a prerequisite is missing, 130 interrupted.
     """
-    from devstack.settings import Settings
-    from devstack.sources.credential_files import use_state_dir
-    from devstack.sources.processes import install_exit_handlers
-
-    install_exit_handlers()
-    ctx.obj = Options(profile, verbose, tour, Settings.from_environ())
-    use_state_dir(ctx.obj.settings.state_dir)
-    if ctx.invoked_subcommand != "down":  # `down` sweeps itself (`--stale` reports what it removed)
-        remove_stale(ctx.obj)
+    ctx.obj = begin(profile, verbose, tour, ctx.invoked_subcommand)
     if ctx.invoked_subcommand is None:
         from devstack.cli.interactive import open_app
 
         return open_app(ctx.obj)
     return 0
-
-
-def remove_stale(options: Options) -> None:
-    """The janitor's start-up sweep: remove what a devstack that died left behind, and say so."""
-    from devstack.sources.janitor import sweep_on_start
-
-    for line in sweep_on_start(options.settings.state_dir):
-        click.echo(line, err=True)
 
 
 @cli.command()
@@ -191,15 +177,15 @@ def report(ctx: click.Context, as_json: bool) -> int:
 )
 @click.option(
     "--scenario",
-    type=click.Choice(["healthy", "crashloop", "imagepull", "bad-api-url"]),
-    default="healthy",
+    type=click.Choice(SCENARIOS),
+    default=SCENARIOS[0],
     show_default=True,
     help="Seed a healthy or a broken stack.",
 )
 @click.option(
     "--tool",
-    type=click.Choice(["skaffold", "tilt"]),
-    default="skaffold",
+    type=click.Choice(DEPLOY_TOOLS),
+    default=DEPLOY_TOOLS[0],
     show_default=True,
     help="The deploy tool the demo drives (its stand-in on the simulated cluster).",
 )

@@ -1,4 +1,4 @@
-"""The options every command shares, and the settings read from the environment."""
+"""The options every command shares, and the settings read from the environment (click-free to import)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import click
-
 if TYPE_CHECKING:
+    import click
+
     from devstack.settings import Settings
 
 
@@ -43,6 +43,8 @@ def _set_profile(ctx: click.Context, _param: click.Parameter, value: str | None)
 
 def profile_option(command: Callable[..., Any]) -> Callable[..., Any]:
     """`-p/--profile` accepted after the command too (`devstack up -p ci-kind`)."""
+    import click
+
     return click.option(
         "-p",
         "--profile",

@@ -25,8 +25,6 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-import yaml
-
 from devstack.errors import DevstackError
 from devstack.exitcodes import USAGE
 from devstack.sources.credential_files import credentials_dir
@@ -167,6 +165,8 @@ class Confinement:
                 raise
             if self.verify is not None:
                 self.verify(entries)
+            import yaml
+
             document = yaml.safe_dump(single_context_document(entries), sort_keys=False)
             self._path = write_private(private_folder(), self._name, document)
             self._fingerprint = fingerprint

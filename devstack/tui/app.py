@@ -13,6 +13,7 @@ session (children reaped, demo removed).
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import signal
 import threading
@@ -111,7 +112,14 @@ class DevstackApp(ActionsApp):
         self.call_after_refresh(self._begin)
 
     def _begin(self) -> None:
-        """After the first frame: listen to the store (and paint it), then prepare the engine."""
+        """After the first frame: listen to the store (and paint it), then prepare the engine.
+
+        What start-up made lives as long as the app (modules, classes, the screen): it is moved
+        out of the collector's sight (`gc.freeze`) and collection, off since a quick start
+        (`entry.QUICK`), is on again.
+        """
+        gc.freeze()
+        gc.enable()
         self.bridge = Bridge(self, self.session.store, self.paint, self.interval)
         self.bridge.attach()
         if self.session.has_engine:

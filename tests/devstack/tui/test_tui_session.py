@@ -164,6 +164,22 @@ def test_the_app_and_the_cli_path_load_no_engine_before_the_first_frame() -> Non
     assert out.stdout.strip() == ""
 
 
+async def test_the_collector_is_on_again_once_the_first_frame_is_out() -> None:
+    """A quick start turns the cyclic collector off until the first frame (`entry.QUICK`); the app
+    turns it back on then, whatever it shows next."""
+    import gc
+
+    gc.disable()
+    try:
+        app = DevstackApp(offline(healthy_store()))
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, lambda: app.bridge is not None, what="the first frame")
+            assert gc.isenabled()
+            await pilot.press("q")
+    finally:
+        gc.enable()
+
+
 async def test_p_switches_to_another_profile_of_the_stack() -> None:
     from devstack.tui.screens.profiles import ProfilePicker
 
