@@ -31,6 +31,15 @@ CLUSTER = "tiltsim"
 CONTEXT = f"kind-{CLUSTER}"
 
 
+def wait_ready(env: dict[str, str], resource: str) -> subprocess.CompletedProcess[str]:
+    """`tilt wait --for=condition=Ready uiresource/<resource>` once the resource exists: the session
+    is served before the Tiltfile's resources, and `tilt wait` (kubectl's) answers NotFound for a
+    resource not there yet, as real Tilt does."""
+    wait_for(lambda: run(env, "get", "session", "Tiltfile").returncode == 0, 30, "the API server")
+    wait_for(lambda: run(env, "get", "uiresource", resource).returncode == 0, 60, f"uiresource {resource}")
+    return run(env, "wait", "--for=condition=Ready", f"uiresource/{resource}", "--timeout=90s", timeout=120)
+
+
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """One simulated kind cluster (no node container) shared by this module's tests; deleted after."""
@@ -119,10 +128,7 @@ def up(cluster: dict[str, str], tmp_path: Path) -> Iterator[tuple[dict[str, str]
 
 def test_up_by_hand_deploys_reports_and_forwards(up: tuple[dict[str, str], Running, dict[str, int]]) -> None:
     env, running, ports = up
-    wait_for(lambda: run(env, "get", "session", "Tiltfile").returncode == 0, 30, "the API server")
-    done = run(
-        env, "wait", "--for=condition=Ready", "uiresource/jetscale-frontend", "--timeout=90s", timeout=120
-    )
+    done = wait_ready(env, "jetscale-frontend")
     assert done.returncode == 0, done.stderr + running.output
     assert done.stdout == "uiresource.tilt.dev/jetscale-frontend condition met\n"
     lines = running.output.splitlines()
@@ -214,10 +220,7 @@ def test_no_port_forwards_leaves_the_ports_alone_and_down_deletes(
         env, "up", "--context", CONTEXT, "--", "--no-port-forwards", cwd=folder, log=tmp_path / "up.log"
     )
     try:
-        wait_for(lambda: run(env, "get", "session", "Tiltfile").returncode == 0, 30, "the API server")
-        done = run(
-            env, "wait", "--for=condition=Ready", "uiresource/jetscale-frontend", "--timeout=90s", timeout=120
-        )
+        done = wait_ready(env, "jetscale-frontend")
         assert done.returncode == 0, done.stderr + running.output
         items = {i["metadata"]["name"]: i for i in get_json(env, "uiresources")["items"]}
         assert [link["url"] for link in items["jetscale-backend"]["status"]["endpointLinks"]] == [
@@ -339,10 +342,7 @@ def test_up_rebuilds_on_a_source_change_a_trigger_and_new_args(
         return get_json(env, "uiresource", "jetscale-backend")["status"]
 
     try:
-        wait_for(lambda: run(env, "get", "session", "Tiltfile").returncode == 0, 30, "the API server")
-        done = run(
-            env, "wait", "--for=condition=Ready", "uiresource/jetscale-frontend", "--timeout=90s", timeout=120
-        )
+        done = wait_ready(env, "jetscale-frontend")
         assert done.returncode == 0, done.stderr + running.output
         first_pod = backend()["k8sResourceInfo"]["podName"]
         app = folder / "demo" / "backend" / "app.py"
