@@ -68,6 +68,22 @@ def marked(home: str) -> list[psutil.Process]:
     return found
 
 
+def command_line(process: psutil.Process) -> str:
+    """Its command line ("" once it is gone: processes end while a test looks)."""
+    try:
+        return " ".join(process.cmdline())
+    except (psutil.NoSuchProcess, psutil.ZombieProcess):
+        return ""
+
+
+def children(process: psutil.Process) -> list[psutil.Process]:
+    """Its descendants (none once it is gone)."""
+    try:
+        return process.children(recursive=True)
+    except psutil.NoSuchProcess:
+        return []
+
+
 def running(process: psutil.Process) -> bool:
     try:
         return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
@@ -94,7 +110,7 @@ class Demo:
     def processes(self) -> list[psutil.Process]:
         """Its marked processes and all their children (the pods among them)."""
         own = marked(self.home)
-        return own + [child for p in own for child in p.children(recursive=True)]
+        return own + [child for p in own for child in children(p)]
 
     def gone(self) -> bool:
         return not marked(self.home) and not Path(self.home).exists() and not kind_containers(self.cluster)
@@ -123,11 +139,11 @@ def test_a_sigkilled_demo_leaves_no_process_container_folder_or_key_file(
     demo = Demo(env, STAGES[stage], "tilt" if stage.startswith("tilt") else "skaffold")
     demos.append(demo)
     processes = demo.processes()
-    cmdlines = [" ".join(p.cmdline()) for p in processes if running(p)]
+    cmdlines = [command_line(p) for p in processes if running(p)]
     assert any("devstack_sim serve" in c for c in cmdlines), "the simulator daemon runs, marked"
     if stage == "tilt deploy":
         wait_for(
-            lambda: any("standins.tilt ci" in " ".join(p.cmdline()) for p in demo.processes() if running(p)),
+            lambda: any("standins.tilt ci" in command_line(p) for p in demo.processes() if running(p)),
             30,
             "tilt ci running, marked",
         )
