@@ -260,6 +260,17 @@ def check_inotify(proc: Path = Path("/proc/sys/fs/inotify")) -> DoctorCheck | No
     return DoctorCheck("inotify", CheckStatus.OK, detail, data=data)
 
 
+def _import_clients() -> None:
+    """Import the client libraries the checks use, once, before the checks run in threads.
+
+    Imported for the first time by two checks at once, a package with imports in a cycle
+    (requests: `auth` ↔ `utils`, reached from both docker and kubernetes) can be handed
+    half-made to one thread: `ImportError: cannot import name 'parse_dict_header'` (seen in CI).
+    """
+    import docker  # noqa: F401
+    from kubernetes.config import kube_config  # noqa: F401
+
+
 def run_doctor(plan: DoctorPlan, emit: Callable[[Event], object]) -> None:
     """Run every check of `plan` in worker threads; emit a `DoctorChecked` per result."""
     jobs: list[Callable[[], DoctorCheck | None]] = []
@@ -295,6 +306,7 @@ def run_doctor(plan: DoctorPlan, emit: Callable[[Event], object]) -> None:
     if "kubectl" in plan.required_tools:
         jobs.append(partial(check_kubectl_server, plan.context, plan.tools, plan.kind_cluster))
     jobs.append(check_inotify)
+    _import_clients()
     with ThreadPoolExecutor(max_workers=8, thread_name_prefix="doctor") as pool:
         for result in pool.map(lambda job: job(), jobs):
             if result is not None:
